@@ -1,0 +1,148 @@
+"""The Python API: load a spec, analyse it, and the quick-answer formulas.
+
+>>> import cnncalc
+>>> net = cnncalc.load("specs/vgg16.yaml")          # doctest: +SKIP
+>>> report = net.summary(batch=1)                    # doctest: +SKIP
+>>> report.totals.params                             # doctest: +SKIP
+138357544
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from cnncalc.core.errors import Mark, SpecError
+from cnncalc.core.graph import Graph
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.report import Report
+from cnncalc.core.shape import Shape, parse_shape_text
+from cnncalc.core.walk import analyze
+
+ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Network:
+    """A loaded spec: its graph and where it came from."""
+
+    graph: Graph
+    path: str | None = None
+    text: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.graph.name
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.graph.input_shape
+
+    def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None) -> Report:
+        """Analyse the network: shapes, parameters, MACs and receptive fields per layer.
+
+        ``input_shape`` overrides the spec's input (``"3x384x384"``, ``(3, 384, 384)``);
+        ``batch`` the spec's batch size.
+        """
+        shape = to_shape(input_shape) if input_shape is not None else None
+        if shape is not None and shape.rank != self.graph.input_shape.rank:
+            raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
+                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}")
+        return analyze(self.graph, shape, batch)
+
+
+def to_shape(value: ShapeLike) -> Shape:
+    if isinstance(value, Shape):
+        return value
+    if isinstance(value, str):
+        try:
+            return Shape.of(parse_shape_text(value))
+        except ValueError as exc:
+            raise SpecError(str(exc)) from None
+    return Shape.of(tuple(value))
+
+
+def read_spec_file(path: str | os.PathLike[str]) -> str:
+    """Read a spec file as UTF-8 text, with a located error for anything that is not one."""
+    p = Path(path)
+    shown = str(path)
+    if p.is_dir():
+        raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
+                        code="io")
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError(f"no such file: {shown}", Mark(shown, 1, 1), code="io") from None
+    except OSError as exc:
+        raise SpecError(f"cannot read {shown}: {exc.strerror or exc}", Mark(shown, 1, 1),
+                        code="io") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(f"{shown} is larger than {MAX_FILE_BYTES // 2**20} MiB; that is not a "
+                        f"spec file", Mark(shown, 1, 1), code="limit")
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[:exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SpecError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); is it a "
+                        f"binary file?", Mark(shown, line, col), code="encoding") from None
+
+
+def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
+          default_name: str | None = None) -> Network:
+    """Build a Network from spec text (YAML)."""
+    from cnncalc.spec.build import build_graph
+    from cnncalc.spec.yaml_loader import parse_yaml
+
+    doc = parse_yaml(text, path, limits)
+    graph = build_graph(doc, path, limits, default_name)
+    return Network(graph, path, text)
+
+
+def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
+    """Build a Network from a spec written as Python data (the same shape as the YAML)."""
+    from cnncalc.spec.build import build_graph
+    from cnncalc.spec.tree import Item
+
+    return Network(build_graph(Item.wrap(spec), None, limits), None, None)
+
+
+def resolve_spec(spec: str | os.PathLike[str]) -> Path | None:
+    """A spec argument as a file: the path if it exists, else a bundled spec of that name."""
+    p = Path(spec)
+    if p.exists():
+        return p
+    from cnncalc.spec import bundled
+
+    return bundled.find(str(spec))
+
+
+def load(spec: str | os.PathLike[str] | dict[str, Any],
+         limits: Limits = DEFAULT_LIMITS) -> Network:
+    """Load a spec from a file path, a bundled spec's name (``"vgg16"``), YAML text, or a dict.
+
+    Raises :class:`cnncalc.SpecError` with ``file:line:col`` for any mistake in it.
+    """
+    if isinstance(spec, dict):
+        return from_dict(spec, limits)
+    if isinstance(spec, str) and ("\n" in spec or spec.lstrip().startswith("{")):
+        return parse(spec, "<string>", limits)
+    path = resolve_spec(spec)
+    if path is None:
+        from cnncalc.spec import bundled
+
+        shown = str(spec)
+        known = ", ".join(bundled.names())
+        raise SpecError(f"no such file: {shown} (bundled specs: {known})", Mark(shown, 1, 1),
+                        code="io")
+    text = read_spec_file(path)
+    return parse(text, str(spec) if Path(spec).exists() else str(path), limits, path.stem)

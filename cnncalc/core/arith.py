@@ -1,0 +1,271 @@
+"""Shape arithmetic: one small function per formula, each naming its source.
+
+Every function here works on one spatial axis and plain integers; the ``*_output_size`` functions at
+the bottom are the public, per-axis versions (an ``int`` or a tuple, one value per axis).
+
+Names used inside the formulas: ``i`` input size, ``k`` kernel size, ``s`` stride, ``p`` padding per
+side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` output padding, ``o`` output.
+Where PyTorch refuses a configuration these functions raise :class:`ShapeError` with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
+from cnncalc.core.errors import ShapeError
+
+IntOrSeq = Union[int, Sequence[int]]
+
+
+def _check_positive(name: str, value: int) -> None:
+    if value < 1:
+        raise ShapeError(f"{name} must be at least 1, got {value}")
+
+
+def _check_non_negative(name: str, value: int) -> None:
+    if value < 0:
+        raise ShapeError(f"{name} must not be negative, got {value}")
+
+
+def effective_kernel(k: int, d: int = 1) -> int:
+    """Kernel extent after dilation, ``d·(k − 1) + 1`` (Dumoulin & Visin, relationship 15)."""
+    return d * (k - 1) + 1
+
+
+def conv_out(i: int, k: int, s: int = 1, pb: int = 0, pa: int | None = None, d: int = 1) -> int:
+    """Convolution output size, ``⌊(i + pb + pa − d·(k−1) − 1)/s⌋ + 1``.
+
+    Source: PyTorch ``torch.nn.Conv2d`` docs (shape section); with ``pb = pa = p`` this is
+    Dumoulin & Visin relationship 15. PyTorch refuses a dilated kernel larger than the padded input
+    ("Kernel size can't be greater than actual input size").
+    """
+    pa = pb if pa is None else pa
+    for name, value in (("kernel", k), ("stride", s), ("dilation", d), ("input size", i)):
+        _check_positive(name, value)
+    _check_non_negative("padding", pb)
+    _check_non_negative("padding", pa)
+    padded = i + pb + pa
+    k_eff = effective_kernel(k, d)
+    if k_eff > padded:
+        what = f"kernel {k}" if d == 1 else f"dilated kernel {k_eff} (kernel {k}, dilation {d})"
+        raise ShapeError(f"{what} is larger than the padded input {padded}")
+    return (padded - k_eff) // s + 1
+
+
+def conv_transpose_out(i: int, k: int, s: int = 1, pb: int = 0, pa: int | None = None,
+                       op: int = 0, d: int = 1) -> int:
+    """Transposed convolution output size, ``(i−1)·s − pb − pa + d·(k−1) + op + 1``.
+
+    Source: PyTorch ``torch.nn.ConvTranspose2d`` docs; Dumoulin & Visin relationships 13–14.
+    PyTorch requires ``op < s or op < d`` ("output padding must be smaller than either stride or
+    dilation") and a positive result.
+    """
+    pa = pb if pa is None else pa
+    for name, value in (("kernel", k), ("stride", s), ("dilation", d), ("input size", i)):
+        _check_positive(name, value)
+    _check_non_negative("padding", pb)
+    _check_non_negative("padding", pa)
+    _check_non_negative("output_padding", op)
+    if not (op < s or op < d):
+        raise ShapeError(
+            f"output_padding {op} must be smaller than either stride {s} or dilation {d}")
+    o = (i - 1) * s - pb - pa + d * (k - 1) + op + 1
+    if o < 1:
+        raise ShapeError(f"output size {o} is not positive (input {i}, kernel {k}, stride {s}, "
+                         f"padding {pb}+{pa})")
+    return o
+
+
+def pool_out(i: int, k: int, s: int | None = None, pb: int = 0, pa: int | None = None,
+             d: int = 1, ceil_mode: bool = False, rounding: str = "pytorch") -> int:
+    """Pooling output size: the convolution formula, rounded down, or up with ``ceil_mode``.
+
+    Source: PyTorch ``pooling_output_shape_pad_lr`` (aten/src/ATen/native/Pool.h). With
+    ``ceil_mode`` the last window must start inside the input or the left padding: if
+    ``(o−1)·s ≥ i + pb`` then ``o −= 1``. ``rounding='caffe'`` applies that correction only when
+    padding is non-zero (Caffe's PoolingLayer::Reshape). The stride defaults to the kernel size,
+    and PyTorch requires padding ≤ k/2 on each side.
+    """
+    s = k if s is None else s
+    pa = pb if pa is None else pa
+    for name, value in (("kernel", k), ("stride", s), ("dilation", d), ("input size", i)):
+        _check_positive(name, value)
+    _check_non_negative("padding", pb)
+    _check_non_negative("padding", pa)
+    if max(pb, pa) > k // 2:
+        raise ShapeError(f"pool padding {max(pb, pa)} is more than half the kernel {k} "
+                         f"(at most {k // 2})")
+    k_eff = effective_kernel(k, d)
+    numerator = i + pb + pa - k_eff
+    o = (-(-numerator // s) if ceil_mode else numerator // s) + 1
+    if ceil_mode and (rounding == "pytorch" or (pb or pa)) and (o - 1) * s >= i + pb:
+        o -= 1
+    if o < 1:
+        raise ShapeError(f"output size {o} is not positive: the pooling window {k_eff} does not "
+                         f"fit the padded input {i + pb + pa}")
+    return o
+
+
+def same_padding(k: int, d: int = 1) -> tuple[int, int]:
+    """PyTorch ``padding='same'`` (stride 1 only): total ``d·(k−1)``, the odd pixel after.
+
+    Source: PyTorch ``_ConvNd`` with ``padding='same'`` (``_reversed_padding_repeated_twice``).
+    """
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
+def full_padding(k: int, d: int = 1) -> tuple[int, int]:
+    """'full' padding: every partial overlap is computed, ``d·(k−1)`` on each side
+    (Dumoulin & Visin, section 2.2.2)."""
+    p = d * (k - 1)
+    return p, p
+
+
+def tf_same_padding(i: int, k: int, s: int = 1, d: int = 1) -> tuple[int, int]:
+    """TensorFlow 'SAME': ``o = ⌈i/s⌉``, total ``max((o−1)·s + k_eff − i, 0)``, the odd pixel after.
+
+    Source: TensorFlow guide "Convolution: padding" (tf.nn.convolution docs); 224, k=7, s=2 gives
+    pads 2 and 3 for an output of 112.
+    """
+    o = -(-i // s)
+    total = max((o - 1) * s + effective_kernel(k, d) - i, 0)
+    return total // 2, total - total // 2
+
+
+def tf_valid_out(i: int, k: int, s: int = 1, d: int = 1) -> int:
+    """TensorFlow 'VALID': ``o = ⌈(i − k_eff + 1)/s⌉`` (equal to the convolution formula, p = 0)."""
+    return -(-(i - effective_kernel(k, d) + 1) // s)
+
+
+def dropped_inputs(i: int, k: int, s: int, pb: int = 0, pa: int | None = None, d: int = 1) -> int:
+    """Input pixels (not padding) that no window reaches because the stride does not divide
+    ``i + pb + pa − k_eff`` (CS231n: W=10, F=3, S=2, P=0 would need 4.5 windows)."""
+    pa = pb if pa is None else pa
+    leftover = (i + pb + pa - effective_kernel(k, d)) % s
+    return max(0, leftover - pa)
+
+
+def upsample_out(i: int, scale: float | None = None, size: int | None = None) -> int:
+    """Upsampling output size: ``size`` when given, else ``⌊i·scale⌋`` computed in double precision
+    exactly as ``torch.nn.functional.interpolate`` does."""
+    if size is not None:
+        _check_positive("size", size)
+        return size
+    if scale is None:
+        raise ShapeError("upsample needs either scale or size")
+    if scale <= 0:
+        raise ShapeError(f"scale must be positive, got {scale}")
+    o = int(float(i) * float(scale) // 1)
+    if o < 1:
+        raise ShapeError(f"output size {o} is not positive (input {i} × scale {scale})")
+    return o
+
+
+# --- public, per-axis API ---------------------------------------------------------------------
+
+def _per_axis(name: str, value: IntOrSeq, rank: int) -> tuple[int, ...]:
+    if isinstance(value, bool):
+        raise ShapeError(f"{name} must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return (value,) * rank
+    values = tuple(value)
+    if len(values) != rank:
+        raise ShapeError(f"{name} has {len(values)} values but the input has {rank} axes")
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ShapeError(f"{name} must be integers, got {v!r}")
+    return values
+
+
+def _rank_of(size: IntOrSeq) -> int:
+    return 1 if isinstance(size, int) else len(tuple(size))
+
+
+def _result(size: IntOrSeq, values: list[int]) -> int | tuple[int, ...]:
+    return values[0] if isinstance(size, int) else tuple(values)
+
+
+def conv_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
+                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
+    """Output size of a convolution (PyTorch semantics) for one axis (``int``) or several.
+
+    >>> conv_output_size(227, 11, stride=4)
+    55
+    >>> conv_output_size((224, 224), 7, stride=2, padding=3)
+    (112, 112)
+    """
+    rank = _rank_of(size)
+    i, k, s, p, d = (_per_axis(n, v, rank) for n, v in
+                     (("size", size), ("kernel", kernel), ("stride", stride),
+                      ("padding", padding), ("dilation", dilation)))
+    return _result(size, [conv_out(*a) for a in zip(i, k, s, p, p, d)])
+
+
+def conv_transpose_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
+                               padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
+                               dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
+    """Output size of a transposed convolution (PyTorch semantics).
+
+    >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
+    6
+    """
+    rank = _rank_of(size)
+    i, k, s, p, op, d = (_per_axis(n, v, rank) for n, v in
+                         (("size", size), ("kernel", kernel), ("stride", stride),
+                          ("padding", padding), ("output_padding", output_padding),
+                          ("dilation", dilation)))
+    return _result(size, [conv_transpose_out(ii, kk, ss, pp, pp, oo, dd)
+                          for ii, kk, ss, pp, oo, dd in zip(i, k, s, p, op, d)])
+
+
+def pool_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq | None = None,
+                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1,
+                     ceil_mode: bool = False) -> int | tuple[int, ...]:
+    """Output size of max/avg pooling (PyTorch semantics; stride defaults to the kernel).
+
+    >>> pool_output_size((8, 10), 3, stride=4, ceil_mode=True)
+    (2, 3)
+    """
+    rank = _rank_of(size)
+    i, k, p, d = (_per_axis(n, v, rank) for n, v in
+                  (("size", size), ("kernel", kernel), ("padding", padding),
+                   ("dilation", dilation)))
+    s = k if stride is None else _per_axis("stride", stride, rank)
+    return _result(size, [pool_out(ii, kk, ss, pp, pp, dd, ceil_mode)
+                          for ii, kk, ss, pp, dd in zip(i, k, s, p, d)])
+
+
+# --- the same formulas with the numbers substituted (for --explain and the calculators) --------
+
+def _pad_text(pb: int, pa: int) -> str:
+    return f"2·{pb}" if pb == pa else f"{pb} + {pa}"
+
+
+def conv_out_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1) -> str:
+    """``⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112``."""
+    o = conv_out(i, k, s, pb, pa, d)
+    return f"⌊({i} + {_pad_text(pb, pa)} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {o}"
+
+
+def pool_out_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1,
+                     ceil_mode: bool = False, rounding: str = "pytorch") -> str:
+    """Like :func:`conv_out_formula`, with ⌈⌉ under ceil_mode and the last-window correction."""
+    o = pool_out(i, k, s, pb, pa, d, ceil_mode, rounding)
+    body = f"({i} + {_pad_text(pb, pa)} − {d}·({k}−1) − 1)/{s}"
+    if not ceil_mode:
+        return f"⌊{body}⌋ + 1 = {o}"
+    raw = -(-(i + pb + pa - effective_kernel(k, d)) // s) + 1
+    if raw != o:
+        return (f"⌈{body}⌉ + 1 = {raw}, minus the last window, which would start in the padding "
+                f"(({raw}−1)·{s} ≥ {i} + {pb}) = {o}")
+    return f"⌈{body}⌉ + 1 = {o}"
+
+
+def conv_transpose_out_formula(i: int, k: int, s: int, pb: int, pa: int, op: int = 0,
+                               d: int = 1) -> str:
+    """``(3−1)·2 − 2·1 + 1·(3−1) + 1 + 1 = 6``."""
+    o = conv_transpose_out(i, k, s, pb, pa, op, d)
+    pads = f"2·{pb}" if pb == pa else f"{pb} − {pa}"
+    return f"({i}−1)·{s} − {pads} + {d}·({k}−1) + {op} + 1 = {o}"

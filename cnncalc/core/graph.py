@@ -1,0 +1,145 @@
+"""The layer graph: named nodes, each a layer applied to the outputs of earlier nodes."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.core.errors import Mark, SpecError
+from cnncalc.core.layer import Layer
+from cnncalc.core.shape import Shape
+
+INPUT = "input"
+"""The name by which nodes refer to the network's input tensor."""
+
+
+@dataclass(frozen=True)
+class Node:
+    """One layer in the graph.
+
+    ``inputs`` names the producers of its input tensors (``"input"`` for the network input);
+    ``scope`` lists the enclosing block instances and named repeats, outermost first, as
+    ``(name, what)`` pairs (``what`` is the block name or ``"repeat"``); ``options`` carries the
+    spec's per-layer extras (``expect``, ``lint``) for the tools that read them.
+    """
+
+    name: str
+    layer: Layer
+    inputs: tuple[str, ...]
+    mark: Mark | None = None
+    scope: tuple[tuple[str, str], ...] = ()
+    trainable: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def kind(self) -> str:
+        return self.layer.kind
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A network: its input shape and its nodes in an order where producers come first.
+
+    The last node's output is the network's output. Build one with :meth:`Graph.create`, which
+    checks names and orders the nodes (refusing cycles).
+    """
+
+    name: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    batch: int = 1
+    source: str | None = None
+    description: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def create(cls, name: str, input_shape: Shape, nodes: Iterable[Node], *, batch: int = 1,
+               source: str | None = None, description: str | None = None,
+               options: Mapping[str, Any] | None = None) -> Graph:
+        """Check the nodes (unique names, known inputs, arity) and order them topologically."""
+        ordered = topological_order(list(nodes))
+        return cls(name, input_shape, tuple(ordered), batch, source, description,
+                   dict(options or {}))
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name if self.nodes else INPUT
+
+    def consumers(self) -> dict[str, list[str]]:
+        """Producer name → names of the nodes that read it (``"input"`` included)."""
+        users: dict[str, list[str]] = {INPUT: []}
+        for node in self.nodes:
+            users.setdefault(node.name, [])
+            for src in node.inputs:
+                users.setdefault(src, []).append(node.name)
+        return users
+
+
+def topological_order(nodes: list[Node]) -> list[Node]:
+    """Nodes ordered so that every producer precedes its consumers, keeping the given order
+    where it already is one (Kahn's algorithm, linear time). Raises SpecError on unknown names,
+    duplicates, wrong arity or a cycle."""
+    by_name: dict[str, Node] = {}
+    for node in nodes:
+        if node.name == INPUT:
+            raise SpecError(f"'{INPUT}' is reserved for the network input; rename this layer",
+                            node.mark, layer=node.name)
+        if node.name in by_name:
+            first = by_name[node.name].mark
+            where = f" (first used at line {first.line})" if first else ""
+            raise SpecError(f"duplicate layer name '{node.name}'{where}", node.mark,
+                            layer=node.name)
+        by_name[node.name] = node
+    for node in nodes:
+        low, high = node.layer.arity()
+        count = len(node.inputs)
+        if count < low or (high is not None and count > high):
+            want = (f"at least {low}" if high is None else str(low) if low == high
+                    else f"{low} to {high}")
+            raise SpecError(f"{node.kind} '{node.name}' takes {want} input"
+                            f"{'' if want == '1' else 's'}, got {count}", node.mark,
+                            layer=node.name)
+        for src in node.inputs:
+            if src != INPUT and src not in by_name:
+                raise SpecError(f"layer '{node.name}' reads '{src}', which is not a layer name",
+                                node.mark, layer=node.name)
+    # Kahn's algorithm, taking ready nodes in their original order.
+    position = {node.name: i for i, node in enumerate(nodes)}
+    pending = {node.name: sum(1 for s in set(node.inputs) if s != INPUT) for node in nodes}
+    users: dict[str, list[str]] = {}
+    for node in nodes:
+        for src in set(node.inputs):
+            if src != INPUT:
+                users.setdefault(src, []).append(node.name)
+    ready = [position[name] for name, count in pending.items() if count == 0]
+    heapq.heapify(ready)
+    ordered: list[Node] = []
+    while ready:
+        node = nodes[heapq.heappop(ready)]
+        ordered.append(node)
+        for user in users.get(node.name, ()):
+            pending[user] -= 1
+            if pending[user] == 0:
+                heapq.heappush(ready, position[user])
+    if len(ordered) != len(nodes):
+        stuck = [n for n in nodes if pending[n.name] > 0]
+        cycle = _find_cycle(stuck, by_name)
+        raise SpecError(f"the layers form a cycle: {' → '.join(cycle)}", by_name[cycle[0]].mark,
+                        layer=cycle[0])
+    return ordered
+
+
+def _find_cycle(stuck: list[Node], by_name: dict[str, Node]) -> list[str]:
+    """One cycle among nodes that could not be ordered (each has an unordered producer)."""
+    stuck_names = {n.name for n in stuck}
+    current = stuck[0].name
+    path: list[str] = []
+    seen: dict[str, int] = {}
+    while current not in seen:
+        seen[current] = len(path)
+        path.append(current)
+        current = next(s for s in by_name[current].inputs if s in stuck_names)
+    cycle = path[seen[current]:]
+    return [*reversed(cycle), cycle[-1]]

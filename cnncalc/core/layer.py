@@ -1,0 +1,225 @@
+"""The layer-kind interface and its registry.
+
+Each layer kind is one frozen dataclass in :mod:`cnncalc.layers`, registered under its spec name
+with :func:`register`. Its fields are its attributes (declared with
+:func:`cnncalc.core.attrs.attr`); its methods compute, for given input shapes, the output shape,
+the parameter counts, the multiply-accumulates, the receptive-field map and an explanation.
+Nothing outside the layer dispatches on what kind it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cnncalc.core.attrs import Attr
+from cnncalc.core.errors import AttributeValueError
+from cnncalc.core.rf import AxisMap
+from cnncalc.core.shape import Shape
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Parameter counts of one layer: trainable weights and biases, and non-trainable buffers
+    (batch-norm running statistics), which PyTorch does not count as parameters."""
+
+    weights: int = 0
+    bias: int = 0
+    buffers: int = 0
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.bias
+
+
+@dataclass(frozen=True)
+class AttributeInfo:
+    """One declared attribute of a layer kind (for validation, docs and the JSON Schema)."""
+
+    name: str
+    type: Attr
+    default: Any
+    required: bool
+    doc: str
+    aliases: tuple[str, ...]
+
+
+WHOLE_INPUT = None
+"""Returned by :meth:`Layer.receptive_map` when every output unit reads the whole input."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Base class of every layer kind. Subclasses are frozen dataclasses of their attributes."""
+
+    kind: ClassVar[str] = ""
+    aliases: ClassVar[tuple[str, ...]] = ()
+    doc: ClassVar[str] = ""
+    category: ClassVar[str] = "other"
+    min_inputs: ClassVar[int] = 1
+    max_inputs: ClassVar[int | None] = 1
+
+    # --- analysis, overridden by kinds ---------------------------------------------------------
+
+    def arity(self) -> tuple[int, int | None]:
+        """The least and most inputs this layer takes (None: any number)."""
+        return self.min_inputs, self.max_inputs
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        """The output shape for these input shapes; raises ShapeError where PyTorch would."""
+        return inputs[0]
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        """Parameters (weights, bias) and buffers."""
+        return Counts()
+
+    def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
+        """Multiply-accumulates for one sample (conv, transposed conv, linear, locally connected;
+        every other kind does none by the convention in docs/conventions.md)."""
+        return 0
+
+    def receptive_map(self, inputs: tuple[Shape, ...],
+                      output: Shape) -> tuple[AxisMap, ...] | None:
+        """How output units read input units on each spatial axis; ``WHOLE_INPUT`` (None) when
+        each output unit reads all of its input. The default is the identity."""
+        return tuple(AxisMap(*_IDENTITY) for _ in output.spatial)
+
+    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
+        """Input pixels per axis that no window reaches (a stride that does not divide)."""
+        return tuple(0 for _ in inputs[0].spatial)
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        """Formulas with the numbers substituted, one line per quantity."""
+        return (f"shape: {output} (unchanged)",) if output == inputs[0] else (f"shape: {output}",)
+
+    # --- attributes -----------------------------------------------------------------------------
+
+    @classmethod
+    def attributes(cls) -> tuple[AttributeInfo, ...]:
+        cached = cls.__dict__.get("_attribute_cache")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        infos = tuple(
+            AttributeInfo(f.name, f.metadata["attr"], f.default, f.metadata["required"],
+                          f.metadata["doc"], f.metadata["aliases"])
+            for f in dataclasses.fields(cls) if "attr" in f.metadata)
+        type.__setattr__(cls, "_attribute_cache", infos)
+        return infos
+
+    @classmethod
+    def attribute_names(cls) -> dict[str, str]:
+        """Every accepted spelling → canonical attribute name."""
+        names: dict[str, str] = {}
+        for info in cls.attributes():
+            names[info.name] = info.name
+            for alias in info.aliases:
+                names[alias] = info.name
+        return names
+
+    @classmethod
+    def from_attrs(cls, values: Mapping[str, Any]) -> Layer:
+        """Validate and normalise attributes; errors carry the offending key."""
+        spellings = cls.attribute_names()
+        infos = {i.name: i for i in cls.attributes()}
+        given: dict[str, Any] = {}
+        seen_from: dict[str, str] = {}
+        for key, value in values.items():
+            canonical = spellings.get(key)
+            if canonical is None:
+                raise AttributeValueError(unknown_attribute_message(cls, key), key)
+            if canonical in given:
+                raise AttributeValueError(
+                    f"'{key}' and '{seen_from[canonical]}' both set {canonical}", key)
+            try:
+                given[canonical] = infos[canonical].type.convert(value)
+            except AttributeValueError as exc:
+                raise AttributeValueError(f"{cls.kind} {canonical}: {exc}", key) from None
+            seen_from[canonical] = key
+        missing = [i.name for i in cls.attributes() if i.required and i.name not in given]
+        if missing:
+            need = ", ".join(missing)
+            raise AttributeValueError(f"{cls.kind} needs {need} "
+                                      f"(e.g. {cls.example()})", None)
+        layer = cls(**given)
+        layer.validate()
+        return layer
+
+    def validate(self) -> None:
+        """Checks between attributes that need no input shape (raise AttributeValueError)."""
+
+    @classmethod
+    def example(cls) -> str:
+        required = [i for i in cls.attributes() if i.required]
+        if not required:
+            return f"- {cls.kind}"
+        inner = ", ".join(f"{i.name}: {_EXAMPLES.get(i.name, 1)}" for i in required)
+        return f"- {cls.kind}: {{{inner}}}"
+
+    def set_attributes(self) -> dict[str, Any]:
+        """Attributes that differ from their defaults (for JSON output and exported code)."""
+        out: dict[str, Any] = {}
+        for info in self.attributes():
+            value = getattr(self, info.name)
+            if info.required or value != info.default:
+                out[info.name] = value
+        return out
+
+    def describe(self) -> str:
+        """A short description, e.g. ``conv 3×3/2 p1``, for tables and graphs."""
+        return self.kind
+
+
+_IDENTITY = (1, 0, 0)
+_EXAMPLES = {"out": 64, "kernel": 3, "size": 5, "output": 1}
+
+_REGISTRY: dict[str, type[Layer]] = {}
+
+
+def register(cls: type[Layer]) -> type[Layer]:
+    """Class decorator: make a layer kind available to specs under its name and aliases."""
+    for name in (cls.kind, *cls.aliases):
+        if not name:
+            raise TypeError(f"{cls.__name__} has no kind name")
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise TypeError(f"layer kind '{name}' registered twice")
+        _REGISTRY[name] = cls
+    return cls
+
+
+def _ensure_loaded() -> None:
+    if not _REGISTRY:
+        import cnncalc.layers  # noqa: F401  (registers every kind)
+
+
+def lookup(name: str) -> type[Layer] | None:
+    """The layer kind registered under ``name`` (or one of its aliases)."""
+    _ensure_loaded()
+    return _REGISTRY.get(name)
+
+
+def kinds() -> dict[str, type[Layer]]:
+    """Canonical name → class for every registered kind, in registration order."""
+    _ensure_loaded()
+    return {cls.kind: cls for cls in _REGISTRY.values()}
+
+
+def all_names() -> list[str]:
+    _ensure_loaded()
+    return list(_REGISTRY)
+
+
+def suggest(word: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
+    """The closest candidate to a misspelt word, if any is close enough."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def unknown_attribute_message(cls: type[Layer], key: str) -> str:
+    known = list(cls.attribute_names())
+    close = suggest(key, known)
+    hint = f"; did you mean '{close}'?" if close else ""
+    listing = ", ".join(i.name for i in cls.attributes()) or "none"
+    return f"{cls.kind} has no attribute '{key}'{hint} ({cls.kind} takes: {listing})"

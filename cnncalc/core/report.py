@@ -1,0 +1,170 @@
+"""The result of analysing a graph: frozen values that renderers and tools consume.
+
+:meth:`Report.to_dict` is the stable JSON contract documented in docs/json-schema.md; every count
+in it is an exact integer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.core.errors import Diagnostic, Mark
+from cnncalc.core.rf import ReceptiveField
+from cnncalc.core.shape import Shape
+
+SCHEMA_VERSION = 1
+
+CONVENTIONS: dict[str, str] = {
+    "macs": "MACs = multiply-accumulates of conv, conv_transpose (input-based), linear and "
+            "locally_connected layers, for the whole batch; bias, normalisation, activations, "
+            "pooling and additions count 0",
+    "flops": "FLOPs = 2 × MACs (a multiply and an add, as torch.utils.flop_counter counts)",
+    "params": "params = weights + biases, as PyTorch counts parameters; batch-norm running "
+              "statistics are buffers, counted as non-trainable, not as params",
+    "shapes": "shapes are channels first and per sample (no batch axis); output sizes follow "
+              "PyTorch's rules (floor unless ceil_mode)",
+}
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    """Everything cnncalc knows about one layer after the walk. Counts cover the whole batch
+    where they depend on it (MACs); parameters never do."""
+
+    name: str
+    kind: str
+    description: str
+    inputs: tuple[str, ...]
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    weights: int
+    bias: int
+    buffers: int
+    trainable: bool
+    macs: int
+    rf: ReceptiveField | None
+    dropped: tuple[int, ...]
+    mark: Mark | None
+    scope: tuple[tuple[str, str], ...]
+    attributes: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def params(self) -> int:
+        return self.weights + self.bias
+
+    @property
+    def trainable_params(self) -> int:
+        return self.params if self.trainable else 0
+
+    @property
+    def non_trainable(self) -> int:
+        return self.buffers + (0 if self.trainable else self.params)
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "description": self.description,
+            "inputs": list(self.inputs),
+            "input_shapes": [s.to_list() for s in self.input_shapes],
+            "output_shape": self.output_shape.to_list(),
+            "params": self.params,
+            "weights": self.weights,
+            "bias": self.bias,
+            "trainable_params": self.trainable_params,
+            "non_trainable": self.non_trainable,
+            "buffers": self.buffers,
+            "macs": self.macs,
+            "flops": self.flops,
+            "rf": self.rf.to_dict() if self.rf is not None else None,
+            "dropped_inputs": list(self.dropped),
+            "attributes": {k: _jsonable(v) for k, v in self.attributes},
+            "scope": [name for name, _ in self.scope],
+            "line": self.mark.line if self.mark else None,
+            "column": self.mark.column if self.mark else None,
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class Totals:
+    params: int
+    trainable_params: int
+    non_trainable: int
+    weights: int
+    bias: int
+    buffers: int
+    macs: int
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+    @classmethod
+    def of(cls, layers: tuple[LayerReport, ...]) -> Totals:
+        return cls(
+            params=sum(r.params for r in layers),
+            trainable_params=sum(r.trainable_params for r in layers),
+            non_trainable=sum(r.non_trainable for r in layers),
+            weights=sum(r.weights for r in layers),
+            bias=sum(r.bias for r in layers),
+            buffers=sum(r.buffers for r in layers),
+            macs=sum(r.macs for r in layers),
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return {"params": self.params, "trainable_params": self.trainable_params,
+                "non_trainable": self.non_trainable, "weights": self.weights, "bias": self.bias,
+                "buffers": self.buffers, "macs": self.macs, "flops": self.flops}
+
+
+@dataclass(frozen=True)
+class Report:
+    """The analysis of a whole network for one input shape and batch size."""
+
+    name: str
+    input_shape: Shape
+    batch: int
+    output_shape: Shape
+    layers: tuple[LayerReport, ...]
+    totals: Totals
+    source: str | None = None
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def layer(self, name: str) -> LayerReport:
+        for r in self.layers:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON contract (docs/json-schema.md)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "name": self.name,
+            "source": self.source,
+            "input_shape": self.input_shape.to_list(),
+            "batch": self.batch,
+            "output_shape": self.output_shape.to_list(),
+            "layers": [r.to_dict() for r in self.layers],
+            "totals": self.totals.to_dict(),
+            "conventions": dict(CONVENTIONS),
+            "warnings": [_diagnostic_dict(d) for d in self.warnings],
+        }
+
+
+def _diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
+    return {"severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer,
+            "line": d.mark.line if d.mark else None,
+            "column": d.mark.column if d.mark else None}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,116 @@
+"""Element-wise activations. None changes a shape; only ``prelu`` has parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.core.attrs import Bool, Choice, Float, attr
+from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.shape import Shape
+
+
+@dataclass(frozen=True)
+class _Activation(Layer):
+    category = "activation"
+
+
+@register
+@dataclass(frozen=True)
+class ReLU(_Activation):
+    kind = "relu"
+    doc = "max(0, x)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); "
+                                            "changes memory, not shapes")
+
+
+@register
+@dataclass(frozen=True)
+class ReLU6(_Activation):
+    kind = "relu6"
+    doc = "min(max(0, x), 6) (MobileNet)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
+
+
+@register
+@dataclass(frozen=True)
+class LeakyReLU(_Activation):
+    kind = "leaky_relu"
+    aliases = ("leakyrelu",)
+    doc = "x if x > 0 else negative_slope·x"
+    negative_slope: float = attr(Float(), 0.01, doc="slope for negative inputs",
+                                 aliases=("alpha", "slope"))
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
+
+
+@register
+@dataclass(frozen=True)
+class ELU(_Activation):
+    kind = "elu"
+    doc = "x if x > 0 else alpha·(exp(x) − 1)"
+    alpha: float = attr(Float(), 1.0, doc="scale for negative inputs")
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
+
+
+@register
+@dataclass(frozen=True)
+class PReLU(_Activation):
+    kind = "prelu"
+    doc = "leaky ReLU with a learnt slope, shared or one per channel (PyTorch PReLU)"
+    per_channel: bool = attr(Bool(), False, doc="one slope per channel instead of one in all")
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        return Counts(inputs[0].channels if self.per_channel else 1)
+
+
+@register
+@dataclass(frozen=True)
+class Sigmoid(_Activation):
+    kind = "sigmoid"
+    doc = "1 / (1 + exp(−x))"
+
+
+@register
+@dataclass(frozen=True)
+class Tanh(_Activation):
+    kind = "tanh"
+    doc = "hyperbolic tangent"
+
+
+@register
+@dataclass(frozen=True)
+class GELU(_Activation):
+    kind = "gelu"
+    doc = "x·Φ(x)"
+    approximate: Any = attr(Choice(("none", "tanh")), "none", doc="PyTorch's approximation")
+
+
+@register
+@dataclass(frozen=True)
+class SiLU(_Activation):
+    kind = "silu"
+    aliases = ("swish",)
+    doc = "x·sigmoid(x)"
+
+
+@register
+@dataclass(frozen=True)
+class Hardswish(_Activation):
+    kind = "hardswish"
+    aliases = ("hard_swish",)
+    doc = "x·relu6(x + 3)/6 (MobileNetV3)"
+
+
+@register
+@dataclass(frozen=True)
+class Softmax(_Activation):
+    kind = "softmax"
+    doc = "exp(x) normalised over the channel axis"
+
+
+@register
+@dataclass(frozen=True)
+class Identity(Layer):
+    kind = "identity"
+    doc = "passes its input through unchanged"
+    category = "other"

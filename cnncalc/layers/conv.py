@@ -1,0 +1,251 @@
+"""Convolutions: ``conv``, ``conv_transpose`` and ``locally_connected`` (N-dimensional)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import prod
+from typing import Any
+
+from cnncalc.core import arith
+from cnncalc.core.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
+from cnncalc.core.errors import AttributeValueError, ShapeError
+from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.rf import AxisMap
+from cnncalc.core.shape import Shape
+from cnncalc.layers._explain import n, per_axis_lines, times
+
+KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
+STRIDE_DOC = "stride"
+PADDING_DOC = ("zero padding per side: int, per-axis list, [[before, after], ...], or "
+               "same (stride 1, PyTorch), same_tf (TensorFlow 'SAME'), valid, full")
+DILATION_DOC = "spacing between kernel taps; the kernel spans d·(k−1)+1 inputs"
+
+
+def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any) -> str:
+    k = kernel if isinstance(kernel, int) else format_axes(kernel)
+    text = f"{kind} {k}×{k}" if isinstance(kernel, int) else f"{kind} {k}"
+    if stride != 1:
+        text += f"/{stride if isinstance(stride, int) else format_axes(stride)}"
+    if padding not in (0, "valid"):
+        text += f" p{padding if isinstance(padding, (int, str)) else list(padding)}"
+    if dilation != 1:
+        text += f" d{dilation if isinstance(dilation, int) else format_axes(dilation)}"
+    return text
+
+
+@register
+@dataclass(frozen=True)
+class Conv(Layer):
+    """Convolution (PyTorch ``Conv1d``/``Conv2d``/``Conv3d``); depthwise when ``groups`` equals
+    the input channels."""
+
+    kind = "conv"
+    aliases = ("convolution",)
+    doc = "convolution with stride, padding, dilation and groups (PyTorch ConvNd)"
+    category = "conv"
+
+    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
+    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
+    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
+    padding: Any = attr(Padding(), 0, doc=PADDING_DOC)
+    dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
+    groups: int = attr(Int(1), 1, doc="channel groups; input and output channels must divide")
+    bias: bool = attr(Bool(), True, doc="learn an additive bias per output channel")
+
+    def validate(self) -> None:
+        if self.out % self.groups:
+            raise AttributeValueError(
+                f"conv out {self.out} is not divisible by groups {self.groups}", "out")
+
+    def windows(self, x: Shape) -> tuple[Window, ...]:
+        require_spatial(self.kind, x.rank)
+        return windows(x.spatial, self.kernel, self.stride, self.padding, self.dilation,
+                       PADDING_WORDS)
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        ws = self.windows(x)
+        if x.channels % self.groups:
+            raise ShapeError(f"input channels {x.channels} are not divisible by groups "
+                             f"{self.groups}")
+        return Shape(self.out, tuple(arith.conv_out(i, w.k, w.s, w.pb, w.pa, w.d)
+                                     for i, w in zip(x.spatial, ws)))
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        k = per_axis("kernel", self.kernel, output.rank)
+        return Counts(self.out * (inputs[0].channels // self.groups) * prod(k),
+                      self.out if self.bias else 0)
+
+    def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
+        k = per_axis("kernel", self.kernel, output.rank)
+        return output.numel * (inputs[0].channels // self.groups) * prod(k)
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+
+    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
+        x = inputs[0]
+        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
+                     for i, w in zip(x.spatial, self.windows(x)))
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        x = inputs[0]
+        ws = self.windows(x)
+        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
+            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
+        c = self.counts(inputs, output)
+        cin_g = x.channels // self.groups
+        k = tuple(w.k for w in ws)
+        grp = f" ({x.channels}/{self.groups} per group)" if self.groups > 1 else ""
+        bias = f" + {n(c.bias)} bias" if c.bias else ""
+        lines.append(f"params: {self.out}·{cin_g}{grp}·{times(k)} = {n(c.weights)} weights{bias}"
+                     f" = {n(c.params)}")
+        lines.append(f"MACs: {self.out}·{times(output.spatial)} outputs × {cin_g}·{times(k)} "
+                     f"= {n(self.macs(inputs, output))}")
+        return tuple(lines)
+
+    def describe(self) -> str:
+        text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
+        return text + (f" g{self.groups}" if self.groups > 1 else "")
+
+
+@register
+@dataclass(frozen=True)
+class ConvTranspose(Layer):
+    """Transposed convolution (PyTorch ``ConvTranspose1d/2d/3d``)."""
+
+    kind = "conv_transpose"
+    aliases = ("deconv", "convtranspose", "transposed_conv")
+    doc = "transposed convolution with output_padding (PyTorch ConvTransposeNd)"
+    category = "conv"
+
+    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
+    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
+    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
+    padding: Any = attr(Padding(words=()), 0,
+                        doc="implicit zero padding removed from each side of the output")
+    output_padding: Any = attr(PerAxis(0), 0,
+                               doc="extra size added to one side of the output (< stride or "
+                                   "< dilation)")
+    dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
+    groups: int = attr(Int(1), 1, doc="channel groups; input and output channels must divide")
+    bias: bool = attr(Bool(), True, doc="learn an additive bias per output channel")
+
+    def validate(self) -> None:
+        if self.out % self.groups:
+            raise AttributeValueError(
+                f"conv_transpose out {self.out} is not divisible by groups {self.groups}", "out")
+
+    def _axes(self, x: Shape) -> list[tuple[int, int, int, int, int, int, int]]:
+        require_spatial(self.kind, x.rank)
+        w = windows(x.spatial, self.kernel, self.stride, self.padding, self.dilation, ())
+        op = per_axis("output_padding", self.output_padding, x.rank)
+        return [(i, a.k, a.s, a.pb, a.pa, o, a.d) for i, a, o in zip(x.spatial, w, op)]
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        axes = self._axes(x)
+        if x.channels % self.groups:
+            raise ShapeError(f"input channels {x.channels} are not divisible by groups "
+                             f"{self.groups}")
+        return Shape(self.out, tuple(arith.conv_transpose_out(*a) for a in axes))
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        k = per_axis("kernel", self.kernel, output.rank)
+        return Counts(inputs[0].channels * (self.out // self.groups) * prod(k),
+                      self.out if self.bias else 0)
+
+    def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
+        """Input-based: every input value is multiplied into ``(out/groups)·∏k`` outputs
+        (fvcore, ptflops ≥ 0.7.5; see docs/conventions.md)."""
+        k = per_axis("kernel", self.kernel, output.rank)
+        return inputs[0].numel * (self.out // self.groups) * prod(k)
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
+        # output o = i·s − pb + t·d for taps t, so i ∈ [(o + pb − (k_eff−1))/s, (o + pb)/s].
+        maps = []
+        for _, k, s, pb, _, _, d in self._axes(inputs[0]):
+            k_eff = arith.effective_kernel(k, d)
+            maps.append(AxisMap(Fraction(1, s), Fraction(pb - k_eff + 1, s), Fraction(pb, s)))
+        return tuple(maps)
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        x = inputs[0]
+        axes = self._axes(x)
+        lines = per_axis_lines(x.rank, lambda a: arith.conv_transpose_out_formula(*axes[a]),
+                               "out")
+        c = self.counts(inputs, output)
+        k = tuple(a[1] for a in axes)
+        cout_g = self.out // self.groups
+        bias = f" + {n(c.bias)} bias" if c.bias else ""
+        lines.append(f"params: {x.channels}·{cout_g}·{times(k)} = {n(c.weights)} weights{bias}"
+                     f" = {n(c.params)}")
+        lines.append(f"MACs (input-based): {x.channels}·{times(x.spatial)} inputs × "
+                     f"{cout_g}·{times(k)} = {n(self.macs(inputs, output))}")
+        return tuple(lines)
+
+    def describe(self) -> str:
+        return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
+
+
+@register
+@dataclass(frozen=True)
+class LocallyConnected(Layer):
+    """A convolution without weight sharing: one filter bank per output position
+    (Keras ``LocallyConnected2D``; CS231n's "no parameter sharing" count)."""
+
+    kind = "locally_connected"
+    aliases = ("local",)
+    doc = "convolution without weight sharing: separate weights and bias at every output position"
+    category = "conv"
+
+    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
+    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
+    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
+    padding: Any = attr(Padding(words=("valid", "same_tf")), 0, doc="zero padding per side")
+    dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
+    bias: bool = attr(Bool(), True, doc="a bias per output channel and position")
+
+    def windows(self, x: Shape) -> tuple[Window, ...]:
+        require_spatial(self.kind, x.rank)
+        return windows(x.spatial, self.kernel, self.stride, self.padding, self.dilation,
+                       ("valid", "same_tf"))
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        return Shape(self.out, tuple(arith.conv_out(i, w.k, w.s, w.pb, w.pa, w.d)
+                                     for i, w in zip(x.spatial, self.windows(x))))
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        k = per_axis("kernel", self.kernel, output.rank)
+        weights = output.numel * inputs[0].channels * prod(k)
+        return Counts(weights, output.numel if self.bias else 0)
+
+    def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
+        return self.counts(inputs, output).weights
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+
+    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
+        x = inputs[0]
+        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
+                     for i, w in zip(x.spatial, self.windows(x)))
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        x = inputs[0]
+        ws = self.windows(x)
+        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
+            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
+        c = self.counts(inputs, output)
+        k = tuple(w.k for w in ws)
+        bias = f" + {n(c.bias)} bias (one per output value)" if c.bias else ""
+        lines.append(f"params: {self.out}·{times(output.spatial)} positions × "
+                     f"{x.channels}·{times(k)} = {n(c.weights)} weights{bias} = {n(c.params)}")
+        lines.append(f"MACs: one per weight = {n(self.macs(inputs, output))}")
+        return tuple(lines)
+
+    def describe(self) -> str:
+        return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation)

@@ -1,0 +1,70 @@
+"""Fully connected layers and the reshaping around them: ``linear`` and ``flatten``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnncalc.core.attrs import Bool, Int, attr
+from cnncalc.core.errors import ShapeError
+from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.shape import Shape
+from cnncalc.layers._explain import n
+
+
+@register
+@dataclass(frozen=True)
+class Linear(Layer):
+    """A fully connected layer on a flat input (PyTorch ``Linear``)."""
+
+    kind = "linear"
+    aliases = ("fc", "dense", "fully_connected")
+    doc = "fully connected layer on a flat vector (PyTorch Linear)"
+    category = "linear"
+
+    out: int = attr(Int(1), doc="output features", aliases=("out_features", "units"))
+    bias: bool = attr(Bool(), True, doc="learn an additive bias per output")
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        if x.rank:
+            raise ShapeError(f"linear needs a flat input but gets {x}; add '- flatten' before "
+                             f"it (or write it as a convolution with kernel "
+                             f"{'x'.join(map(str, x.spatial))})")
+        return Shape(self.out)
+
+    def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
+        return Counts(inputs[0].channels * self.out, self.out if self.bias else 0)
+
+    def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
+        return inputs[0].channels * self.out
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        c = self.counts(inputs, output)
+        bias = f" + {n(c.bias)} bias" if c.bias else ""
+        return (f"out: {self.out} features",
+                f"params: {inputs[0].channels}·{self.out} = {n(c.weights)} weights{bias} "
+                f"= {n(c.params)}",
+                f"MACs: {inputs[0].channels}·{self.out} = {n(self.macs(inputs, output))}")
+
+    def describe(self) -> str:
+        return f"linear → {self.out}"
+
+
+@register
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """Channels and spatial axes into one vector (PyTorch ``Flatten``, channels first)."""
+
+    kind = "flatten"
+    doc = "channels and spatial axes into one flat vector (channels-first order)"
+    category = "reshape"
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        return Shape(inputs[0].numel)
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> None:
+        return None
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        dims = "·".join(str(d) for d in inputs[0].dims)
+        return (f"out: {dims} = {n(output.channels)} features",)

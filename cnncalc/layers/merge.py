@@ -1,0 +1,62 @@
+"""Layers that merge several inputs: ``concat`` (channels) and ``add`` (element-wise)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cnncalc.core.errors import MergeError
+from cnncalc.core.layer import Layer, register
+from cnncalc.core.shape import Shape
+
+
+@dataclass(frozen=True)
+class _Merge(Layer):
+    category = "merge"
+    min_inputs = 2
+    max_inputs = None
+
+
+@register
+@dataclass(frozen=True)
+class Concat(_Merge):
+    """Concatenation along channels; every input must have the same spatial size."""
+
+    kind = "concat"
+    aliases = ("concatenate", "cat")
+    doc = "concatenate inputs along the channel axis (inception modules, U-Net skips)"
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        first = inputs[0]
+        for index, other in enumerate(inputs[1:], start=1):
+            if other.spatial != first.spatial:
+                raise MergeError(f"spatial sizes differ: {first} vs {other} "
+                                 f"(concat joins channels; every other axis must match)",
+                                 0, index)
+        return Shape(sum(x.channels for x in inputs), first.spatial)
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        parts = " + ".join(str(x.channels) for x in inputs)
+        return (f"channels: {parts} = {output.channels}; spatial {output.spatial} from every "
+                f"input",)
+
+
+@register
+@dataclass(frozen=True)
+class Add(_Merge):
+    """Element-wise sum (residual connections); every input must have the same shape."""
+
+    kind = "add"
+    aliases = ("sum", "residual")
+    doc = "element-wise sum of inputs of one shape (residual connections)"
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        first = inputs[0]
+        for index, other in enumerate(inputs[1:], start=1):
+            if other != first:
+                raise MergeError(f"shapes differ: {first} vs {other} (add needs equal shapes)",
+                                 0, index)
+        return first
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        return (f"shape: {output} (all {len(inputs)} inputs); additions are not counted as "
+                f"MACs",)

@@ -1,0 +1,212 @@
+"""Pooling: max, average, Lp, global and adaptive (N-dimensional)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from cnncalc.core import arith
+from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
+from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.core.layer import Layer, register
+from cnncalc.core.rf import AxisMap
+from cnncalc.core.shape import Shape
+from cnncalc.layers._explain import per_axis_lines
+
+POOL_PADDING = ("valid", "same_tf")
+CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must start inside "
+            "the input or its left padding), or 'caffe' for Caffe's rule")
+
+
+@dataclass(frozen=True)
+class _WindowPool(Layer):
+    """Shared arithmetic of the sliding-window pools (their attributes live on each kind)."""
+
+    category = "pool"
+    kernel: Any = None
+    stride: Any = None
+    padding: Any = 0
+    dilation: Any = 1
+    ceil_mode: Any = False
+
+    def windows(self, x: Shape) -> tuple[Window, ...]:
+        require_spatial(self.kind, x.rank)
+        stride = self.kernel if self.stride is None else self.stride
+        return windows(x.spatial, self.kernel, stride, self.padding, self.dilation, POOL_PADDING)
+
+    def _rounding(self) -> tuple[bool, str]:
+        return bool(self.ceil_mode), "caffe" if self.ceil_mode == "caffe" else "pytorch"
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        ceil, rounding = self._rounding()
+        return x.with_spatial(tuple(arith.pool_out(i, w.k, w.s, w.pb, w.pa, w.d, ceil, rounding)
+                                    for i, w in zip(x.spatial, self.windows(x))))
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+
+    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
+        x = inputs[0]
+        if self.ceil_mode:
+            return tuple(0 for _ in x.spatial)
+        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
+                     for i, w in zip(x.spatial, self.windows(x)))
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        x = inputs[0]
+        ws = self.windows(x)
+        ceil, rounding = self._rounding()
+        lines = per_axis_lines(x.rank, lambda a: arith.pool_out_formula(
+            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d, ceil, rounding), "out")
+        lines.append(f"channels: {x.channels} (pooling keeps them); no parameters, 0 MACs")
+        return tuple(lines)
+
+    def describe(self) -> str:
+        k = self.kernel if isinstance(self.kernel, int) else format_axes(self.kernel)
+        text = f"{self.kind} {k}"
+        stride = self.kernel if self.stride is None else self.stride
+        text += f"/{stride if isinstance(stride, int) else format_axes(stride)}"
+        if self.padding not in (0, "valid"):
+            text += f" p{self.padding}"
+        if self.ceil_mode:
+            text += " ceil" if self.ceil_mode is True else " caffe-ceil"
+        return text
+
+
+@register
+@dataclass(frozen=True)
+class MaxPool(_WindowPool):
+    kind = "maxpool"
+    aliases = ("max_pool", "maxpooling")
+    doc = "max pooling with dilation and ceil_mode (PyTorch MaxPoolNd)"
+
+    kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
+    stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
+    padding: Any = attr(Padding(words=POOL_PADDING), 0,
+                        doc="implicit -inf padding per side, at most half the kernel")
+    dilation: Any = attr(PerAxis(1), 1, doc="spacing between window taps")
+    ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
+
+
+@register
+@dataclass(frozen=True)
+class AvgPool(_WindowPool):
+    kind = "avgpool"
+    aliases = ("avg_pool", "averagepooling")
+    doc = "average pooling with ceil_mode and count_include_pad (PyTorch AvgPoolNd)"
+
+    kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
+    stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
+    padding: Any = attr(Padding(words=POOL_PADDING), 0,
+                        doc="implicit zero padding per side, at most half the kernel")
+    ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
+    count_include_pad: bool = attr(Bool(), True,
+                                   doc="divide by the full window, padding included (values only)")
+
+
+@register
+@dataclass(frozen=True)
+class LpPool(_WindowPool):
+    kind = "lppool"
+    aliases = ("lp_pool", "l2pool")
+    doc = "power-average pooling, (Σ x^p)^(1/p); norm 2 is L2 pooling (PyTorch LPPoolNd)"
+
+    norm: float = attr(Float(0.0, exclusive_minimum=True), 2.0, doc="the power p",
+                       aliases=("norm_type", "p"))
+    kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
+    stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
+    ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
+
+
+@dataclass(frozen=True)
+class _GlobalPool(Layer):
+    category = "pool"
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        require_spatial(self.kind, x.rank)
+        return x.with_spatial((1,) * x.rank)
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> None:
+        return None
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        return (f"out: {inputs[0]} → {output} (one value per channel over the whole input)",
+                "no parameters, 0 MACs")
+
+
+@register
+@dataclass(frozen=True)
+class GlobalAvgPool(_GlobalPool):
+    kind = "global_avgpool"
+    aliases = ("gap", "global_avg_pool", "globalaveragepooling")
+    doc = "average over every spatial position, keeping 1×1 (AdaptiveAvgPoolNd(1))"
+
+
+@register
+@dataclass(frozen=True)
+class GlobalMaxPool(_GlobalPool):
+    kind = "global_maxpool"
+    aliases = ("gmp", "global_max_pool", "globalmaxpooling")
+    doc = "maximum over every spatial position, keeping 1×1 (AdaptiveMaxPoolNd(1))"
+
+
+def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive pooling windows: ``[⌊o·n_in/n_out⌋, ⌈(o+1)·n_in/n_out⌉)``
+    (aten/src/ATen/native/AdaptiveAveragePooling.cpp, start_index / end_index)."""
+    return [((o * n_in) // n_out, -(-((o + 1) * n_in) // n_out)) for o in range(n_out)]
+
+
+@dataclass(frozen=True)
+class _AdaptivePool(Layer):
+    category = "pool"
+    output: Any = None
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        require_spatial(self.kind, x.rank)
+        return x.with_spatial(per_axis("output", self.output, x.rank))
+
+    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
+        maps = []
+        for n_in, n_out in zip(inputs[0].spatial, output.spatial):
+            widest = max(end - start for start, end in adaptive_bins(n_in, n_out))
+            maps.append(AxisMap(Fraction(n_in, n_out), Fraction(0), Fraction(widest - 1)))
+        return tuple(maps)
+
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        x = inputs[0]
+
+        def formula(a: int) -> str:
+            n_in, n_out = x.spatial[a], output.spatial[a]
+            bins = adaptive_bins(n_in, n_out)
+            sizes = sorted({e - s for s, e in bins})
+            return (f"{n_in} → {n_out} in windows [⌊o·{n_in}/{n_out}⌋, ⌈(o+1)·{n_in}/{n_out}⌉) "
+                    f"of size {'/'.join(map(str, sizes))}")
+        return (*per_axis_lines(x.rank, formula, "out"), "no parameters, 0 MACs")
+
+    def describe(self) -> str:
+        out = self.output if isinstance(self.output, int) else format_axes(self.output)
+        return f"{self.kind} → {out}"
+
+
+@register
+@dataclass(frozen=True)
+class AdaptiveAvgPool(_AdaptivePool):
+    kind = "adaptive_avgpool"
+    aliases = ("adaptive_avg_pool",)
+    doc = "average pooling to a fixed output size (PyTorch AdaptiveAvgPoolNd)"
+    output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
+                       aliases=("output_size", "size"))
+
+
+@register
+@dataclass(frozen=True)
+class AdaptiveMaxPool(_AdaptivePool):
+    kind = "adaptive_maxpool"
+    aliases = ("adaptive_max_pool",)
+    doc = "max pooling to a fixed output size (PyTorch AdaptiveMaxPoolNd)"
+    output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
+                       aliases=("output_size", "size"))

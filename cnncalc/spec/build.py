@@ -1,0 +1,626 @@
+"""Spec document (an :class:`Item` tree) → :class:`~cnncalc.core.graph.Graph`.
+
+This is where the spec format of docs/spec-format.md is interpreted: plain sequential lists,
+``repeat``, parametrised ``blocks``, branches under ``concat``/``add``, DAG edges by name and
+``defaults``. It is pure Python (no YAML): the loader hands it Items that carry their marks, and
+every error it raises points at the offending key or value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.core.attrs import Ref
+from cnncalc.core.errors import AttributeValueError, LimitError, Mark, SpecError
+from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.layer import Layer, all_names, lookup, suggest
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.shape import Shape, parse_shape_text
+from cnncalc.spec.expr import ExprError, evaluate, is_expression
+from cnncalc.spec.tree import Item, describe_value
+
+TOP_KEYS = ("name", "description", "input", "batch", "defaults", "blocks", "layers")
+COMMON_KEYS = ("name", "inputs", "trainable")
+"""Keys any layer accepts besides its kind's attributes."""
+REPEAT_KEYS = ("repeat", "layers", "name")
+BLOCK_KEYS = ("params", "layers", "description")
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+
+
+@dataclass
+class Arg:
+    """A block argument: the Item as written, and the parameters in force where it was written."""
+
+    item: Item
+    env: Mapping[str, Arg]
+
+
+@dataclass
+class Block:
+    name: str
+    params: dict[str, Item | None]  # parameter → default (None: required)
+    body: Item
+    mark: Mark | None
+
+
+@dataclass
+class Scope:
+    """Where layers are being created: name prefix, per-kind counters, visible local names,
+    block parameters, and the chain of enclosing blocks (to refuse recursion)."""
+
+    prefix: str = ""
+    suffix: str = ""
+    counters: dict[str, int] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    parent: Scope | None = None
+    env: Mapping[str, Arg] = field(default_factory=dict)
+    path: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[str, ...] = ()
+
+    def child(self, prefix: str, label: tuple[str, str] | None, env: Mapping[str, Arg] | None,
+              block: str | None = None) -> Scope:
+        return Scope(prefix=prefix, parent=self, env=self.env if env is None else env,
+                     path=self.path + ((label,) if label else ()),
+                     blocks=self.blocks + ((block,) if block else ()))
+
+    def iteration(self, suffix: str) -> Scope:
+        """An unnamed repeat's iteration: same prefix and counters, its own local names."""
+        return Scope(prefix=self.prefix, suffix=suffix, counters=self.counters, parent=self,
+                     env=self.env, path=self.path, blocks=self.blocks)
+
+
+def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIMITS,
+                default_name: str | None = None) -> Graph:
+    """Interpret a spec document; raise SpecError (with marks) on any mistake."""
+    return _Builder(doc, path, limits).build(default_name)
+
+
+class _Builder:
+    def __init__(self, doc: Item, path: str | None, limits: Limits) -> None:
+        self.doc = doc
+        self.path = path
+        self.limits = limits
+        self.nodes: list[Node] = []
+        self.names: dict[str, Mark | None] = {}
+        self.scope_outputs: dict[str, str] = {}  # block instance / named repeat → last layer
+        self.blocks: dict[str, Block] = {}
+        self.defaults: dict[str, Item] = {}
+
+    # --- top level -------------------------------------------------------------------------
+
+    def build(self, default_name: str | None) -> Graph:
+        doc = self.doc
+        if not doc.is_map:
+            raise SpecError(f"a spec is a mapping with 'input' and 'layers', got "
+                            f"{describe_value(doc)}", doc.mark, code="spec")
+        top = doc.value
+        for key in top:
+            if key not in TOP_KEYS:
+                raise SpecError(_unknown_key(key, TOP_KEYS, "top-level key"), doc.key_mark(key),
+                                code="unknown-key")
+        for key in ("input", "layers"):
+            if key not in top:
+                raise SpecError(f"the spec has no '{key}' (see docs/spec-format.md)", doc.mark,
+                                code="spec")
+        name = self._string(top["name"], "name") if "name" in top else (default_name or "network")
+        description = (self._string(top["description"], "description")
+                       if "description" in top else None)
+        input_shape = self._input_shape(top["input"])
+        batch = self._int(top["batch"], "batch", 1) if "batch" in top else 1
+        if "defaults" in top:
+            self._read_defaults(top["defaults"])
+        if "blocks" in top:
+            self._read_blocks(top["blocks"])
+        layers = top["layers"]
+        if not layers.is_list or not layers.value:
+            raise SpecError("'layers' must be a non-empty list of layers", layers.mark,
+                            code="spec")
+        self._sequence(layers, Scope(), INPUT)
+        return Graph.create(name, input_shape, self.nodes, batch=batch, source=self.path,
+                            description=description)
+
+    def _input_shape(self, item: Item) -> Shape:
+        value = item.value
+        if isinstance(value, str):
+            try:
+                dims: tuple[Any, ...] = parse_shape_text(value)
+            except ValueError as exc:
+                raise SpecError(f"input: {exc}", item.mark, code="spec") from None
+        elif item.is_list:
+            dims = tuple(v.value for v in value)
+        else:
+            raise SpecError(f"input must be a list like [3, 224, 224] (channels first), got "
+                            f"{describe_value(item)}", item.mark, code="spec")
+        if not 1 <= len(dims) <= 4:
+            raise SpecError(f"input has {len(dims)} sizes; write channels then 0 to 3 spatial "
+                            f"sizes, e.g. [3, 224, 224]", item.mark, code="spec")
+        for i, d in enumerate(dims):
+            if isinstance(d, bool) or not isinstance(d, int) or d < 1:
+                at = value[i].mark if item.is_list else item.mark
+                raise SpecError(f"input sizes must be positive integers, got {d!r}", at,
+                                code="spec")
+            if d > self.limits.max_dim:
+                at = value[i].mark if item.is_list else item.mark
+                raise LimitError(f"input size {d:,} exceeds the limit of "
+                                 f"{self.limits.max_dim:,} (max_dim)", at, code="limit")
+        return Shape.of(dims)
+
+    def _read_defaults(self, item: Item) -> None:
+        if not item.is_map:
+            raise SpecError("defaults must map layer kinds to attributes, e.g. "
+                            "{conv: {bias: false}}", item.mark, code="spec")
+        for kind, attrs in item.value.items():
+            cls = lookup(kind)
+            if cls is None:
+                raise SpecError(_unknown_kind(kind, []), item.key_mark(kind), code="unknown-kind")
+            if not attrs.is_map:
+                raise SpecError(f"defaults for {kind} must be a mapping of attributes", attrs.mark,
+                                code="spec")
+            names = cls.attribute_names()
+            for key in attrs.value:
+                if key not in names:
+                    raise SpecError(_unknown_attr(cls, key), attrs.key_mark(key),
+                                    code="unknown-attribute")
+            self.defaults[cls.kind] = attrs
+
+    def _read_blocks(self, item: Item) -> None:
+        if not item.is_map:
+            raise SpecError("blocks must map block names to definitions", item.mark, code="spec")
+        for name, body in item.value.items():
+            mark = item.key_mark(name)
+            if not _NAME_RE.fullmatch(name):
+                raise SpecError(f"'{name}' is not a usable block name (letters, digits, _)", mark,
+                                code="spec")
+            if lookup(name) is not None or name in ("repeat", *COMMON_KEYS):
+                raise SpecError(f"block name '{name}' is already a layer kind or keyword", mark,
+                                code="spec")
+            params: dict[str, Item | None] = {}
+            if body.is_list:
+                layers = body
+            elif body.is_map:
+                for key in body.value:
+                    if key not in BLOCK_KEYS:
+                        raise SpecError(_unknown_key(key, BLOCK_KEYS, "block key"),
+                                        body.key_mark(key), code="unknown-key")
+                if "layers" not in body.value:
+                    raise SpecError(f"block '{name}' has no 'layers'", body.mark, code="spec")
+                layers = body.value["layers"]
+                params = self._block_params(body.value.get("params"))
+            else:
+                raise SpecError(f"block '{name}' must be a list of layers or a mapping with "
+                                f"'params' and 'layers'", body.mark, code="spec")
+            if not layers.is_list:
+                raise SpecError(f"block '{name}': 'layers' must be a list", layers.mark,
+                                code="spec")
+            self.blocks[name] = Block(name, params, layers, mark)
+
+    def _block_params(self, item: Item | None) -> dict[str, Item | None]:
+        if item is None:
+            return {}
+        if item.is_list:
+            out: dict[str, Item | None] = {}
+            for p in item.value:
+                if not isinstance(p.value, str) or not _NAME_RE.fullmatch(p.value):
+                    raise SpecError("block params are names", p.mark, code="spec")
+                out[p.value] = None
+            return out
+        if item.is_map:
+            return {k: (None if v.value is None else v) for k, v in item.value.items()}
+        raise SpecError("params must be a list of names or a mapping of name → default "
+                        "(null for required)", item.mark, code="spec")
+
+    # --- layer lists -----------------------------------------------------------------------
+
+    def _sequence(self, items: Item, scope: Scope, prev: str) -> str:
+        for entry in items.value:
+            prev = self._entry(entry, scope, prev)
+        return prev
+
+    def _entry(self, item: Item, scope: Scope, prev: str) -> str:
+        value = item.value
+        if isinstance(value, str):
+            if is_expression(value):
+                arg = self._param(value, scope.env, item.mark)
+                return self._substituted(arg, scope, prev)
+            return self._layer(value, item.mark, None, {}, scope, prev)
+        if item.is_map:
+            if "repeat" in value:
+                return self._repeat(item, scope, prev)
+            kinds = [k for k in value if k not in COMMON_KEYS]
+            if not kinds:
+                raise SpecError("this layer has no kind; write e.g. '- conv: {out: 64, kernel: 3}'",
+                                item.mark, code="spec")
+            if len(kinds) > 1:
+                raise SpecError(f"one list item is one layer, but this one names "
+                                f"'{kinds[0]}' and '{kinds[1]}'; put each on its own '- ' line",
+                                item.key_mark(kinds[1]), code="spec")
+            kind = kinds[0]
+            siblings = {k: v for k, v in value.items() if k != kind}
+            return self._layer(kind, item.key_mark(kind), value[kind], siblings, scope, prev,
+                               sibling_marks=item)
+        if item.is_list:
+            raise SpecError("a nested list is not a layer; for parallel branches write "
+                            "'- concat: [[...], [...]]' or '- add: [[], [...]]'", item.mark,
+                            code="spec")
+        raise SpecError(f"expected a layer (a kind like relu, or a mapping like conv: {{...}}), "
+                        f"got {describe_value(item)}", item.mark, code="spec")
+
+    def _substituted(self, arg: Arg, scope: Scope, prev: str) -> str:
+        """A ``$param`` standing for layers: process them where they were written."""
+        inner = scope.child(scope.prefix, None, arg.env)
+        inner.counters = scope.counters
+        inner.aliases = scope.aliases
+        if arg.item.is_list:
+            return self._sequence(arg.item, inner, prev)
+        return self._entry(arg.item, inner, prev)
+
+    def _repeat(self, item: Item, scope: Scope, prev: str) -> str:
+        value = item.value
+        for key in value:
+            if key not in REPEAT_KEYS:
+                raise SpecError(_unknown_key(key, REPEAT_KEYS, "repeat key"), item.key_mark(key),
+                                code="unknown-key")
+        times = self._int(value["repeat"], "repeat", 1, scope)
+        if times > self.limits.max_repeat:
+            raise LimitError(f"repeat {times:,} exceeds the limit of {self.limits.max_repeat:,} "
+                             f"(max_repeat; raise it with --limit max_repeat=N)",
+                             value["repeat"].mark, code="limit")
+        body = value.get("layers")
+        if body is None or not body.is_list:
+            raise SpecError("repeat needs 'layers', a list of layers to repeat", item.mark,
+                            code="spec")
+        label = self._string(value["name"], "name") if "name" in value else None
+        if label is not None:
+            self._check_name(label, value["name"].mark)
+            label_full = f"{scope.prefix}{label}"
+            if label_full in self.names:
+                raise SpecError(f"name '{label_full}' is already used", value["name"].mark,
+                                code="duplicate-name")
+            self.names[label_full] = value["name"].mark
+        for i in range(1, times + 1):
+            before = len(self.nodes)
+            if label is not None:
+                full = f"{scope.prefix}{label}.{i}"
+                inner = scope.child(full + ".", (full, "repeat"), None)
+            else:
+                inner = scope.iteration(f"_{i}" if times > 1 else "")
+            prev = self._sequence(body, inner, prev)
+            if i == 1:
+                per = len(self.nodes) - before
+                remaining = self.limits.max_layers - before
+                if per * times > remaining:
+                    raise LimitError(
+                        f"repeat {times:,} × {per:,} layers would make {before + per * times:,} "
+                        f"layers, over the limit of {self.limits.max_layers:,} (max_layers; raise "
+                        f"it with --limit max_layers=N)", value["repeat"].mark, code="limit")
+        if label is not None:
+            self.scope_outputs[f"{scope.prefix}{label}"] = prev
+            scope.aliases[label] = prev
+        return prev
+
+    # --- one layer -------------------------------------------------------------------------
+
+    def _layer(self, kind: str, kind_mark: Mark | None, value: Item | None,
+               siblings: dict[str, Item], scope: Scope, prev: str,
+               sibling_marks: Item | None = None) -> str:
+        if kind in self.blocks:
+            return self._block_use(kind, kind_mark, value, siblings, scope, prev, sibling_marks)
+        cls = lookup(kind)
+        if cls is None:
+            raise SpecError(_unknown_kind(kind, list(self.blocks)), kind_mark,
+                            code="unknown-kind")
+        common: dict[str, Item] = dict(siblings)
+        attrs: dict[str, Item] = {}
+        attr_keys: dict[str, Mark | None] = {}
+        branches: Item | None = None
+        is_merge = cls.max_inputs is None
+        if value is None or value.value is None:
+            pass
+        elif value.is_map:
+            for key, v in value.value.items():
+                if key in COMMON_KEYS:
+                    if key in common:
+                        raise SpecError(f"'{key}' is given twice for this layer",
+                                        value.key_mark(key), code="spec")
+                    common[key] = v
+                elif key == "branches" and is_merge:
+                    branches = v
+                else:
+                    attrs[key] = v
+                    attr_keys[key] = value.key_mark(key)
+        elif value.is_list and is_merge:
+            branches = value
+        else:
+            hint = ("a list of branches or a mapping" if is_merge
+                    else f"a mapping of attributes, e.g. {cls.example()[2:]}")
+            raise SpecError(f"{kind} takes {hint}, got {describe_value(value)}", value.mark,
+                            code="spec")
+        layer = self._make_layer(cls, attrs, attr_keys, scope, kind_mark)
+        name = self._node_name(cls.kind, common.get("name"), scope, sibling_marks)
+        # inputs: branches, explicit names, or the previous layer
+        if branches is not None and "inputs" in common:
+            raise SpecError(f"{kind} takes either branches or inputs, not both",
+                            common["inputs"].mark, code="spec")
+        if branches is not None:
+            inputs = self._branches(branches, scope, prev)
+        elif "inputs" in common:
+            inputs = self._input_names(common["inputs"], scope)
+        else:
+            inputs = [prev]
+        for info in cls.attributes():
+            if isinstance(info.type, Ref) and getattr(layer, info.name) is not None:
+                ref_item = attrs.get(info.name) or next(
+                    (attrs[a] for a in info.aliases if a in attrs), None)
+                inputs.append(self._resolve(getattr(layer, info.name), scope,
+                                            ref_item.mark if ref_item else kind_mark))
+        trainable = True
+        if "trainable" in common:
+            t = common["trainable"]
+            if not isinstance(t.value, bool):
+                raise SpecError(f"trainable must be true or false, got {describe_value(t)}",
+                                t.mark, code="type")
+            trainable = t.value
+        self._add(Node(name, layer, tuple(inputs), kind_mark, scope.path, trainable), kind_mark)
+        return name
+
+    def _make_layer(self, cls: type[Layer], attrs: dict[str, Item],
+                    attr_keys: dict[str, Mark | None], scope: Scope,
+                    kind_mark: Mark | None) -> Layer:
+        values: dict[str, Any] = {}
+        for key, item in attrs.items():
+            values[key] = self._value(item, scope.env)
+        defaults = self.defaults.get(cls.kind)
+        spelled = cls.attribute_names()
+        given = {spelled.get(k, k) for k in values}
+        origin: dict[str, Item] = dict(attrs)
+        if defaults is not None:
+            for key, item in defaults.value.items():
+                if spelled[key] not in given:
+                    values[key] = self._value(item, scope.env)
+                    origin[key] = item
+        try:
+            return cls.from_attrs(values)
+        except AttributeValueError as exc:
+            key = exc.key
+            if key is None:
+                mark = kind_mark
+            elif key not in spelled:
+                mark = attr_keys.get(key, kind_mark)
+            else:
+                mark = origin[key].mark if key in origin else kind_mark
+            raise SpecError(str(exc), mark, code="unknown-attribute" if key is not None
+                            and key not in spelled else "attribute") from None
+
+    def _value(self, item: Item, env: Mapping[str, Arg]) -> Any:
+        """A plain value with every ``$`` expression evaluated (in the scope that wrote it)."""
+        v = item.value
+        if isinstance(v, str) and is_expression(v):
+            arg = self._param(v, env, item.mark)
+            return self._value(arg.item, arg.env)
+        if isinstance(v, list):
+            return [self._value(x, env) for x in v]
+        if isinstance(v, dict):
+            return {k: self._value(x, env) for k, x in v.items()}
+        return v
+
+    def _param(self, text: str, env: Mapping[str, Arg], mark: Mark | None) -> Arg:
+        """``$name`` → the argument as written; ``$expr`` → a literal Item with its value."""
+        body = text[1:].strip()
+        if body.startswith("{") and body.endswith("}"):
+            body = body[1:-1].strip()
+        if body in env:
+            return env[body]
+        try:
+            result = evaluate(text, _LazyEnv(self, env))
+        except ExprError as exc:
+            raise SpecError(str(exc), mark, code="expression") from None
+        return Arg(Item(result, mark), {})
+
+    def _branches(self, item: Item, scope: Scope, prev: str) -> list[str]:
+        if not item.is_list:
+            raise SpecError(f"branches must be a list of layer lists, got {describe_value(item)}",
+                            item.mark, code="spec")
+        outputs = []
+        for branch in item.value:
+            if isinstance(branch.value, str) and is_expression(branch.value):
+                arg = self._param(branch.value, scope.env, branch.mark)
+                outputs.append(self._substituted(arg, scope, prev))
+            elif branch.is_list:
+                outputs.append(self._sequence(branch, scope, prev))
+            else:
+                outputs.append(self._entry(branch, scope, prev))
+        if len(outputs) < 2:
+            raise SpecError(f"a merge needs at least two branches, got {len(outputs)} (an empty "
+                            f"branch [] is the identity)", item.mark, code="spec")
+        return outputs
+
+    def _input_names(self, item: Item, scope: Scope) -> list[str]:
+        entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
+        if not entries:
+            raise SpecError(f"inputs must be a layer name or a list of names, got "
+                            f"{describe_value(item)}", item.mark, code="spec")
+        out = []
+        for e in entries:
+            if not isinstance(e.value, str):
+                raise SpecError(f"inputs must be layer names, got {describe_value(e)}", e.mark,
+                                code="spec")
+            out.append(self._resolve(e.value, scope, e.mark))
+        return out
+
+    def _resolve(self, name: str, scope: Scope, mark: Mark | None) -> str:
+        s: Scope | None = scope
+        while s is not None:
+            if name in s.aliases:
+                return s.aliases[name]
+            s = s.parent
+        for candidate in (name, scope.prefix + name):
+            if candidate in self.scope_outputs:
+                return self.scope_outputs[candidate]
+            if candidate in self.names or candidate == INPUT:
+                return candidate
+        visible = list(self.names)
+        close = suggest(name, visible)
+        hint = f"; did you mean '{close}'?" if close else ""
+        raise SpecError(f"unknown layer '{name}'{hint} (inputs must name a layer defined above "
+                        f"this one, or 'input')", mark, code="unknown-input")
+
+    # --- blocks ----------------------------------------------------------------------------
+
+    def _block_use(self, block_name: str, mark: Mark | None, value: Item | None,
+                   siblings: dict[str, Item], scope: Scope, prev: str,
+                   sibling_marks: Item | None) -> str:
+        block = self.blocks[block_name]
+        if block_name in scope.blocks:
+            chain = " → ".join((*scope.blocks[scope.blocks.index(block_name):], block_name))
+            raise SpecError(f"block '{block_name}' uses itself ({chain})", mark,
+                            code="recursive-block")
+        if len(scope.blocks) >= self.limits.max_depth:
+            raise LimitError(f"blocks nested more than {self.limits.max_depth} deep (max_depth)",
+                             mark, code="limit")
+        common = dict(siblings)
+        args: dict[str, Arg] = {}
+        if value is not None and value.value is not None:
+            if not value.is_map:
+                raise SpecError(f"block '{block_name}' takes a mapping of its params, got "
+                                f"{describe_value(value)}", value.mark, code="spec")
+            for key, v in value.value.items():
+                if key in COMMON_KEYS:
+                    common[key] = v
+                elif key in block.params:
+                    args[key] = Arg(v, scope.env)
+                else:
+                    raise SpecError(_unknown_param(block, key), value.key_mark(key),
+                                    code="unknown-attribute")
+        for pname, default in block.params.items():
+            if pname not in args:
+                if default is None:
+                    raise SpecError(f"block '{block_name}' needs param '{pname}' (params: "
+                                    f"{', '.join(block.params)})", mark, code="attribute")
+                args[pname] = Arg(default, {})
+        if "trainable" in common:
+            raise SpecError("trainable applies to layers, not blocks", common["trainable"].mark,
+                            code="spec")
+        name = self._node_name(block_name, common.get("name"), scope, sibling_marks,
+                               is_scope=True)
+        start = prev
+        if "inputs" in common:
+            names = self._input_names(common["inputs"], scope)
+            if len(names) != 1:
+                raise SpecError("a block reads one input", common["inputs"].mark, code="spec")
+            start = names[0]
+        inner = scope.child(name + ".", (name, block_name), args, block_name)
+        self.names.setdefault(name, mark)
+        last = self._sequence(block.body, inner, start)
+        scope.aliases[_local(name, scope)] = last
+        self.scope_outputs[name] = last
+        return last
+
+    # --- names -----------------------------------------------------------------------------
+
+    def _node_name(self, kind: str, given: Item | None, scope: Scope,
+                   sibling_marks: Item | None, is_scope: bool = False) -> str:
+        if given is not None:
+            local = self._string(given, "name")
+            self._check_name(local, given.mark)
+            full = f"{scope.prefix}{local}{scope.suffix}"
+            if full in self.names or full == INPUT:
+                first = self.names.get(full)
+                where = f" (first used at line {first.line})" if first else ""
+                what = "reserved for the network input" if full == INPUT else f"already used{where}"
+                raise SpecError(f"layer name '{full}' is {what}", given.mark,
+                                code="duplicate-name")
+            scope.aliases[local] = full
+            if not is_scope:
+                self.names[full] = given.mark
+            return full
+        count = scope.counters.get(kind, 0)
+        while True:
+            count += 1
+            full = f"{scope.prefix}{kind}{count}"
+            if full not in self.names:
+                break
+        scope.counters[kind] = count
+        return full
+
+    def _check_name(self, name: str, mark: Mark | None) -> None:
+        if not _NAME_RE.fullmatch(name):
+            raise SpecError(f"'{name}' is not a usable layer name (start with a letter; letters, "
+                            f"digits, _ . -)", mark, code="spec")
+
+    def _add(self, node: Node, mark: Mark | None) -> None:
+        if len(self.nodes) >= self.limits.max_layers:
+            raise LimitError(f"the spec expands to more than {self.limits.max_layers:,} layers "
+                             f"(max_layers; raise it with --limit max_layers=N)", mark,
+                             code="limit")
+        self.names[node.name] = node.mark
+        self.nodes.append(node)
+
+    # --- scalars ---------------------------------------------------------------------------
+
+    def _string(self, item: Item, what: str) -> str:
+        if not isinstance(item.value, str) or not item.value:
+            raise SpecError(f"{what} must be a non-empty string, got {describe_value(item)}",
+                            item.mark, code="type")
+        return item.value
+
+    def _int(self, item: Item, what: str, minimum: int, scope: Scope | None = None) -> int:
+        v = item.value
+        if scope is not None and isinstance(v, str) and is_expression(v):
+            v = self._value(item, scope.env)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SpecError(f"{what} must be an integer, got {describe_value(Item(v))}",
+                            item.mark, code="type")
+        if v < minimum:
+            raise SpecError(f"{what} must be at least {minimum}, got {v}", item.mark, code="type")
+        return v
+
+
+class _LazyEnv(Mapping[str, Any]):
+    """Parameter values for an expression, each evaluated only if the expression uses it."""
+
+    def __init__(self, builder: _Builder, env: Mapping[str, Arg]) -> None:
+        self.builder = builder
+        self.env = env
+
+    def __getitem__(self, key: str) -> Any:
+        arg = self.env[key]
+        return self.builder._value(arg.item, arg.env)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.env)
+
+    def __len__(self) -> int:
+        return len(self.env)
+
+
+def _local(name: str, scope: Scope) -> str:
+    return name[len(scope.prefix):] if name.startswith(scope.prefix) else name
+
+
+def _unknown_key(key: str, known: tuple[str, ...], what: str) -> str:
+    close = suggest(key, known)
+    hint = f"; did you mean '{close}'?" if close else ""
+    return f"unknown {what} '{key}'{hint} (expected: {', '.join(known)})"
+
+
+def _unknown_kind(kind: str, blocks: list[str]) -> str:
+    close = suggest(kind, [*all_names(), *blocks, "repeat"])
+    hint = f"; did you mean '{close}'?" if close else ""
+    return f"unknown layer kind '{kind}'{hint} (see `cnncalc kinds` for the list)"
+
+
+def _unknown_attr(cls: type[Layer], key: str) -> str:
+    from cnncalc.core.layer import unknown_attribute_message
+
+    return unknown_attribute_message(cls, key)
+
+
+def _unknown_param(block: Block, key: str) -> str:
+    known = [*block.params, *COMMON_KEYS]
+    close = suggest(key, known)
+    hint = f"; did you mean '{close}'?" if close else ""
+    return (f"block '{block.name}' has no param '{key}'{hint} (params: "
+            f"{', '.join(block.params) or 'none'})")

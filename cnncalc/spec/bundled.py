@@ -1,0 +1,35 @@
+"""The network specs shipped with cnncalc (the repository's ``specs/`` folder, installed as the
+package data ``cnncalc.specs``), found by name: ``cnncalc summary vgg16``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def specs_dir() -> Path | None:
+    """The folder holding the bundled specs, installed or in a source checkout."""
+    try:
+        from importlib.resources import files
+
+        installed = Path(str(files("cnncalc.specs")))
+        if installed.is_dir() and any(installed.glob("*.yaml")):
+            return installed
+    except (ImportError, ModuleNotFoundError, TypeError):
+        pass
+    checkout = Path(__file__).resolve().parents[2] / "specs"
+    return checkout if checkout.is_dir() else None
+
+
+def names() -> list[str]:
+    folder = specs_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder else []
+
+
+def find(name: str) -> Path | None:
+    """The bundled spec called ``name`` (with or without ``.yaml``), if there is one."""
+    folder = specs_dir()
+    if folder is None or "/" in name or "\\" in name:
+        return None
+    stem = name[:-5] if name.endswith(".yaml") else name
+    path = folder / f"{stem}.yaml"
+    return path if path.is_file() else None

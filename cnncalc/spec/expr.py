@@ -1,0 +1,146 @@
+"""Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``${(c + 1) // 2}``.
+
+A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names);
+nothing is ever passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single
+``$name`` stands for the parameter's value whatever its type (a list, a word like ``same``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from cnncalc.core.errors import AttributeValueError
+
+MAX_LENGTH = 200
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%()]))")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ExprError(AttributeValueError):
+    """A malformed expression or an unknown parameter name."""
+
+
+def is_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("$")
+
+
+def evaluate(text: str, env: Mapping[str, Any]) -> Any:
+    """Evaluate ``$...`` against ``env`` (parameter name → value)."""
+    body = text[1:].strip()
+    if body.startswith("{") and body.endswith("}"):
+        body = body[1:-1].strip()
+    if len(body) > MAX_LENGTH:
+        raise ExprError(f"expression longer than {MAX_LENGTH} characters")
+    if _NAME.fullmatch(body):
+        if body not in env:
+            raise ExprError(_unknown(body, env))
+        return env[body]
+    tokens = _tokenize(body)
+    parser = _Parser(tokens, env, text)
+    value = parser.expr()
+    if parser.pos != len(tokens):
+        raise ExprError(f"unexpected {tokens[parser.pos]!r} in {text!r}")
+    return value
+
+
+def _unknown(name: str, env: Mapping[str, Any]) -> str:
+    from cnncalc.core.layer import suggest
+
+    close = suggest(name, list(env))
+    hint = f"; did you mean '{close}'?" if close else ""
+    known = ", ".join(env) or "none here"
+    return f"unknown parameter '{name}'{hint} (parameters: {known})"
+
+
+def _tokenize(body: str) -> list[str]:
+    tokens: list[str] = []
+    pos = 0
+    while pos < len(body):
+        m = _TOKEN.match(body, pos)
+        if not m or m.end() == pos:
+            if body[pos:].strip() == "":
+                break
+            raise ExprError(f"cannot read {body[pos:]!r} in an expression (allowed: integers, "
+                            f"parameter names, + - * / // % and parentheses)")
+        tokens.append(next(g for g in m.groups() if g is not None))
+        pos = m.end()
+    if not tokens:
+        raise ExprError("empty expression after '$'")
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[str], env: Mapping[str, Any], text: str) -> None:
+        self.tokens = tokens
+        self.env = env
+        self.text = text
+        self.pos = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> str:
+        tok = self.peek()
+        if tok is None:
+            raise ExprError(f"incomplete expression {self.text!r}")
+        self.pos += 1
+        return tok
+
+    def expr(self) -> int:
+        value = self.term()
+        while self.peek() in ("+", "-"):
+            op = self.take()
+            rhs = self.term()
+            value = value + rhs if op == "+" else value - rhs
+        return value
+
+    def term(self) -> int:
+        value = self.unary()
+        while self.peek() in ("*", "/", "//", "%"):
+            op = self.take()
+            rhs = self.unary()
+            if op == "*":
+                value *= rhs
+                continue
+            if rhs == 0:
+                raise ExprError(f"division by zero in {self.text!r}")
+            if op == "/":
+                if value % rhs:
+                    raise ExprError(f"{value} / {rhs} is not a whole number in {self.text!r} "
+                                    f"(use // to round down)")
+                value //= rhs
+            elif op == "//":
+                value //= rhs
+            else:
+                value %= rhs
+        return value
+
+    def unary(self) -> int:
+        if self.peek() == "-":
+            self.take()
+            return -self.unary()
+        if self.peek() == "+":
+            self.take()
+            return self.unary()
+        return self.atom()
+
+    def atom(self) -> int:
+        tok = self.take()
+        if tok == "(":
+            value = self.expr()
+            if self.take() != ")":
+                raise ExprError(f"missing ')' in {self.text!r}")
+            return value
+        if tok.isdigit():
+            return int(tok)
+        if _NAME.fullmatch(tok):
+            if tok not in self.env:
+                raise ExprError(_unknown(tok, self.env))
+            value = self.env[tok]
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ExprError(f"parameter '{tok}' is {value!r}, not an integer, so it cannot "
+                                f"be used in arithmetic")
+            return value
+        raise ExprError(f"unexpected {tok!r} in {self.text!r}")

@@ -1,0 +1,230 @@
+"""YAML text → :class:`~cnncalc.spec.tree.Item` tree, keeping line and column of every value.
+
+The composer is our own, fed by PyYAML's safe event parser (libyaml's when available): it builds
+only plain data (str, int, float, bool, null, lists, mappings), never a Python object, and refuses
+any other tag. Being iterative, it also bounds what a hostile file can cost:
+
+* nesting deeper than ``max_depth``,
+* a document that expands (through aliases) to more than ``max_values`` values
+  ("billion laughs"), or an alias that refers to its own enclosing node,
+* duplicate keys and multiple documents
+
+are reported as errors at the place they occur, never as a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+from cnncalc.core.errors import Mark, SpecError
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.spec.tree import Item
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
+_SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
+_MERGE = "<<"
+
+
+class _Frame:
+    __slots__ = ("item", "key", "key_mark", "is_map", "anchor", "merges")
+
+    def __init__(self, item: Item, is_map: bool, anchor: str | None) -> None:
+        self.item = item
+        self.key: str | None = None
+        self.key_mark: Mark | None = None
+        self.is_map = is_map
+        self.anchor = anchor
+        self.merges: list[tuple[Item, Mark | None]] = []
+
+
+def _mark(path: str, m: Any) -> Mark:
+    return Mark(path, m.line + 1, m.column + 1)
+
+
+def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS) -> Item:
+    """Parse one YAML document into an Item tree; raise SpecError with a location on any
+    problem."""
+    try:
+        return _compose(text, path, limits)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _mark(path, mark) if mark is not None else Mark(path, 1, 1)
+        problem = (exc.problem or "invalid YAML").strip()
+        context = f" ({exc.context.strip()})" if exc.context else ""
+        raise SpecError(f"YAML syntax error: {problem}{context}", where, code="yaml") from None
+    except yaml.reader.ReaderError as exc:
+        line, col = _position(text, exc.position)
+        char = exc.character
+        shown = f"#x{char:04x}" if isinstance(char, int) else repr(char)
+        raise SpecError(f"the file contains a character YAML does not allow ({shown}); is it a "
+                        f"text file?", Mark(path, line, col), code="yaml") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"YAML error: {exc}", Mark(path, 1, 1), code="yaml") from None
+    except RecursionError:
+        raise SpecError("the document is nested too deeply", Mark(path, 1, 1),
+                        code="limit") from None
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    before = text[:offset]
+    line = before.count("\n") + 1
+    return line, offset - (before.rfind("\n") + 1) + 1
+
+
+def _scalar(event: ev.ScalarEvent, path: str) -> Any:
+    tag = event.tag
+    if tag in (None, "!"):
+        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    if tag in (_STR, _TIMESTAMP):
+        return event.value
+    node = yaml.ScalarNode(tag, event.value)
+    try:
+        if tag == _INT:
+            return _CONSTRUCTOR.construct_yaml_int(node)
+        if tag == _FLOAT:
+            return _CONSTRUCTOR.construct_yaml_float(node)
+        if tag == _BOOL:
+            return _CONSTRUCTOR.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+    except (ValueError, OverflowError) as exc:
+        raise SpecError(f"cannot read {event.value[:40]!r} as a number: {exc}",
+                        _mark(path, event.start_mark), code="yaml") from None
+    raise SpecError(f"unsupported YAML tag {tag!r}: spec files hold plain data only (strings, "
+                    f"numbers, booleans, lists and mappings)", _mark(path, event.start_mark),
+                    code="yaml-tag")
+
+
+def _compose(text: str, path: str, limits: Limits) -> Item:
+    stack: list[_Frame] = []
+    anchors: dict[str, Item] = {}
+    open_anchors: set[str] = set()
+    root: Item | None = None
+    documents = 0
+
+    def attach(item: Item, mark: Mark) -> None:
+        nonlocal root
+        if not stack:
+            root = item
+            return
+        top = stack[-1]
+        if top.is_map:
+            key = top.key
+            assert key is not None
+            top.key = None
+            mapping = top.item.value
+            if key == _MERGE:
+                top.merges.append((item, mark))
+                return
+            if key in mapping:
+                first = top.item.key_marks[key]
+                raise SpecError(f"duplicate key '{key}' (first at line {first.line})",
+                                top.key_mark, code="duplicate-key")
+            mapping[key] = item
+            assert top.key_mark is not None
+            top.item.key_marks[key] = top.key_mark
+        else:
+            top.item.value.append(item)
+
+    def wants_key() -> bool:
+        return bool(stack) and stack[-1].is_map and stack[-1].key is None
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
+            continue
+        if isinstance(event, ev.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise SpecError("the file holds more than one YAML document (a second '---'); "
+                                "a spec is one document", _mark(path, event.start_mark),
+                                code="yaml")
+            continue
+        mark = _mark(path, event.start_mark)
+        if isinstance(event, ev.AliasEvent):
+            if event.anchor in open_anchors:
+                raise SpecError(f"alias *{event.anchor} refers to a node that contains it "
+                                f"(a recursive structure)", mark, code="limit")
+            target = anchors.get(event.anchor)  # type: ignore[arg-type]
+            if target is None:
+                raise SpecError(f"unknown alias *{event.anchor}", mark, code="yaml")
+            if wants_key():
+                if not target.is_scalar:
+                    raise SpecError("a mapping key must be a plain name, not a list or mapping",
+                                    mark, code="yaml")
+                stack[-1].key, stack[-1].key_mark = str(target.value), mark
+                continue
+            attach(target, mark)
+            continue
+        if isinstance(event, ev.ScalarEvent):
+            if wants_key():
+                stack[-1].key, stack[-1].key_mark = event.value, mark
+                continue
+            item = Item(_scalar(event, path), mark)
+            if event.anchor:
+                anchors[event.anchor] = item
+            attach(item, mark)
+            continue
+        if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
+            if wants_key():
+                raise SpecError("a mapping key must be a plain name, not a list or mapping",
+                                mark, code="yaml")
+            is_map = isinstance(event, ev.MappingStartEvent)
+            if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                raise SpecError(f"unsupported YAML tag {event.tag!r}: spec files hold plain data "
+                                f"only", mark, code="yaml-tag")
+            if len(stack) >= limits.max_depth:
+                raise SpecError(f"the document is nested more than {limits.max_depth} levels "
+                                f"deep (limit max_depth)", mark, code="limit")
+            item = Item({} if is_map else [], mark)
+            if event.anchor:
+                anchors[event.anchor] = item
+                open_anchors.add(event.anchor)
+            stack.append(_Frame(item, is_map, event.anchor))
+            continue
+        if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+            frame = stack.pop()
+            item = frame.item
+            if frame.merges:
+                _apply_merges(item, frame.merges)
+            children = item.value.values() if frame.is_map else item.value
+            item.size = 1 + sum(c.size for c in children)
+            if item.size > limits.max_values:
+                raise SpecError(f"the document expands to more than {limits.max_values:,} values "
+                                f"(YAML aliases repeating large nodes?); limit max_values",
+                                item.mark, code="limit")
+            if frame.anchor:
+                open_anchors.discard(frame.anchor)
+            attach(item, item.mark or mark)
+            continue
+    if root is None:
+        raise SpecError("the file is empty; a spec needs at least 'input' and 'layers'",
+                        Mark(path, 1, 1), code="empty")
+    return root
+
+
+def _apply_merges(item: Item, merges: list[tuple[Item, Mark | None]]) -> None:
+    """YAML merge keys (``<<: *defaults``): keys given explicitly win over merged ones."""
+    mapping = item.value
+    for source, mark in merges:
+        sources = source.value if source.is_list else [source]
+        for src in sources:
+            if not src.is_map:
+                raise SpecError("a merge key '<<' needs a mapping (or a list of mappings)", mark,
+                                code="yaml")
+            for key, value in src.value.items():
+                if key not in mapping:
+                    mapping[key] = value
+                    item.key_marks[key] = src.key_marks.get(key, mark) or mark  # type: ignore
