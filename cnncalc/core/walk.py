@@ -80,3 +80,15 @@ def _receptive_field(node: Node, in_shapes: tuple[Shape, ...], out: Shape,
     if len(maps) != len(rf.size):
         return rf.whole(x.spatial, input_size), True
     return rf.through(maps, input_size), True
+
+
+def explain(graph: Graph, report: Report) -> dict[str, tuple[str, ...]]:
+    """Per layer, its formulas with the numbers substituted (``summary --explain``)."""
+    layers = {node.name: node.layer for node in graph.nodes}
+    out: dict[str, tuple[str, ...]] = {}
+    for r in report.layers:
+        lines = list(layers[r.name].explain(r.input_shapes, r.output_shape))
+        if report.batch != 1 and r.macs:
+            lines.append(f"MACs for batch {report.batch}: × {report.batch} = {r.macs:,}")
+        out[r.name] = tuple(lines)
+    return out

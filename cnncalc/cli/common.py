@@ -1,0 +1,126 @@
+"""Helpers shared by the commands: loading specs with located errors, output options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cnncalc.core.errors import CnncalcError, Diagnostic, SpecError
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+SOURCES: dict[str, str] = {}
+"""Text of every spec read in this process, by the path its marks use (for caret lines)."""
+
+
+def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
+    """Load SPEC (a path or a bundled spec name), remembering its text for error display."""
+    from cnncalc.api import parse, read_spec_file, resolve_spec
+    from cnncalc.core.errors import Mark
+
+    path = resolve_spec(spec)
+    if path is None:
+        from cnncalc.spec import bundled
+
+        raise SpecError(f"no such file: {spec} (bundled specs: {', '.join(bundled.names())})",
+                        Mark(spec, 1, 1), code="io")
+    shown = spec if Path(spec).exists() else str(path)
+    text = read_spec_file(path)
+    SOURCES[shown] = text
+    return parse(text, shown, limits, path.stem)
+
+
+def source_excerpt(diag: Diagnostic) -> list[str]:
+    """The spec line a diagnostic points at, with a caret under its column."""
+    mark = diag.mark
+    if mark is None or mark.path not in SOURCES:
+        return []
+    lines = SOURCES[mark.path].splitlines()
+    if not 1 <= mark.line <= len(lines):
+        return []
+    text = lines[mark.line - 1].replace("\t", " ")
+    if len(text) > 200:
+        start = max(0, mark.column - 100)
+        text = text[start:start + 200]
+        column = mark.column - start
+    else:
+        column = mark.column
+    gutter = f"{mark.line:>5} | "
+    return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^"]
+
+
+def format_diagnostic(diag: Diagnostic, excerpt: bool = True) -> str:
+    lines = [diag.headline()]
+    if excerpt:
+        lines += source_excerpt(diag)
+    lines += [f"      note: {note}" for note in diag.notes]
+    return "\n".join(lines)
+
+
+def print_error(exc: CnncalcError) -> None:
+    if isinstance(exc, SpecError):
+        for diag in exc.diagnostics:
+            click.echo(format_diagnostic(diag), err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
+
+
+def parse_limits(values: tuple[str, ...]) -> Limits:
+    """``--limit max_layers=2000000`` (repeatable) → Limits."""
+    overrides: dict[str, int] = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in Limits.names():
+            raise click.BadParameter(f"expected NAME=VALUE with NAME one of "
+                                     f"{', '.join(Limits.names())}, got {value!r}",
+                                     param_hint="--limit")
+        try:
+            overrides[name] = int(number.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise click.BadParameter(f"{name} needs an integer, got {number!r}",
+                                     param_hint="--limit") from None
+        if overrides[name] < 1:
+            raise click.BadParameter(f"{name} must be at least 1", param_hint="--limit")
+    return DEFAULT_LIMITS.with_overrides(**overrides)
+
+
+def limit_option(f: F) -> F:
+    return click.option("--limit", "limits", multiple=True, metavar="NAME=N",
+                        help="Raise a safety limit, e.g. --limit max_layers=5000000 "
+                             "(see docs/limits.md).")(f)
+
+
+def shape_option(value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    from cnncalc.core.shape import parse_shape_text
+
+    try:
+        dims = parse_shape_text(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--input") from None
+    if len(dims) < 1 or len(dims) > 4 or any(d < 1 for d in dims):
+        raise click.BadParameter("expected channels then 0 to 3 positive sizes, e.g. 3x224x224",
+                                 param_hint="--input")
+    return dims
+
+
+def stdout_is_terminal() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def echo(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+__all__ = ["SOURCES", "CnncalcError", "echo", "format_diagnostic", "limit_option",
+           "load_network", "parse_limits", "print_error", "shape_option", "stdout_is_terminal"]

@@ -1,0 +1,77 @@
+"""``cnncalc summary``: the per-layer table."""
+
+from __future__ import annotations
+
+import click
+
+from cnncalc.cli.common import (
+    echo,
+    limit_option,
+    load_network,
+    parse_limits,
+    shape_option,
+    stdout_is_terminal,
+)
+
+FORMATS = ("table", "text", "json", "csv", "markdown")
+
+
+@click.command(context_settings={"max_content_width": 100})
+@click.argument("spec")
+@click.option("--input", "input_shape", metavar="SHAPE",
+              help="Evaluate at another input size, channels first: 3x384x384.")
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size (MACs scale with it).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table: rich table on a terminal, plain text when piped; text: always plain; "
+                   "json: the documented JSON contract; csv; markdown.")
+@click.option("--explain", is_flag=True,
+              help="Show each layer's formulas with the numbers substituted.")
+@click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
+@click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
+              "or 100 when piped).")
+@limit_option
+def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
+            no_color: bool, width: int | None, limits: tuple[str, ...]) -> None:
+    """Per-layer output shapes, parameters and MACs of SPEC, with totals.
+
+    SPEC is a spec file or the name of a bundled spec (see `cnncalc list`).
+
+    \b
+    Examples:
+      cnncalc summary specs/alexnet.yaml
+      cnncalc summary vgg16 --batch 32
+      cnncalc summary specs/vgg16_conv.yaml --input 3x384x384   # 6×6×1000 score map
+      cnncalc summary googlenet --format json > googlenet.json
+      cnncalc summary lenet5 --explain
+    """
+    dims = shape_option(input_shape)
+    network = load_network(spec, parse_limits(limits))
+    report = network.summary(dims, batch)
+    explanations = None
+    if explain:
+        from cnncalc.core.walk import explain as explain_report
+
+        explanations = explain_report(network.graph, report)
+    if fmt == "json":
+        from cnncalc.render.structured import render_json
+
+        echo(render_json(report, explanations))
+    elif fmt == "csv":
+        from cnncalc.render.structured import render_csv
+
+        echo(render_csv(report))
+    elif fmt == "markdown":
+        from cnncalc.render.structured import render_markdown
+
+        echo(render_markdown(report, explanations))
+    elif fmt == "table" and stdout_is_terminal():
+        from rich.console import Console
+
+        from cnncalc.render.rich_table import render_summary
+
+        Console(no_color=no_color or None, width=width).print(render_summary(report,
+                                                                             explanations))
+    else:
+        from cnncalc.render.text import render_summary as render_text
+
+        echo(render_text(report, width or 100, explanations))

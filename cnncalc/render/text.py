@@ -1,0 +1,70 @@
+"""Plain-text summary table: what ``cnncalc summary`` prints when its output is not a terminal
+(piped, redirected) or with ``--plain``. No colours, no box characters, fixed width."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from cnncalc.core.report import Report
+from cnncalc.render.rows import (
+    COLUMNS,
+    NUMERIC,
+    convention_lines,
+    footer_lines,
+    layer_rows,
+    total_row,
+    warning_lines,
+)
+
+SHRINKABLE = ("Layer", "Kind")
+MIN_WIDTH = {"Layer": 12, "Kind": 10}
+
+
+def _fit(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
+
+
+def column_widths(table: list[tuple[str, ...]], width: int) -> list[int]:
+    widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
+    total = sum(widths) + 2 * (len(widths) - 1)
+    for name in SHRINKABLE:
+        if total <= width:
+            break
+        i = COLUMNS.index(name)
+        cut = min(total - width, widths[i] - MIN_WIDTH[name])
+        if cut > 0:
+            widths[i] -= cut
+            total -= cut
+    return widths
+
+
+def render_summary(report: Report, width: int = 100,
+                   explanations: Mapping[str, Sequence[str]] | None = None,
+                   title: bool = True) -> str:
+    rows = layer_rows(report, explanations)
+    total = total_row(report)
+    table = [COLUMNS, *(r.cells for r in rows), total]
+    widths = column_widths(table, width)
+
+    def line(cells: tuple[str, ...]) -> str:
+        parts = []
+        for name, cell, w in zip(COLUMNS, cells, widths):
+            cell = _fit(cell, w)
+            parts.append(cell.rjust(w) if name in NUMERIC else cell.ljust(w))
+        return "  ".join(parts).rstrip()
+
+    rule = "-" * min(width, sum(widths) + 2 * (len(widths) - 1))
+    out: list[str] = []
+    if title:
+        out.append(f"{report.name}")
+    out += [line(COLUMNS), rule]
+    for row in rows:
+        out.append(line(row.cells))
+        out.extend(f"    {text}" for text in row.explain)
+    out += [rule, line(total), ""]
+    out += footer_lines(report)
+    warnings = warning_lines(report)
+    if warnings:
+        out += ["", *warnings]
+    out += ["", *convention_lines()]
+    return "\n".join(out) + "\n"
