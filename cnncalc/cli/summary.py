@@ -69,8 +69,8 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
 
         from cnncalc.render.rich_table import render_summary
 
-        Console(no_color=no_color or None, width=width).print(render_summary(report,
-                                                                             explanations))
+        console = Console(no_color=no_color or None, width=width)
+        console.print(render_summary(report, console.width, explanations))
     else:
         from cnncalc.render.text import render_summary as render_text
 

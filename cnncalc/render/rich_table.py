@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.core.report import Report
+from cnncalc.render.text import column_widths
 from cnncalc.render.rows import (
     COLUMNS,
     NUMERIC,
@@ -25,21 +26,28 @@ STYLES = {"Layer": "bold", "Kind": "cyan", "Output": "green", "Params": "magenta
           "MACs": "yellow", "%P": "dim magenta", "%M": "dim yellow"}
 
 
-def render_summary(report: Report,
+def render_summary(report: Report, width: int = 100,
                    explanations: Mapping[str, Sequence[str]] | None = None) -> Any:
+    """A rich renderable for a console ``width`` columns wide: only the Layer and Kind columns
+    shrink (with an ellipsis); numbers are never cut."""
+    rows = layer_rows(report, explanations)
+    widths = column_widths([COLUMNS, *(r.cells for r in rows), total_row(report)], width,
+                           gap=3)
     table = Table(title=report.name, box=box.SIMPLE_HEAD, show_footer=False, pad_edge=False,
-                  title_justify="left", title_style="bold")
-    for name in COLUMNS:
-        numeric = name in NUMERIC
-        table.add_column(name, justify="right" if numeric else "left", style=STYLES.get(name),
-                         no_wrap=True, overflow="ellipsis",
-                         min_width=8 if name in ("Layer", "Kind") else None)
-    for row in layer_rows(report, explanations):
-        table.add_row(*row.cells)
+                  title_justify="left", title_style="bold", show_edge=False)
+    keep = [i for i, w in enumerate(widths) if w]
+    for i in keep:
+        name = COLUMNS[i]
+        table.add_column(name, justify="right" if name in NUMERIC else "left",
+                         style=STYLES.get(name), no_wrap=True, overflow="ellipsis",
+                         width=widths[i])
+    for row in rows:
+        table.add_row(*(row.cells[i] for i in keep))
         for text in row.explain:
-            table.add_row(Text("  " + text, style="dim"), end_section=False)
+            table.add_row(Text("  " + text, style="dim", overflow="fold"))
     table.add_section()
-    table.add_row(*total_row(report), style="bold")
+    total = total_row(report)
+    table.add_row(*(total[i] for i in keep), style="bold")
     parts: list[Any] = [table]
     parts += [Text(line) for line in footer_lines(report)]
     for w in warning_lines(report):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 from cnncalc.core.report import Report
@@ -24,17 +25,24 @@ def _fit(cell: str, width: int) -> str:
     return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
 
 
-def column_widths(table: list[tuple[str, ...]], width: int) -> list[int]:
+def column_widths(table: list[tuple[str, ...]], width: int, gap: int = 2) -> list[int]:
+    """Column widths that fit ``width`` (``gap`` characters between columns): Layer then Kind
+    shrink (with an ellipsis) down to a minimum; if that is not enough the share columns
+    (%P, %M) get width 0 and are hidden. Numbers and shapes are never cut."""
     widths = [max(len(row[i]) for row in table) for i in range(len(COLUMNS))]
-    total = sum(widths) + 2 * (len(widths) - 1)
+
+    def total() -> int:
+        shown = [w for w in widths if w]
+        return sum(shown) + gap * (len(shown) - 1)
+
     for name in SHRINKABLE:
-        if total <= width:
-            break
         i = COLUMNS.index(name)
-        cut = min(total - width, widths[i] - MIN_WIDTH[name])
+        cut = min(total() - width, widths[i] - MIN_WIDTH[name])
         if cut > 0:
             widths[i] -= cut
-            total -= cut
+    if total() > width:
+        for name in ("%P", "%M"):
+            widths[COLUMNS.index(name)] = 0
     return widths
 
 
@@ -49,11 +57,14 @@ def render_summary(report: Report, width: int = 100,
     def line(cells: tuple[str, ...]) -> str:
         parts = []
         for name, cell, w in zip(COLUMNS, cells, widths):
+            if not w:
+                continue
             cell = _fit(cell, w)
             parts.append(cell.rjust(w) if name in NUMERIC else cell.ljust(w))
         return "  ".join(parts).rstrip()
 
-    rule = "-" * min(width, sum(widths) + 2 * (len(widths) - 1))
+    shown = [w for w in widths if w]
+    rule = "-" * min(width, sum(shown) + 2 * (len(shown) - 1))
     out: list[str] = []
     if title:
         out.append(f"{report.name}")
@@ -62,9 +73,16 @@ def render_summary(report: Report, width: int = 100,
         out.append(line(row.cells))
         out.extend(f"    {text}" for text in row.explain)
     out += [rule, line(total), ""]
-    out += footer_lines(report)
+    out += _wrap(footer_lines(report), width, "  ")
     warnings = warning_lines(report)
     if warnings:
         out += ["", *warnings]
-    out += ["", *convention_lines()]
+    out += ["", *_wrap(convention_lines(), width, "  ")]
     return "\n".join(out) + "\n"
+
+
+def _wrap(lines: list[str], width: int, indent: str) -> list[str]:
+    out: list[str] = []
+    for text in lines:
+        out += textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
+    return out

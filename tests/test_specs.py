@@ -1,0 +1,131 @@
+"""Every bundled spec against its published totals (../shared/reference.md), and per-layer numbers
+from CS231n and the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnncalc
+from cnncalc.core.shape import Shape
+
+from .conftest import SPECS
+
+# spec → (params, MACs, output shape); source: ../shared/reference.md "Whole networks"
+PUBLISHED = {
+    "lenet5": (61_706, 416_520, [10]),
+    "alexnet": (60_965_224, 724_406_816, [1000]),
+    "alexnet_torchvision": (61_100_840, 714_188_480, [1000]),
+    "vgg16": (138_357_544, 15_470_264_320, [1000]),
+    "vgg16_conv": (138_357_544, 15_470_264_320, [1000, 1, 1]),
+    "googlenet": (6_998_552, 1_582_671_872, [1000]),
+    "googlenet_torchvision": (6_624_904, 1_498_376_192, [1000]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_totals(name: str) -> None:
+    params, macs, output = PUBLISHED[name]
+    report = cnncalc.load(SPECS / f"{name}.yaml").summary()
+    assert report.totals.params == params
+    assert report.totals.trainable_params == params
+    assert report.totals.macs == macs
+    assert report.totals.flops == 2 * macs
+    assert report.output_shape.to_list() == output
+
+
+def test_every_bundled_spec_has_a_source_comment() -> None:
+    for path in SPECS.glob("*.yaml"):
+        head = path.read_text(encoding="utf-8").splitlines()[:12]
+        assert head[0].startswith("#"), path
+        assert any("Source" in line for line in head), f"{path.name} names no source"
+        assert any("Expected" in line or "Input" in line for line in head), path
+
+
+def test_bundled_specs_are_all_tested() -> None:
+    bundled = {p.stem for p in SPECS.glob("*.yaml")}
+    assert set(PUBLISHED) <= bundled
+
+
+def test_googlenet_module_channels_and_ceil_mode_spatial_sizes() -> None:
+    report = cnncalc.load(SPECS / "googlenet.yaml").summary()
+    modules = [r for r in report.layers if r.name.endswith(".output")]
+    assert [r.output_shape.channels for r in modules] == [256, 480, 512, 512, 512, 528, 832, 832,
+                                                          1024]
+    pools = [report.layer(n).output_shape.spatial[0] for n in ("pool1", "pool2", "pool3", "pool4")]
+    assert pools == [56, 28, 14, 7]
+
+
+def test_googlenet_floor_pools_would_lose_pixels() -> None:
+    text = (SPECS / "googlenet.yaml").read_text().replace("ceil_mode: true", "ceil_mode: false")
+    with pytest.raises(cnncalc.SpecError, match="avgpool 'pool5' .*1024×6×6"):
+        cnncalc.parse(text).summary()  # the 7×7 average pool no longer fits
+    text = text.replace("avgpool: {kernel: 7, stride: 1,", "adaptive_avgpool: {output: 1,")
+    report = cnncalc.parse(text).summary()
+    pools = [report.layer(n).output_shape.spatial[0] for n in ("pool1", "pool2", "pool3", "pool4")]
+    assert pools == [55, 27, 13, 6]
+
+
+def test_googlenet_torchvision_modules() -> None:
+    report = cnncalc.load(SPECS / "googlenet_torchvision.yaml").summary()
+    modules = [r.output_shape.channels for r in report.layers if r.name.endswith(".output")]
+    assert modules == [256, 480, 512, 512, 512, 528, 832, 832, 1024]
+    bn = [r for r in report.layers if r.kind == "batchnorm"]
+    assert report.totals.buffers == sum(r.buffers for r in bn) == 2 * sum(
+        r.output_shape.channels for r in bn)
+
+
+def test_vgg16_per_layer_cs231n() -> None:
+    report = cnncalc.load(SPECS / "vgg16.yaml").summary()
+    convs = [r for r in report.layers if r.kind == "conv"]
+    assert convs[0].weights == 1_728  # conv1_1: 3·3·3·64
+    assert convs[1].weights == 36_864  # conv1_2: 3·3·64·64
+    assert report.layer("fc6").weights == 102_760_448  # 7·7·512·4096
+    # CS231n lists the activations of the input and every conv, pool and FC output
+    listed = [r for r in report.layers if r.kind in ("conv", "maxpool", "linear")]
+    assert report.input_shape.numel + sum(r.output_shape.numel for r in listed) == 15_237_608
+
+
+def test_vgg16_batchnorm_variant_params() -> None:
+    text = (SPECS / "vgg16.yaml").read_text().replace(
+        "          - relu: {inplace: true}\n      - maxpool",
+        "          - batchnorm\n          - relu: {inplace: true}\n      - maxpool")
+    report = cnncalc.parse(text).summary()
+    assert report.totals.params == 138_365_992  # reference.md: VGG-16 with batch norm
+    assert report.totals.macs == 15_470_264_320
+
+
+def test_alexnet_conv1_cs231n() -> None:
+    report = cnncalc.load(SPECS / "alexnet.yaml").summary()
+    conv1 = report.layer("conv1")
+    assert conv1.output_shape == Shape(96, (55, 55))
+    assert conv1.output_shape.numel == 290_400
+    assert conv1.params == 34_944
+
+
+def test_locally_connected_has_no_weight_sharing() -> None:
+    # seeds / CS231n: without parameter sharing AlexNet's conv1 needs 290,400 × 364 parameters
+    spec = ("input: [3, 227, 227]\nlayers:\n"
+            "  - locally_connected: {out: 96, kernel: 11, stride: 4}\n")
+    report = cnncalc.parse(spec).summary()
+    assert report.totals.params == 105_705_600
+
+
+def test_cs231n_ten_5x5_filters() -> None:
+    spec = "input: [3, 32, 32]\nlayers:\n  - conv: {out: 10, kernel: 5, stride: 1, padding: 2}\n"
+    report = cnncalc.parse(spec).summary()
+    assert report.output_shape == Shape(10, (32, 32))
+    assert report.totals.params == 760
+
+
+def test_seeds_fc_as_conv_on_384() -> None:
+    # seeds / CS231n: VGG with its FC layers as convolutions on 384×384 gives 6×6×1000
+    net = cnncalc.load(SPECS / "vgg16_conv.yaml")
+    assert net.summary("3x384x384").output_shape == Shape(1000, (6, 6))
+    assert net.summary().output_shape == Shape(1000, (1, 1))
+
+
+def test_torchvision_alexnet_rejects_other_sizes_only_by_rule() -> None:
+    # adaptive pooling makes the classifier input 256·6·6 at any size that survives the convs
+    net = cnncalc.load(SPECS / "alexnet_torchvision.yaml")
+    assert net.summary("3x256x256").output_shape == Shape(1000)
+    assert net.summary("3x256x256").totals.params == 61_100_840
