@@ -57,7 +57,7 @@ def test_googlenet_module_channels_and_ceil_mode_spatial_sizes() -> None:
 
 def test_googlenet_floor_pools_would_lose_pixels() -> None:
     text = (SPECS / "googlenet.yaml").read_text().replace("ceil_mode: true", "ceil_mode: false")
-    with pytest.raises(cnncalc.SpecError, match="avgpool 'pool5' .*1024×6×6"):
+    with pytest.raises(cnncalc.SpecError, match=r"avgpool 'pool5' .*1024×6×6"):
         cnncalc.parse(text).summary()  # the 7×7 average pool no longer fits
     text = text.replace("avgpool: {kernel: 7, stride: 1,", "adaptive_avgpool: {output: 1,")
     report = cnncalc.parse(text).summary()

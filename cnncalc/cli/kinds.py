@@ -27,11 +27,12 @@ def kinds(kind: str | None) -> None:
             lines.append(f"{name:<20} {cls.doc}{alias}")
         echo("\n".join(lines) + "\n")
         return
-    cls = lookup(kind)
-    if cls is None:
+    found = lookup(kind)
+    if found is None:
         close = suggest(kind, list(registered()))
         hint = f" Did you mean '{close}'?" if close else ""
         raise click.BadParameter(f"no layer kind '{kind}'.{hint}", param_hint="KIND")
+    cls = found
     lines = [f"{cls.kind}: {cls.doc}"]
     if cls.aliases:
         lines.append(f"aliases: {', '.join(cls.aliases)}")

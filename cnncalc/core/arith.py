@@ -3,8 +3,9 @@
 Every function here works on one spatial axis and plain integers; the ``*_output_size`` functions at
 the bottom are the public, per-axis versions (an ``int`` or a tuple, one value per axis).
 
-Names used inside the formulas: ``i`` input size, ``k`` kernel size, ``s`` stride, ``p`` padding per
-side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` output padding, ``o`` output.
+Names used inside the formulas: ``i`` input size, ``k`` kernel size, ``s`` stride, ``p`` padding
+per side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` output padding,
+``o`` output.
 Where PyTorch refuses a configuration these functions raise :class:`ShapeError` with the reason.
 """
 

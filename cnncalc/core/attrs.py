@@ -37,6 +37,19 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+def _shown(value: Any) -> str:
+    """A value as the spec would write it: ``true``, ``3.5``, ``'same'``."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def _got(value: Any) -> str:
+    return f"{_type_name(value)} ({_shown(value)})"
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -63,7 +76,7 @@ class Int(Attr):
 
     def convert(self, value: Any) -> int:
         if not _is_int(value):
-            raise AttributeValueError(f"expected an integer, got {_type_name(value)} ({value!r})")
+            raise AttributeValueError(f"expected an integer, got {_got(value)}")
         if self.minimum is not None and value < self.minimum:
             raise AttributeValueError(f"must be at least {self.minimum}, got {value}")
         if self.maximum is not None and value > self.maximum:
@@ -90,17 +103,19 @@ class Float(Attr):
 
     def convert(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise AttributeValueError(f"expected a number, got {_type_name(value)} ({value!r})")
+            raise AttributeValueError(f"expected a number, got {_got(value)}")
         v = float(value)
         if math.isnan(v) or math.isinf(v):
-            raise AttributeValueError(f"expected a finite number, got {value!r}")
+            raise AttributeValueError(f"expected a finite number, got {_shown(value)}")
         if self.minimum is not None:
             if self.exclusive_minimum and v <= self.minimum:
-                raise AttributeValueError(f"must be greater than {self.minimum:g}, got {value!r}")
+                raise AttributeValueError(
+                    f"must be greater than {self.minimum:g}, got {_shown(value)}")
             if not self.exclusive_minimum and v < self.minimum:
-                raise AttributeValueError(f"must be at least {self.minimum:g}, got {value!r}")
+                raise AttributeValueError(
+                    f"must be at least {self.minimum:g}, got {_shown(value)}")
         if self.maximum is not None and v > self.maximum:
-            raise AttributeValueError(f"must be at most {self.maximum:g}, got {value!r}")
+            raise AttributeValueError(f"must be at most {self.maximum:g}, got {_shown(value)}")
         return v
 
     def json_schema(self) -> dict[str, Any]:
@@ -119,7 +134,7 @@ class Float(Attr):
 class Bool(Attr):
     def convert(self, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise AttributeValueError(f"expected true or false, got {_type_name(value)} ({value!r})")
+            raise AttributeValueError(f"expected true or false, got {_got(value)}")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -138,7 +153,7 @@ class Choice(Attr):
             if value == c and type(value) is type(c):
                 return c
         shown = ", ".join(repr(c) if isinstance(c, str) else str(c).lower() for c in self.choices)
-        raise AttributeValueError(f"expected one of {shown}, got {value!r}")
+        raise AttributeValueError(f"expected one of {shown}, got {_shown(value)}")
 
     def json_schema(self) -> dict[str, Any]:
         return {"enum": list(self.choices)}
@@ -165,7 +180,7 @@ class PerAxis(Attr):
                     f"a per-axis list has one value per spatial axis (at most 3), got {len(value)}")
             return tuple(item.convert(v) for v in value)
         raise AttributeValueError(
-            f"expected an integer or a list of integers, got {_type_name(value)} ({value!r})")
+            f"expected an integer or a list of integers, got {_got(value)}")
 
     def json_schema(self) -> dict[str, Any]:
         i = {"type": "integer", "minimum": self.minimum}
@@ -179,7 +194,7 @@ class PerAxis(Attr):
 class OptionalPerAxis(PerAxis):
     """Like :class:`PerAxis`, but ``null`` is allowed (meaning "use the default rule")."""
 
-    def convert(self, value: Any) -> int | tuple[int, ...] | None:
+    def convert(self, value: Any) -> int | tuple[int, ...] | None:  # type: ignore[override]
         if value is None:
             return None
         return super().convert(value)
@@ -206,7 +221,7 @@ class Padding(Attr):
                 return value
             raise AttributeValueError(
                 f"expected an integer, a per-axis list or one of {', '.join(self.words)}; "
-                f"got {value!r}")
+                f"got {_shown(value)}")
         if isinstance(value, (list, tuple)):
             if not value or len(value) > 3:
                 raise AttributeValueError(
@@ -285,7 +300,7 @@ class CeilMode(Attr):
             return value
         if value == "caffe":
             return "caffe"
-        raise AttributeValueError(f"expected true, false or 'caffe', got {value!r}")
+        raise AttributeValueError(f"expected true, false or 'caffe', got {_shown(value)}")
 
     def json_schema(self) -> dict[str, Any]:
         return {"oneOf": [{"type": "boolean"}, {"const": "caffe"}]}

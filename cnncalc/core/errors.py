@@ -90,7 +90,7 @@ class SpecError(CnncalcError):
 
 
 class LimitError(SpecError):
-    """A spec that exceeds one of cnncalc's explicit safety limits (see :mod:`cnncalc.core.limits`)."""
+    """A spec over one of cnncalc's explicit safety limits (see :mod:`cnncalc.core.limits`)."""
 
 
 class MergeError(ShapeError):

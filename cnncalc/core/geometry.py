@@ -28,7 +28,7 @@ class Window:
         return arith.effective_kernel(self.k, self.d)
 
 
-def per_axis(name: str, value: Any, rank: int) -> tuple[int, ...]:
+def per_axis(name: str, value: Any, rank: int) -> tuple[Any, ...]:
     """Expand a scalar to every axis, or check that a list has one value per axis."""
     if isinstance(value, tuple):
         if len(value) != rank:

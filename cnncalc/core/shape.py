@@ -56,7 +56,7 @@ class Shape:
 
 
 def parse_shape_text(text: str) -> tuple[int, ...]:
-    """Parse ``3x224x224`` (also ``3×224×224``, ``3,224,224`` or ``[3, 224, 224]``) into integers."""
+    """Parse ``3x224x224`` (also ``3×224×224``, ``3,224,224``, ``[3, 224, 224]``) to integers."""
     cleaned = text.strip().strip("[]()")
     for sep in ("×", "*", ","):
         cleaned = cleaned.replace(sep, "x")

@@ -80,7 +80,7 @@ class Conv(Layer):
 
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
         k = per_axis("kernel", self.kernel, output.rank)
-        return output.numel * (inputs[0].channels // self.groups) * prod(k)
+        return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
         return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
@@ -161,7 +161,7 @@ class ConvTranspose(Layer):
         """Input-based: every input value is multiplied into ``(out/groups)·∏k`` outputs
         (fvcore, ptflops ≥ 0.7.5; see docs/conventions.md)."""
         k = per_axis("kernel", self.kernel, output.rank)
-        return inputs[0].numel * (self.out // self.groups) * prod(k)
+        return int(inputs[0].numel * (self.out // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
         # output o = i·s − pb + t·d for taps t, so i ∈ [(o + pb − (k_eff−1))/s, (o + pb)/s].

@@ -11,7 +11,6 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.core.report import Report
-from cnncalc.render.text import column_widths
 from cnncalc.render.rows import (
     COLUMNS,
     NUMERIC,
@@ -21,6 +20,7 @@ from cnncalc.render.rows import (
     total_row,
     warning_lines,
 )
+from cnncalc.render.text import column_widths
 
 STYLES = {"Layer": "bold", "Kind": "cyan", "Output": "green", "Params": "magenta",
           "MACs": "yellow", "%P": "dim magenta", "%M": "dim yellow"}

@@ -9,7 +9,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cnncalc.core.report import Report
-from cnncalc.render.rows import COLUMNS, NUMERIC, convention_lines, footer_lines, layer_rows, total_row
+from cnncalc.render.rows import (
+    COLUMNS,
+    NUMERIC,
+    convention_lines,
+    footer_lines,
+    layer_rows,
+    total_row,
+)
 
 CSV_FIELDS = ("name", "kind", "description", "inputs", "output_shape", "params", "weights", "bias",
               "trainable_params", "non_trainable", "macs", "flops")

@@ -384,15 +384,15 @@ class _Builder:
         try:
             return cls.from_attrs(values)
         except AttributeValueError as exc:
-            key = exc.key
-            if key is None:
+            bad = exc.key
+            if bad is None:
                 mark = kind_mark
-            elif key not in spelled:
-                mark = attr_keys.get(key, kind_mark)
+            elif bad not in spelled:
+                mark = attr_keys.get(bad, kind_mark)
             else:
-                mark = origin[key].mark if key in origin else kind_mark
-            raise SpecError(str(exc), mark, code="unknown-attribute" if key is not None
-                            and key not in spelled else "attribute") from None
+                mark = origin[bad].mark if bad in origin else kind_mark
+            raise SpecError(str(exc), mark, code="unknown-attribute" if bad is not None
+                            and bad not in spelled else "attribute") from None
 
     def _value(self, item: Item, env: Mapping[str, Arg]) -> Any:
         """A plain value with every ``$`` expression evaluated (in the scope that wrote it)."""

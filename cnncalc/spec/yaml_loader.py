@@ -39,7 +39,7 @@ _MERGE = "<<"
 
 
 class _Frame:
-    __slots__ = ("item", "key", "key_mark", "is_map", "anchor", "merges")
+    __slots__ = ("anchor", "is_map", "item", "key", "key_mark", "merges")
 
     def __init__(self, item: Item, is_map: bool, anchor: str | None) -> None:
         self.item = item
@@ -63,7 +63,12 @@ def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMIT
         mark = exc.problem_mark or exc.context_mark
         where = _mark(path, mark) if mark is not None else Mark(path, 1, 1)
         problem = (exc.problem or "invalid YAML").strip()
-        context = f" ({exc.context.strip()})" if exc.context else ""
+        context = ""
+        if exc.context:
+            start = exc.context_mark
+            at = (f" that starts at line {start.line + 1}, column {start.column + 1}"
+                  if start is not None and mark is not start else "")
+            context = f" ({exc.context.strip()}{at})"
         raise SpecError(f"YAML syntax error: {problem}{context}", where, code="yaml") from None
     except yaml.reader.ReaderError as exc:
         line, col = _position(text, exc.position)
@@ -87,7 +92,8 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 def _scalar(event: ev.ScalarEvent, path: str) -> Any:
     tag = event.tag
     if tag in (None, "!"):
-        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+        tag = _RESOLVER.resolve(yaml.ScalarNode, event.value,  # type: ignore[no-untyped-call]
+                                event.implicit)
     if tag in (_STR, _TIMESTAMP):
         return event.value
     node = yaml.ScalarNode(tag, event.value)
@@ -227,4 +233,6 @@ def _apply_merges(item: Item, merges: list[tuple[Item, Mark | None]]) -> None:
             for key, value in src.value.items():
                 if key not in mapping:
                     mapping[key] = value
-                    item.key_marks[key] = src.key_marks.get(key, mark) or mark  # type: ignore
+                    key_mark = src.key_marks.get(key, mark) or item.mark
+                    if key_mark is not None:
+                        item.key_marks[key] = key_mark
