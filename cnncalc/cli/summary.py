@@ -52,6 +52,9 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         from cnncalc.core.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
+    from cnncalc.render.rows import View
+
+    view = View(explanations=explanations)
     if fmt == "json":
         from cnncalc.render.structured import render_json
 
@@ -63,15 +66,15 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     elif fmt == "markdown":
         from cnncalc.render.structured import render_markdown
 
-        echo(render_markdown(report, explanations))
+        echo(render_markdown(report, view))
     elif fmt == "table" and stdout_is_terminal():
         from rich.console import Console
 
         from cnncalc.render.rich_table import render_summary
 
         console = Console(no_color=no_color or None, width=width)
-        console.print(render_summary(report, console.width, explanations))
+        console.print(render_summary(report, console.width, view))
     else:
         from cnncalc.render.text import render_summary as render_text
 
-        echo(render_text(report, width or 100, explanations))
+        echo(render_text(report, width or 100, view))

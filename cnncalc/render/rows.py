@@ -1,15 +1,64 @@
-"""The summary table's rows as strings, shared by the text, rich and markdown renderers."""
+"""The summary table's columns, rows and footer as strings, shared by the text, rich and markdown
+renderers.
+
+A :class:`Column` turns a finished :class:`LayerReport` into a cell and the whole
+:class:`Report` into its total. Commands choose which columns to show (``DEFAULT_COLUMNS`` plus
+whatever their options add) and pass them to a renderer in a :class:`View`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
-from cnncalc.core.report import CONVENTIONS, Report
+from cnncalc.core.report import CONVENTIONS, LayerReport, Report
 from cnncalc.render import fmt
 
-COLUMNS = ("Layer", "Kind", "Output", "Params", "%P", "MACs", "%M")
-NUMERIC = {"Params", "%P", "MACs", "%M"}
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: its header, how to show a layer, and the total row's cell."""
+
+    header: str
+    cell: Callable[[Report, LayerReport], str]
+    total: Callable[[Report], str] = lambda report: ""
+    numeric: bool = False
+    shrinkable: bool = False
+    """Layer and Kind may be cut with an ellipsis to fit the terminal; numbers never are."""
+    optional: bool = False
+    """Dropped (before anything is cut) when the table does not fit."""
+    style: str | None = None
+
+
+LAYER = Column("Layer", lambda rep, r: r.name, lambda rep: "Total", shrinkable=True, style="bold")
+KIND = Column("Kind", lambda rep, r: r.description,
+              lambda rep: f"{len(rep.layers)} layers", shrinkable=True, style="cyan")
+OUTPUT = Column("Output", lambda rep, r: fmt.shape(r.output_shape),
+                lambda rep: fmt.shape(rep.output_shape), style="green")
+PARAMS = Column("Params", lambda rep, r: fmt.count(r.params),
+                lambda rep: fmt.group(rep.totals.params), numeric=True, style="magenta")
+PARAMS_SHARE = Column("%P", lambda rep, r: fmt.percent(r.params, rep.totals.params),
+                      lambda rep: "100%" if rep.totals.params else "", numeric=True,
+                      optional=True, style="dim magenta")
+MACS = Column("MACs", lambda rep, r: fmt.count(r.macs), lambda rep: fmt.group(rep.totals.macs),
+              numeric=True, style="yellow")
+MACS_SHARE = Column("%M", lambda rep, r: fmt.percent(r.macs, rep.totals.macs),
+                    lambda rep: "100%" if rep.totals.macs else "", numeric=True, optional=True,
+                    style="dim yellow")
+
+DEFAULT_COLUMNS: tuple[Column, ...] = (LAYER, KIND, OUTPUT, PARAMS, PARAMS_SHARE, MACS, MACS_SHARE)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a summary shows: the columns, per-layer explanation lines, and extra footer lines
+    (after the totals, before the conventions)."""
+
+    columns: tuple[Column, ...] = DEFAULT_COLUMNS
+    explanations: Mapping[str, Sequence[str]] | None = None
+    footer: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    """Extra convention lines (e.g. the memory model's assumptions)."""
 
 
 @dataclass(frozen=True)
@@ -18,27 +67,25 @@ class Row:
     explain: tuple[str, ...] = ()
 
 
-def layer_rows(report: Report,
-               explanations: Mapping[str, Sequence[str]] | None = None) -> list[Row]:
-    t = report.totals
+def header_row(view: View) -> tuple[str, ...]:
+    return tuple(c.header for c in view.columns)
+
+
+def layer_rows(report: Report, view: View) -> list[Row]:
     rows = []
     for r in report.layers:
-        rows.append(Row((r.name, r.description, fmt.shape(r.output_shape), fmt.count(r.params),
-                         fmt.percent(r.params, t.params), fmt.count(r.macs),
-                         fmt.percent(r.macs, t.macs)),
-                        tuple(explanations.get(r.name, ())) if explanations else ()))
+        cells = tuple(c.cell(report, r) for c in view.columns)
+        explain = tuple(view.explanations.get(r.name, ())) if view.explanations else ()
+        rows.append(Row(cells, explain))
     return rows
 
 
-def total_row(report: Report) -> tuple[str, ...]:
-    t = report.totals
-    return ("Total", f"{len(report.layers)} layers", fmt.shape(report.output_shape),
-            fmt.group(t.params), "100%" if t.params else "", fmt.group(t.macs),
-            "100%" if t.macs else "")
+def total_row(report: Report, view: View) -> tuple[str, ...]:
+    return tuple(c.total(report) for c in view.columns)
 
 
-def footer_lines(report: Report) -> list[str]:
-    """Totals spelled out, then the counting conventions (printed under every table)."""
+def footer_lines(report: Report, view: View | None = None) -> list[str]:
+    """Totals spelled out (printed under every table)."""
     t = report.totals
     lines = [
         f"Input {report.input_shape}, batch {report.batch} → output {report.output_shape}",
@@ -48,12 +95,41 @@ def footer_lines(report: Report) -> list[str]:
         f"MACs: {fmt.group(t.macs)} ({fmt.si(t.macs)}) · FLOPs: {fmt.group(t.flops)} "
         f"({fmt.si(t.flops)})" + (f" for batch {report.batch}" if report.batch != 1 else ""),
     ]
+    if view is not None:
+        lines += view.footer
     return lines
 
 
-def convention_lines() -> list[str]:
-    return [f"* {text}." for text in CONVENTIONS.values()]
+def convention_lines(view: View | None = None) -> list[str]:
+    texts = [*CONVENTIONS.values(), *(view.notes if view else ())]
+    return [f"* {text}." for text in texts]
 
 
 def warning_lines(report: Report) -> list[str]:
     return [d.headline() for d in report.warnings]
+
+
+def column_widths(view: View, table: list[tuple[str, ...]], width: int,
+                  gap: int = 2) -> list[int]:
+    """Column widths that fit ``width`` (``gap`` characters between columns): shrinkable columns
+    (Layer, Kind) are cut down to a minimum; if that is not enough, optional columns get width 0
+    (hidden). Numbers and shapes are never cut."""
+    cols = view.columns
+    widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
+
+    def total() -> int:
+        shown = [w for w in widths if w]
+        return sum(shown) + gap * (len(shown) - 1)
+
+    for i, col in enumerate(cols):
+        if col.shrinkable:
+            cut = min(total() - width, widths[i] - max(MIN_SHRUNK, len(col.header)))
+            if cut > 0:
+                widths[i] -= cut
+    for i, col in enumerate(cols):
+        if total() > width and col.optional:
+            widths[i] = 0
+    return widths
+
+
+MIN_SHRUNK = 10

@@ -10,10 +10,10 @@ from typing import Any
 
 from cnncalc.core.report import Report
 from cnncalc.render.rows import (
-    COLUMNS,
-    NUMERIC,
+    View,
     convention_lines,
     footer_lines,
+    header_row,
     layer_rows,
     total_row,
 )
@@ -48,21 +48,22 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(report: Report,
-                    explanations: Mapping[str, Sequence[str]] | None = None) -> str:
+def render_markdown(report: Report, view: View | None = None) -> str:
+    view = view or View()
     out = [f"### {_md_cell(report.name)}", ""]
-    out.append("| " + " | ".join(COLUMNS) + " |")
-    out.append("|" + "|".join("---:" if c in NUMERIC else "---" for c in COLUMNS) + "|")
-    for row in layer_rows(report, explanations):
+    out.append("| " + " | ".join(header_row(view)) + " |")
+    out.append("|" + "|".join("---:" if c.numeric else "---" for c in view.columns) + "|")
+    blank = " |" * (len(view.columns) - 2)
+    for row in layer_rows(report, view):
         cells = [_md_cell(c) for c in row.cells]
         cells[0] = f"`{cells[0]}`"
         out.append("| " + " | ".join(cells) + " |")
         for text in row.explain:
-            out.append("| | " + _md_cell(text) + " | | | | | |")
-    total = [f"**{_md_cell(c)}**" if c else "" for c in total_row(report)]
+            out.append("| | " + _md_cell(text) + " |" + blank)
+    total = [f"**{_md_cell(c)}**" if c else "" for c in total_row(report, view)]
     out.append("| " + " | ".join(total) + " |")
     out.append("")
-    out += [f"{line}  " for line in footer_lines(report)]
+    out += [f"{line}  " for line in footer_lines(report, view)]
     out.append("")
-    out += convention_lines()
+    out += convention_lines(view)
     return "\n".join(out) + "\n"
