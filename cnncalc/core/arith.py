@@ -11,12 +11,15 @@ Where PyTorch refuses a configuration these functions raise :class:`ShapeError` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Union
+from cnncalc.core.exceptions import ShapeError
 
-from cnncalc.core.errors import ShapeError
+TYPE_CHECKING = False  # avoids importing typing: the quick calculators start in milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Union
 
-IntOrSeq = Union[int, Sequence[int]]
+    IntOrSeq = Union[int, Sequence[int]]
+
 
 
 def _check_positive(name: str, value: int) -> None:

@@ -11,24 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cnncalc.core.exceptions import (
+    AttributeValueError,
+    CnncalcError,
+    MergeError,
+    ShapeError,
+)
 
-class CnncalcError(Exception):
-    """Base class of every error cnncalc reports to a user (never a bug)."""
-
-
-class ShapeError(CnncalcError, ValueError):
-    """A layer configuration that PyTorch (or the chosen framework) would refuse."""
-
-
-class AttributeValueError(CnncalcError, ValueError):
-    """An attribute value of the wrong type or out of range ("stride must be >= 1, got 0").
-
-    ``key`` names the attribute when known, so a loader can point at it in the file.
-    """
-
-    def __init__(self, message: str, key: str | None = None) -> None:
-        super().__init__(message)
-        self.key = key
+__all__ = ["AttributeValueError", "CnncalcError", "Diagnostic", "LimitError", "Mark",
+           "MergeError", "ShapeError", "SpecError"]
 
 
 @dataclass(frozen=True)
@@ -91,16 +82,3 @@ class SpecError(CnncalcError):
 
 class LimitError(SpecError):
     """A spec over one of cnncalc's explicit safety limits (see :mod:`cnncalc.core.limits`)."""
-
-
-class MergeError(ShapeError):
-    """Inputs of a merge (``concat``/``add``) that do not fit together.
-
-    ``first`` and ``second`` index the two inputs that disagree, so the walker can name the layers
-    that produced them; ``message`` describes the disagreement.
-    """
-
-    def __init__(self, message: str, first: int, second: int) -> None:
-        super().__init__(message)
-        self.first = first
-        self.second = second
