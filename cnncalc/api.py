@@ -27,11 +27,12 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Network:
-    """A loaded spec: its graph and where it came from."""
+    """A loaded spec: its graph, where it came from, and the limits it was loaded under."""
 
     graph: Graph
     path: str | None = None
     text: str | None = None
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def name(self) -> str:
@@ -51,7 +52,7 @@ class Network:
         if shape is not None and shape.rank != self.graph.input_shape.rank:
             raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
                             f"{self.graph.input_shape} has {self.graph.input_shape.rank}")
-        return analyze(self.graph, shape, batch)
+        return analyze(self.graph, shape, batch, self.limits)
 
 
 def to_shape(value: ShapeLike) -> Shape:
@@ -69,16 +70,20 @@ def read_spec_file(path: str | os.PathLike[str]) -> str:
     """Read a spec file as UTF-8 text, with a located error for anything that is not one."""
     p = Path(path)
     shown = str(path)
-    if p.is_dir():
-        raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
-                        code="io")
     try:
+        if p.is_dir():
+            raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
+                            code="io")
         with open(p, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(f"no such file: {shown}", Mark(shown, 1, 1), code="io") from None
-    except OSError as exc:
-        raise SpecError(f"cannot read {shown}: {exc.strerror or exc}", Mark(shown, 1, 1),
+    except IsADirectoryError:
+        raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
+                        code="io") from None
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SpecError(f"cannot read {shown}: {reason}", Mark(shown, 1, 1),
                         code="io") from None
     if len(data) > MAX_FILE_BYTES:
         raise SpecError(f"{shown} is larger than {MAX_FILE_BYTES // 2**20} MiB; that is not a "
@@ -105,7 +110,7 @@ def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
 
     doc = parse_yaml(text, path, limits)
     graph = build_graph(doc, path, limits, default_name)
-    return Network(graph, path, text)
+    return Network(graph, path, text, limits)
 
 
 def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
@@ -113,17 +118,21 @@ def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
     from cnncalc.spec.build import build_graph
     from cnncalc.spec.tree import Item
 
-    return Network(build_graph(Item.wrap(spec), None, limits), None, None)
+    return Network(build_graph(Item.wrap(spec, limits=limits), None, limits), None, None, limits)
 
 
 def resolve_spec(spec: str | os.PathLike[str]) -> Path | None:
-    """A spec argument as a file: the path if it exists, else a bundled spec of that name."""
+    """A spec argument as a file: the path if it exists, else a bundled spec of that name.
+    A name the operating system cannot even look up (too long, a NUL byte) is neither."""
     p = Path(spec)
-    if p.exists():
-        return p
-    from cnncalc.spec import bundled
+    try:
+        if p.exists():
+            return p
+        from cnncalc.spec import bundled
 
-    return bundled.find(str(spec))
+        return bundled.find(str(spec))
+    except (OSError, ValueError):
+        return None
 
 
 def load(spec: str | os.PathLike[str] | dict[str, Any],

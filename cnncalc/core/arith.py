@@ -161,7 +161,10 @@ def upsample_out(i: int, scale: float | None = None, size: int | None = None) ->
         raise ShapeError("upsample needs either scale or size")
     if scale <= 0:
         raise ShapeError(f"scale must be positive, got {scale}")
-    o = int(float(i) * float(scale) // 1)
+    product = float(i) * float(scale)
+    if product > 1e300:  # also inf; int() of it would fail, and no axis is that large
+        raise ShapeError(f"output size {i} × scale {scale:g} is far too large")
+    o = int(product // 1)
     if o < 1:
         raise ShapeError(f"output size {o} is not positive (input {i} × scale {scale})")
     return o

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.core.errors import AttributeValueError
+from cnncalc.core.limits import INT64_MAX
 
 REQUIRED: Any = object()
 
@@ -77,6 +78,9 @@ class Int(Attr):
     def convert(self, value: Any) -> int:
         if not _is_int(value):
             raise AttributeValueError(f"expected an integer, got {_got(value)}")
+        if abs(value) > INT64_MAX:
+            raise AttributeValueError(f"must be at most {INT64_MAX:,} in size (the largest "
+                                      f"PyTorch can hold), got a {value.bit_length()}-bit integer")
         if self.minimum is not None and value < self.minimum:
             raise AttributeValueError(f"must be at least {self.minimum}, got {value}")
         if self.maximum is not None and value > self.maximum:

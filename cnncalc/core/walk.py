@@ -6,25 +6,41 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 
 from __future__ import annotations
 
-from cnncalc.core.errors import Diagnostic, MergeError, ShapeError, SpecError
+from cnncalc.core.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
 from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
 from cnncalc.core.report import LayerReport, Report, Totals
 from cnncalc.core.rf import ReceptiveField, union
 from cnncalc.core.shape import Shape
 
+RF_MAX_BITS = 128
+"""Receptive fields are exact: integers, or fractions after upsampling and transposed convolutions.
+A chain of rescalings that never cancel (upsample to 7, conv to 6, upsample to 7, ...) makes their
+numerators and denominators grow with every layer, and exact arithmetic on them would make the
+walk quadratic. Beyond this many bits (far past any meaningful field: 2^128 pixels) a layer's
+receptive field, and those of the layers after it, are reported as unknown (``null``)."""
 
-def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = None) -> Report:
+
+def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = None,
+            limits: Limits = DEFAULT_LIMITS) -> Report:
     """Walk ``graph`` for an input shape (default: the spec's) and batch size (default: the
-    spec's) and return the finished :class:`Report`."""
+    spec's) and return the finished :class:`Report`. Every size, given or computed, must be at
+    most ``limits.max_dim``."""
     shape_in = input_shape or graph.input_shape
     batch = graph.batch if batch is None else batch
     if batch < 1:
         raise SpecError(f"batch must be at least 1, got {batch}")
     if shape_in.channels < 1 or any(d < 1 for d in shape_in.spatial):
         raise SpecError(f"input shape {shape_in} has a size below 1")
+    max_dim = limits.max_dim
+    if batch > max_dim:
+        raise LimitError(limits.exceeded("max_dim", "batch", batch), code="limit")
+    if max(shape_in.dims) > max_dim:
+        raise LimitError(limits.exceeded("max_dim", f"input {shape_in}: size",
+                                         max(shape_in.dims)), code="limit")
     input_size = shape_in.spatial
     shapes: dict[str, Shape] = {INPUT: shape_in}
-    fields: dict[str, ReceptiveField] = {INPUT: ReceptiveField.of_input(shape_in.rank)}
+    fields: dict[str, ReceptiveField | None] = {INPUT: ReceptiveField.of_input(shape_in.rank)}
     layers: list[LayerReport] = []
     warnings: list[Diagnostic] = []
     for node in graph.nodes:
@@ -35,7 +51,17 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
             counts = layer.counts(in_shapes, out)
             macs = layer.macs(in_shapes, out) * batch
             dropped = layer.dropped_inputs(in_shapes)
+            if out.channels > max_dim or (out.spatial and max(out.spatial) > max_dim):
+                raise LimitError(limits.exceeded(
+                    "max_dim", f"{node.kind} '{node.name}' gives {out}, whose size",
+                    max(out.dims)), node.mark, layer=node.name, code="limit")
             rf, aligned = _receptive_field(node, in_shapes, out, fields, input_size)
+            if rf is not None and _too_precise(rf):
+                rf = None
+                warnings.append(Diagnostic(
+                    f"receptive fields from {node.kind} '{node.name}' on are not tracked: they "
+                    f"need numbers beyond {RF_MAX_BITS} bits (rescalings that never cancel)",
+                    node.mark, "warning", "rf-untracked", node.name))
         except MergeError as exc:
             a, b = node.inputs[exc.first], node.inputs[exc.second]
             raise SpecError(f"{node.kind} '{node.name}': inputs do not match: '{a}' gives "
@@ -63,14 +89,30 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
                   graph.source, tuple(warnings))
 
 
+def _too_precise(rf: ReceptiveField) -> bool:
+    for values in (rf.size, rf.jump, rf.start):
+        for v in values:
+            if type(v) is int:
+                if v.bit_length() > RF_MAX_BITS:
+                    return True
+            elif (v.numerator.bit_length() > RF_MAX_BITS
+                  or v.denominator.bit_length() > RF_MAX_BITS):
+                return True
+    return False
+
+
 def _receptive_field(node: Node, in_shapes: tuple[Shape, ...], out: Shape,
-                     fields: dict[str, ReceptiveField],
-                     input_size: tuple[int, ...]) -> tuple[ReceptiveField, bool]:
-    """The receptive field of ``node``'s output, and whether its merged paths are aligned."""
+                     fields: dict[str, ReceptiveField | None],
+                     input_size: tuple[int, ...]) -> tuple[ReceptiveField | None, bool]:
+    """The receptive field of ``node``'s output (None when an input's is not tracked), and
+    whether its merged paths are aligned."""
     sources = [fields[src] for src in node.inputs]
+    if any(s is None for s in sources):
+        return None, True
+    known: list[ReceptiveField] = sources  # type: ignore[assignment]
     if type(node.layer).max_inputs is None:
-        return union(sources)
-    rf = sources[0]
+        return union(known)
+    rf = known[0]
     x = in_shapes[0]
     if not x.spatial:
         return rf, True

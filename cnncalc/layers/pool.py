@@ -159,6 +159,18 @@ def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
     return [((o * n_in) // n_out, -(-((o + 1) * n_in) // n_out)) for o in range(n_out)]
 
 
+def adaptive_window_sizes(n_in: int, n_out: int) -> tuple[int, ...]:
+    """The distinct sizes of :func:`adaptive_bins`' windows, smallest first, in O(1) (an output
+    axis may be huge). Window ``o`` has size ``⌈(r + n_in)/n_out⌉`` where ``r = o·n_in mod n_out``
+    runs over the multiples of ``g = gcd(n_in, n_out)`` below ``n_out``, so the sizes are
+    ``⌈n_in/n_out⌉`` (r = 0) and ``⌈(n_in + n_out − g)/n_out⌉`` (r = n_out − g)."""
+    from math import gcd
+
+    smallest = -(-n_in // n_out)
+    largest = -(-(n_in + n_out - gcd(n_in, n_out)) // n_out)
+    return (smallest,) if largest == smallest else (smallest, largest)
+
+
 @dataclass(frozen=True)
 class _AdaptivePool(Layer):
     category = "pool"
@@ -172,7 +184,7 @@ class _AdaptivePool(Layer):
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
         maps = []
         for n_in, n_out in zip(inputs[0].spatial, output.spatial):
-            widest = max(end - start for start, end in adaptive_bins(n_in, n_out))
+            widest = adaptive_window_sizes(n_in, n_out)[-1]
             maps.append(AxisMap(Fraction(n_in, n_out), Fraction(0), Fraction(widest - 1)))
         return tuple(maps)
 
@@ -181,8 +193,7 @@ class _AdaptivePool(Layer):
 
         def formula(a: int) -> str:
             n_in, n_out = x.spatial[a], output.spatial[a]
-            bins = adaptive_bins(n_in, n_out)
-            sizes = sorted({e - s for s, e in bins})
+            sizes = adaptive_window_sizes(n_in, n_out)
             return (f"{n_in} → {n_out} in windows [⌊o·{n_in}/{n_out}⌋, ⌈(o+1)·{n_in}/{n_out}⌉) "
                     f"of size {'/'.join(map(str, sizes))}")
         return (*per_axis_lines(x.rank, formula, "out"), "no parameters, 0 MACs")

@@ -28,14 +28,23 @@ COMMON_KEYS = ("name", "inputs", "trainable")
 REPEAT_KEYS = ("repeat", "layers", "name")
 BLOCK_KEYS = ("params", "layers", "description")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+MAX_ATTRIBUTE_VALUES = 64
+"""An attribute is a number, a word or a short per-axis list; a bigger value (an alias of a huge
+list, say) is refused before it is copied for every layer that uses it."""
+MAX_SUGGESTIONS = 5000
+"""How many layer names a "did you mean" for an unknown name looks through (the latest ones)."""
+_UNSET: Any = object()
 
 
 @dataclass
 class Arg:
-    """A block argument: the Item as written, and the parameters in force where it was written."""
+    """A block argument: the Item as written, and the parameters in force where it was written.
+    ``value`` caches its evaluation, so that parameters that refer to each other through many
+    nested blocks (``$p * $p``) are evaluated once each, not exponentially often."""
 
     item: Item
     env: Mapping[str, Arg]
+    value: Any = field(default=_UNSET, compare=False, repr=False)
 
 
 @dataclass
@@ -75,7 +84,15 @@ class Scope:
 def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIMITS,
                 default_name: str | None = None) -> Graph:
     """Interpret a spec document; raise SpecError (with marks) on any mistake."""
-    return _Builder(doc, path, limits).build(default_name)
+    builder = _Builder(doc, path, limits)
+    try:
+        return builder.build(default_name)
+    except RecursionError:
+        # Only reachable with max_depth raised far above its default: say where, not a traceback.
+        raise LimitError(f"layers are nested too deeply here for cnncalc to expand them (with "
+                         f"max_depth at {limits.max_depth:,}; lower nesting, or run with a "
+                         f"smaller --limit max_depth to find where)", builder.where,
+                         code="limit") from None
 
 
 class _Builder:
@@ -88,6 +105,9 @@ class _Builder:
         self.scope_outputs: dict[str, str] = {}  # block instance / named repeat → last layer
         self.blocks: dict[str, Block] = {}
         self.defaults: dict[str, Item] = {}
+        self.steps = 0  # work done so far, bounded by limits.max_expansions
+        self.depth = 0  # entries being expanded inside each other, bounded by limits.max_depth
+        self.where: Mark | None = None  # the entry being expanded (for errors without a mark)
 
     # --- top level -------------------------------------------------------------------------
 
@@ -110,6 +130,9 @@ class _Builder:
                        if "description" in top else None)
         input_shape = self._input_shape(top["input"])
         batch = self._int(top["batch"], "batch", 1) if "batch" in top else 1
+        if batch > self.limits.max_dim:
+            raise LimitError(self.limits.exceeded("max_dim", "batch", batch), top["batch"].mark,
+                             code="limit")
         if "defaults" in top:
             self._read_defaults(top["defaults"])
         if "blocks" in top:
@@ -144,8 +167,8 @@ class _Builder:
                                 code="spec")
             if d > self.limits.max_dim:
                 at = value[i].mark if item.is_list else item.mark
-                raise LimitError(f"input size {d:,} exceeds the limit of "
-                                 f"{self.limits.max_dim:,} (max_dim)", at, code="limit")
+                raise LimitError(self.limits.exceeded("max_dim", "input size", d), at,
+                                 code="limit")
         return Shape.of(dims)
 
     def _read_defaults(self, item: Item) -> None:
@@ -219,7 +242,29 @@ class _Builder:
             prev = self._entry(entry, scope, prev)
         return prev
 
+    def _step(self, count: int, mark: Mark | None) -> None:
+        self.steps += count
+        if self.steps > self.limits.max_expansions:
+            raise LimitError(f"expanding the spec takes more than "
+                             f"{self.limits.max_expansions:,} steps (layers, block uses, branches "
+                             f"and inputs; limit max_expansions, raise it with --limit "
+                             f"max_expansions=N): do blocks or repeats expand many times over?",
+                             mark, code="limit")
+
     def _entry(self, item: Item, scope: Scope, prev: str) -> str:
+        """One list entry, expanded; counts against max_expansions and max_depth."""
+        self.where = item.mark
+        self._step(1, item.mark)
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise LimitError(f"layers are nested more than {self.limits.max_depth} deep "
+                             f"(branches, repeats and blocks inside each other; limit max_depth)",
+                             item.mark, code="limit")
+        out = self._interpret(item, scope, prev)
+        self.depth -= 1
+        return out
+
+    def _interpret(self, item: Item, scope: Scope, prev: str) -> str:
         value = item.value
         if isinstance(value, str):
             if is_expression(value):
@@ -265,8 +310,7 @@ class _Builder:
                                 code="unknown-key")
         times = self._int(value["repeat"], "repeat", 1, scope)
         if times > self.limits.max_repeat:
-            raise LimitError(f"repeat {times:,} exceeds the limit of {self.limits.max_repeat:,} "
-                             f"(max_repeat; raise it with --limit max_repeat=N)",
+            raise LimitError(self.limits.exceeded("max_repeat", "repeat", times),
                              value["repeat"].mark, code="limit")
         body = value.get("layers")
         if body is None or not body.is_list:
@@ -282,6 +326,8 @@ class _Builder:
             self.names[label_full] = value["name"].mark
         for i in range(1, times + 1):
             before = len(self.nodes)
+            steps_before = self.steps
+            self._step(1, item.mark)
             if label is not None:
                 full = f"{scope.prefix}{label}.{i}"
                 inner = scope.child(full + ".", (full, "repeat"), None)
@@ -296,6 +342,14 @@ class _Builder:
                         f"repeat {times:,} × {per:,} layers would make {before + per * times:,} "
                         f"layers, over the limit of {self.limits.max_layers:,} (max_layers; raise "
                         f"it with --limit max_layers=N)", value["repeat"].mark, code="limit")
+                per_steps = self.steps - steps_before
+                if steps_before + per_steps * times > self.limits.max_expansions:
+                    raise LimitError(
+                        f"repeat {times:,} × {per_steps:,} steps per pass (layers, block uses, "
+                        f"branches and inputs) would take {steps_before + per_steps * times:,} "
+                        f"steps, over the limit of {self.limits.max_expansions:,} "
+                        f"(max_expansions; raise it with --limit max_expansions=N)",
+                        value["repeat"].mark, code="limit")
         if label is not None:
             self.scope_outputs[f"{scope.prefix}{label}"] = prev
             scope.aliases[label] = prev
@@ -371,7 +425,7 @@ class _Builder:
                     kind_mark: Mark | None) -> Layer:
         values: dict[str, Any] = {}
         for key, item in attrs.items():
-            values[key] = self._value(item, scope.env)
+            values[key] = self._attribute_value(item, scope.env)
         defaults = self.defaults.get(cls.kind)
         spelled = cls.attribute_names()
         given = {spelled.get(k, k) for k in values}
@@ -379,7 +433,7 @@ class _Builder:
         if defaults is not None:
             for key, item in defaults.value.items():
                 if spelled[key] not in given:
-                    values[key] = self._value(item, scope.env)
+                    values[key] = self._attribute_value(item, scope.env)
                     origin[key] = item
         try:
             return cls.from_attrs(values)
@@ -394,12 +448,24 @@ class _Builder:
             raise SpecError(str(exc), mark, code="unknown-attribute" if bad is not None
                             and bad not in spelled else "attribute") from None
 
+    def _attribute_value(self, item: Item, env: Mapping[str, Arg]) -> Any:
+        if item.size > MAX_ATTRIBUTE_VALUES:
+            raise SpecError(f"this attribute value holds {item.size:,} values; an attribute is a "
+                            f"number, a word or a short per-axis list", item.mark, code="type")
+        return self._value(item, env)
+
     def _value(self, item: Item, env: Mapping[str, Arg]) -> Any:
         """A plain value with every ``$`` expression evaluated (in the scope that wrote it)."""
         v = item.value
         if isinstance(v, str) and is_expression(v):
             arg = self._param(v, env, item.mark)
-            return self._value(arg.item, arg.env)
+            if arg.value is _UNSET:
+                if arg.item.size > MAX_ATTRIBUTE_VALUES:
+                    raise SpecError(f"${v.lstrip('$').strip()[:40]} stands for "
+                                    f"{describe_value(arg.item)} of {arg.item.size:,} values, too "
+                                    f"big for an attribute", item.mark, code="type")
+                arg.value = self._value(arg.item, arg.env)
+            return arg.value
         if isinstance(v, list):
             return [self._value(x, env) for x in v]
         if isinstance(v, dict):
@@ -424,6 +490,7 @@ class _Builder:
             raise SpecError(f"branches must be a list of layer lists, got {describe_value(item)}",
                             item.mark, code="spec")
         outputs = []
+        self._step(len(item.value), item.mark)
         for branch in item.value:
             if isinstance(branch.value, str) and is_expression(branch.value):
                 arg = self._param(branch.value, scope.env, branch.mark)
@@ -461,7 +528,7 @@ class _Builder:
                 return self.scope_outputs[candidate]
             if candidate in self.names or candidate == INPUT:
                 return candidate
-        visible = list(self.names)
+        visible = list(self.names)[-MAX_SUGGESTIONS:]
         close = suggest(name, visible)
         hint = f"; did you mean '{close}'?" if close else ""
         raise SpecError(f"unknown layer '{name}'{hint} (inputs must name a layer defined above "
@@ -551,6 +618,7 @@ class _Builder:
                             f"digits, _ . -)", mark, code="spec")
 
     def _add(self, node: Node, mark: Mark | None) -> None:
+        self._step(len(node.inputs), mark)
         if len(self.nodes) >= self.limits.max_layers:
             raise LimitError(f"the spec expands to more than {self.limits.max_layers:,} layers "
                              f"(max_layers; raise it with --limit max_layers=N)", mark,
@@ -587,7 +655,9 @@ class _LazyEnv(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         arg = self.env[key]
-        return self.builder._value(arg.item, arg.env)
+        if arg.value is _UNSET:
+            arg.value = self.builder._value(arg.item, arg.env)
+        return arg.value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.env)

@@ -1,8 +1,14 @@
 """Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``${(c + 1) // 2}``.
 
-A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names);
-nothing is ever passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single
-``$name`` stands for the parameter's value whatever its type (a list, a word like ``same``).
+A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names,
+written with or without their own ``$``: ``$c * $e`` and ``$c * e`` are the same); nothing is ever
+passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single ``$name`` stands
+for the parameter's value whatever its type (a list, a word like ``same``).
+
+Hostile input is bounded: an expression is at most ``MAX_LENGTH`` characters and ``MAX_NESTING``
+parentheses or signs deep, and every intermediate value must fit a 64-bit integer, so no
+expression (or chain of block parameters squaring each other) can make a number too large to
+compute or print.
 """
 
 from __future__ import annotations
@@ -12,9 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from cnncalc.core.errors import AttributeValueError
+from cnncalc.core.limits import INT64_MAX
 
 MAX_LENGTH = 200
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%()]))")
+MAX_NESTING = 32
+_TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%()]))")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -77,6 +85,7 @@ class _Parser:
         self.env = env
         self.text = text
         self.pos = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -88,12 +97,18 @@ class _Parser:
         self.pos += 1
         return tok
 
+    def bounded(self, value: int) -> int:
+        if abs(value) > INT64_MAX:
+            raise ExprError(f"{self.text!r} gives a number beyond 64 bits (at most "
+                            f"{INT64_MAX:,})")
+        return value
+
     def expr(self) -> int:
         value = self.term()
         while self.peek() in ("+", "-"):
             op = self.take()
             rhs = self.term()
-            value = value + rhs if op == "+" else value - rhs
+            value = self.bounded(value + rhs if op == "+" else value - rhs)
         return value
 
     def term(self) -> int:
@@ -102,7 +117,7 @@ class _Parser:
             op = self.take()
             rhs = self.unary()
             if op == "*":
-                value *= rhs
+                value = self.bounded(value * rhs)
                 continue
             if rhs == 0:
                 raise ExprError(f"division by zero in {self.text!r}")
@@ -118,29 +133,37 @@ class _Parser:
         return value
 
     def unary(self) -> int:
-        if self.peek() == "-":
-            self.take()
-            return -self.unary()
-        if self.peek() == "+":
-            self.take()
-            return self.unary()
-        return self.atom()
+        sign = 1
+        signs = 0
+        while self.peek() in ("-", "+"):
+            if self.take() == "-":
+                sign = -sign
+            signs += 1
+            if signs > MAX_NESTING:
+                raise ExprError(f"too many signs in a row in {self.text!r}")
+        return sign * self.atom()
 
     def atom(self) -> int:
         tok = self.take()
         if tok == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise ExprError(f"parentheses nested more than {MAX_NESTING} deep in "
+                                f"{self.text!r}")
             value = self.expr()
             if self.take() != ")":
                 raise ExprError(f"missing ')' in {self.text!r}")
+            self.depth -= 1
             return value
         if tok.isdigit():
-            return int(tok)
+            return self.bounded(int(tok)) if len(tok) < 30 else self.bounded(INT64_MAX + 1)
         if _NAME.fullmatch(tok):
             if tok not in self.env:
                 raise ExprError(_unknown(tok, self.env))
             value = self.env[tok]
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ExprError(f"parameter '{tok}' is {value!r}, not an integer, so it cannot "
+                shown = repr(value) if len(repr(value)) < 60 else f"a {type(value).__name__}"
+                raise ExprError(f"parameter '{tok}' is {shown}, not an integer, so it cannot "
                                 f"be used in arithmetic")
-            return value
+            return self.bounded(value)
         raise ExprError(f"unexpected {tok!r} in {self.text!r}")

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.core.errors import Mark
+from cnncalc.core.errors import LimitError, Mark
+from cnncalc.core.limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(eq=False)
@@ -39,17 +40,54 @@ class Item:
         return self.key_marks.get(key, self.mark)
 
     @classmethod
-    def wrap(cls, value: Any, mark: Mark | None = None) -> Item:
-        """An Item tree for a plain Python value (dicts, lists, scalars), without positions."""
-        if isinstance(value, Item):
-            return value
-        if isinstance(value, dict):
-            children = {str(k): cls.wrap(v, mark) for k, v in value.items()}
-            return cls(children, mark, {}, 1 + sum(c.size for c in children.values()))
-        if isinstance(value, (list, tuple)):
-            items = [cls.wrap(v, mark) for v in value]
-            return cls(items, mark, {}, 1 + sum(c.size for c in items))
-        return cls(value, mark)
+    def wrap(cls, value: Any, mark: Mark | None = None,
+             limits: Limits = DEFAULT_LIMITS) -> Item:
+        """An Item tree for a plain Python value (dicts, lists, scalars), without positions.
+
+        Python data is bounded like a YAML file, before anything is copied: at most
+        ``max_depth`` deep and ``max_values`` values, a list or dict that appears several times
+        counted each time (so data that shares itself, or contains itself, cannot make this
+        hang)."""
+        sizes: dict[int, int] = {}
+
+        def size(v: Any, depth: int) -> int:
+            # Memoised by identity, so shared sub-lists cost once here however often they repeat.
+            if not isinstance(v, (dict, list, tuple)):
+                return 1
+            key = id(v)
+            known = sizes.get(key)
+            if known is not None:
+                if known < 0:
+                    raise LimitError("the spec contains itself (a list or dict inside itself)",
+                                     mark, code="limit")
+                return known
+            if depth >= limits.max_depth:
+                raise LimitError(f"the spec is nested more than {limits.max_depth} levels deep "
+                                 f"(limit max_depth)", mark, code="limit")
+            sizes[key] = -1
+            children = v.values() if isinstance(v, dict) else v
+            total = 1 + sum(size(x, depth + 1) for x in children)
+            if total > limits.max_values:
+                raise LimitError(f"the spec holds more than {limits.max_values:,} values once "
+                                 f"shared lists are counted each time (limit max_values)", mark,
+                                 code="limit")
+            sizes[key] = total
+            return total
+
+        size(value, 0)
+
+        def go(v: Any, depth: int) -> Item:
+            if isinstance(v, Item):
+                return v
+            if isinstance(v, dict):
+                children = {str(k): go(x, depth + 1) for k, x in v.items()}
+                return cls(children, mark, {}, 1 + sum(c.size for c in children.values()))
+            if isinstance(v, (list, tuple)):
+                items = [go(x, depth + 1) for x in v]
+                return cls(items, mark, {}, 1 + sum(c.size for c in items))
+            return cls(v, mark)
+
+        return go(value, 0)
 
     def plain(self) -> Any:
         """The value without positions (callers bound the size first: see ``size``)."""

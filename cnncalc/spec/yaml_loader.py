@@ -20,7 +20,7 @@ import yaml
 from yaml import events as ev
 
 from cnncalc.core.errors import Mark, SpecError
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.limits import DEFAULT_LIMITS, INT64_MAX, Limits
 from cnncalc.spec.tree import Item
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -99,7 +99,12 @@ def _scalar(event: ev.ScalarEvent, path: str) -> Any:
     node = yaml.ScalarNode(tag, event.value)
     try:
         if tag == _INT:
-            return _CONSTRUCTOR.construct_yaml_int(node)
+            value = None if len(event.value) > 80 else _CONSTRUCTOR.construct_yaml_int(node)
+            if value is None or abs(value) > INT64_MAX:
+                raise SpecError(f"the integer {_clip(event.value)} is too large (at most "
+                                f"{INT64_MAX:,}, the largest size PyTorch can hold)",
+                                _mark(path, event.start_mark), code="yaml")
+            return value
         if tag == _FLOAT:
             return _CONSTRUCTOR.construct_yaml_float(node)
         if tag == _BOOL:
@@ -107,11 +112,15 @@ def _scalar(event: ev.ScalarEvent, path: str) -> Any:
         if tag == _NULL:
             return None
     except (ValueError, OverflowError) as exc:
-        raise SpecError(f"cannot read {event.value[:40]!r} as a number: {exc}",
+        raise SpecError(f"cannot read {_clip(event.value)} as a number: {exc}",
                         _mark(path, event.start_mark), code="yaml") from None
     raise SpecError(f"unsupported YAML tag {tag!r}: spec files hold plain data only (strings, "
                     f"numbers, booleans, lists and mappings)", _mark(path, event.start_mark),
                     code="yaml-tag")
+
+
+def _clip(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
 def _compose(text: str, path: str, limits: Limits) -> Item:
