@@ -93,13 +93,14 @@ def read_spec_file(path: str | os.PathLike[str]) -> str:
 
 def decode_text(data: bytes, shown: str) -> str:
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         before = data[:exc.start]
         line = before.count(b"\n") + 1
         col = len(before) - (before.rfind(b"\n") + 1) + 1
         raise SpecError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); is it a "
                         f"binary file?", Mark(shown, line, col), code="encoding") from None
+    return text[1:] if text.startswith("\ufeff") else text  # a UTF-8 byte-order mark
 
 
 def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,

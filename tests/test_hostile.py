@@ -4,7 +4,6 @@ of the adversarial review or of the fuzzer (benchmarks/fuzz.py), kept as a regre
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,9 +133,7 @@ def test_hostile_spec_gives_one_located_error(cli: Callable[..., Result],
                                               write_spec: Callable[..., Path], case: str,
                                               text: str, where: str, message: str) -> None:
     path = write_spec(text, f"{case}.yaml")
-    started = time.perf_counter()
     result = cli("summary", str(path))
-    elapsed = time.perf_counter() - started
     assert result.code == 1, result.err
     assert result.out == ""
     first = result.err.splitlines()[0]
@@ -144,8 +141,6 @@ def test_hostile_spec_gives_one_located_error(cli: Callable[..., Result],
     assert ": error: " in first
     assert message in first, first
     assert "Traceback" not in result.err
-    # Not a timing assertion on speed, a guard against a hang: each of these once took minutes.
-    assert elapsed < 60, f"{case} took {elapsed:.0f} s"
 
 
 def test_binary_garbage_and_odd_paths(cli: Callable[..., Result], tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,12 +84,12 @@ def topological_order(nodes: list[Node]) -> list[Node]:
     for node in nodes:
         if node.name == INPUT:
             raise SpecError(f"'{INPUT}' is reserved for the network input; rename this layer",
-                            node.mark, layer=node.name)
+                            node.mark, layer=node.name, code="duplicate-name")
         if node.name in by_name:
             first = by_name[node.name].mark
             where = f" (first used at line {first.line})" if first else ""
             raise SpecError(f"duplicate layer name '{node.name}'{where}", node.mark,
-                            layer=node.name)
+                            layer=node.name, code="duplicate-name")
         by_name[node.name] = node
     for node in nodes:
         low, high = node.layer.arity()
@@ -100,12 +99,22 @@ def topological_order(nodes: list[Node]) -> list[Node]:
                     else f"{low} to {high}")
             raise SpecError(f"{node.kind} '{node.name}' takes {want} input"
                             f"{'' if want == '1' else 's'}, got {count}", node.mark,
-                            layer=node.name)
+                            layer=node.name, code="arity")
         for src in node.inputs:
             if src != INPUT and src not in by_name:
                 raise SpecError(f"layer '{node.name}' reads '{src}', which is not a layer name",
-                                node.mark, layer=node.name)
+                                node.mark, layer=node.name, code="unknown-input")
+    # Specs list producers first (inputs must name layers above), so check that in one pass.
+    done: set[str] = {INPUT}
+    for node in nodes:
+        if not all(src in done for src in node.inputs):
+            break
+        done.add(node.name)
+    else:
+        return list(nodes)
     # Kahn's algorithm, taking ready nodes in their original order.
+    import heapq
+
     position = {node.name: i for i, node in enumerate(nodes)}
     pending = {node.name: sum(1 for s in set(node.inputs) if s != INPUT) for node in nodes}
     users: dict[str, list[str]] = {}
@@ -127,7 +136,7 @@ def topological_order(nodes: list[Node]) -> list[Node]:
         stuck = [n for n in nodes if pending[n.name] > 0]
         cycle = _find_cycle(stuck, by_name)
         raise SpecError(f"the layers form a cycle: {' → '.join(cycle)}", by_name[cycle[0]].mark,
-                        layer=cycle[0])
+                        layer=cycle[0], code="cycle")
     return ordered
 
 

@@ -10,7 +10,6 @@ Nothing outside the layer dispatches on what kind it is.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -213,6 +212,8 @@ def all_names() -> list[str]:
 
 def suggest(word: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
     """The closest candidate to a misspelt word, if any is close enough."""
+    import difflib  # only on the error path: it costs start-up time
+
     matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 

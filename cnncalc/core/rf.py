@@ -17,22 +17,34 @@ Networks", Distill 2019, eqs. 1–2 and the centre formula) then read, with ``r`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Union
 
-Exact = Union[int, Fraction]
-"""An exact number: a plain ``int`` where possible (fast), a ``Fraction`` where needed."""
+TYPE_CHECKING = False  # fractions (and decimal, which it imports) load only when a field needs them
+if TYPE_CHECKING:
+    from fractions import Fraction
+    from typing import Union
+
+    Exact = Union[int, Fraction]
+    """An exact number: a plain ``int`` where possible (fast), a ``Fraction`` where needed."""
+
+
+def ratio(numerator: int, denominator: int) -> Exact:
+    """``numerator / denominator`` exactly: an ``int`` when it divides, else a ``Fraction``."""
+    if numerator % denominator == 0:
+        return numerator // denominator
+    from fractions import Fraction
+
+    return Fraction(numerator, denominator)
 
 
 def half(value: Exact) -> Exact:
     """``value / 2``, exactly, staying an ``int`` when it divides."""
-    if isinstance(value, int):
-        return value // 2 if value % 2 == 0 else Fraction(value, 2)
-    return value / 2
+    if type(value) is int:
+        return value // 2 if value % 2 == 0 else ratio(value, 2)
+    return _norm(value / 2)
 
 
 def _norm(value: Exact) -> Exact:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int and value.denominator == 1:
         return value.numerator
     return value
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from math import prod
 from typing import Any
 
@@ -12,7 +11,7 @@ from cnncalc.core.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
 from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.rf import AxisMap
+from cnncalc.core.rf import AxisMap, ratio
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import n, per_axis_lines, times
 
@@ -168,7 +167,7 @@ class ConvTranspose(Layer):
         maps = []
         for _, k, s, pb, _, _, d in self._axes(inputs[0]):
             k_eff = arith.effective_kernel(k, d)
-            maps.append(AxisMap(Fraction(1, s), Fraction(pb - k_eff + 1, s), Fraction(pb, s)))
+            maps.append(AxisMap(ratio(1, s), ratio(pb - k_eff + 1, s), ratio(pb, s)))
         return tuple(maps)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:

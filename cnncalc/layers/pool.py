@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from cnncalc.core import arith
 from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import AxisMap
+from cnncalc.core.rf import AxisMap, ratio
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import per_axis_lines
 
@@ -185,7 +184,7 @@ class _AdaptivePool(Layer):
         maps = []
         for n_in, n_out in zip(inputs[0].spatial, output.spatial):
             widest = adaptive_window_sizes(n_in, n_out)[-1]
-            maps.append(AxisMap(Fraction(n_in, n_out), Fraction(0), Fraction(widest - 1)))
+            maps.append(AxisMap(ratio(n_in, n_out), 0, widest - 1))
         return tuple(maps)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from cnncalc.core import arith
@@ -11,7 +10,7 @@ from cnncalc.core.attrs import Bool, Choice, Float, Padding, PerAxis, Ref, Scale
 from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import format_axes, per_axis, require_spatial
 from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import AxisMap
+from cnncalc.core.rf import AxisMap, half, ratio
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import per_axis_lines
 
@@ -54,14 +53,14 @@ class Upsample(Layer):
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
         maps = []
         for n_in, n_out in zip(inputs[0].spatial, output.spatial):
-            ratio = Fraction(n_in, n_out)
+            scale = ratio(n_in, n_out)
             if self.mode == "nearest":
                 # output o copies input ⌊o·n_in/n_out⌋: one input unit, unit 0 reads unit 0.
-                maps.append(AxisMap(ratio, Fraction(0), Fraction(0)))
+                maps.append(AxisMap(scale, 0, 0))
             else:
                 # half-pixel centres: o reads the two inputs around (o + 1/2)·ratio − 1/2.
-                lo = (ratio - 1) / 2
-                maps.append(AxisMap(ratio, lo, lo + 1))
+                lo = half(scale - 1)
+                maps.append(AxisMap(scale, lo, lo + 1))
         return tuple(maps)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
@@ -112,7 +111,7 @@ class Pad(Layer):
         return x.with_spatial(tuple(i + pb + pa for i, (pb, pa) in zip(x.spatial, pads)))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap(Fraction(1), Fraction(-pb), Fraction(-pb))
+        return tuple(AxisMap(1, -pb, -pb)
                      for pb, _ in self.pads(inputs[0]))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
@@ -181,7 +180,7 @@ class Crop(Layer):
         return x.with_spatial(spatial)
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap(Fraction(1), Fraction(b), Fraction(b))
+        return tuple(AxisMap(1, b, b)
                      for b, _ in self.offsets(inputs))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
