@@ -40,7 +40,8 @@ def half(value: Exact) -> Exact:
     """``value / 2``, exactly, staying an ``int`` when it divides."""
     if type(value) is int:
         return value // 2 if value % 2 == 0 else ratio(value, 2)
-    return _norm(value / 2)
+    frac: Fraction = value  # type: ignore[assignment]  # not an int, so a Fraction
+    return _norm(frac / 2)
 
 
 def _norm(value: Exact) -> Exact:
