@@ -7,6 +7,7 @@ A spec may write ``kernel: 3`` (every axis), ``kernel: [3, 5]`` (per axis), ``pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cnncalc.core import arith
@@ -76,9 +77,12 @@ def resolve_padding(padding: Any, spatial: tuple[int, ...], kernel: tuple[int, .
     return tuple(v if isinstance(v, tuple) else (v, v) for v in values)
 
 
+@lru_cache(maxsize=4096)
 def windows(spatial: tuple[int, ...], kernel: Any, stride: Any, padding: Any, dilation: Any,
             allowed: tuple[str, ...]) -> tuple[Window, ...]:
-    """Resolve a layer's window attributes on every spatial axis of its input."""
+    """Resolve a layer's window attributes on every spatial axis of its input. A layer asks for
+    them for its shape, counts, receptive field and dropped pixels; the result is a pure
+    function of the arguments, so recent ones are cached."""
     rank = len(spatial)
     k = per_axis("kernel", kernel, rank)
     s = per_axis("stride", stride, rank)

@@ -107,15 +107,19 @@ class Totals:
 
     @classmethod
     def of(cls, layers: tuple[LayerReport, ...]) -> Totals:
-        return cls(
-            params=sum(r.params for r in layers),
-            trainable_params=sum(r.trainable_params for r in layers),
-            non_trainable=sum(r.non_trainable for r in layers),
-            weights=sum(r.weights for r in layers),
-            bias=sum(r.bias for r in layers),
-            buffers=sum(r.buffers for r in layers),
-            macs=sum(r.macs for r in layers),
-        )
+        """The column sums (one pass: a report may have a hundred thousand layers)."""
+        weights = bias = buffers = frozen = macs = 0
+        for r in layers:
+            weights += r.weights
+            bias += r.bias
+            buffers += r.buffers
+            macs += r.macs
+            if not r.trainable:
+                frozen += r.weights + r.bias
+        params = weights + bias
+        return cls(params=params, trainable_params=params - frozen,
+                   non_trainable=buffers + frozen, weights=weights, bias=bias, buffers=buffers,
+                   macs=macs)
 
     def to_dict(self) -> dict[str, int]:
         return {"params": self.params, "trainable_params": self.trainable_params,

@@ -91,12 +91,25 @@ class ReceptiveField:
 
     def through(self, maps: tuple[AxisMap, ...], input_size: tuple[int, ...]) -> ReceptiveField:
         """The receptive field after a layer whose axes map as ``maps``."""
-        size = tuple(_norm(r + (m.hi - m.lo) * j) for r, j, m in zip(self.size, self.jump, maps))
-        jump = tuple(_norm(j * m.scale) for j, m in zip(self.jump, maps))
-        start = tuple(_norm(st + half(j * (m.lo + m.hi)))
-                      for st, j, m in zip(self.start, self.jump, maps))
-        return ReceptiveField(size, jump, start,
-                              self.covers_input or _covers(size, start, input_size))
+        size: list[Exact] = []
+        jump: list[Exact] = []
+        start: list[Exact] = []
+        for r, j, st, m in zip(self.size, self.jump, self.start, maps):
+            lo, hi, scale = m.lo, m.hi, m.scale
+            if type(j) is int and type(lo) is int and type(hi) is int and type(scale) is int:
+                # the common case, integers only (r and st may still be fractions)
+                size.append(r + (hi - lo) * j)
+                jump.append(j * scale)
+                twice = j * (lo + hi)
+                start.append(_norm(st + (twice // 2 if twice % 2 == 0 else ratio(twice, 2))))
+            else:
+                size.append(_norm(r + (hi - lo) * j))
+                jump.append(_norm(j * scale))
+                start.append(_norm(st + half(j * (lo + hi))))
+        sizes = tuple(size)
+        starts = tuple(start)
+        return ReceptiveField(sizes, tuple(jump), starts,
+                              self.covers_input or _covers(sizes, starts, input_size))
 
     def whole(self, in_spatial: tuple[int, ...], input_size: tuple[int, ...]) -> ReceptiveField:
         """After a layer whose every output unit reads its whole input (global pooling, flatten)."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from cnncalc.core.attrs import Ref
 from cnncalc.core.errors import AttributeValueError, LimitError, Mark, SpecError
+from cnncalc.core.gcpause import paused_gc
 from cnncalc.core.graph import INPUT, Graph, Node
 from cnncalc.core.layer import Layer, all_names, lookup, suggest
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
@@ -86,7 +87,8 @@ def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIM
     """Interpret a spec document; raise SpecError (with marks) on any mistake."""
     builder = _Builder(doc, path, limits)
     try:
-        return builder.build(default_name)
+        with paused_gc():
+            return builder.build(default_name)
     except RecursionError:
         # Only reachable with max_depth raised far above its default: say where, not a traceback.
         raise LimitError(f"layers are nested too deeply here for cnncalc to expand them (with "
@@ -105,6 +107,7 @@ class _Builder:
         self.scope_outputs: dict[str, str] = {}  # block instance / named repeat → last layer
         self.blocks: dict[str, Block] = {}
         self.defaults: dict[str, Item] = {}
+        self.layers: dict[tuple[Any, ...], Layer] = {}  # interned: equal layers built once
         self.steps = 0  # work done so far, bounded by limits.max_expansions
         self.depth = 0  # entries being expanded inside each other, bounded by limits.max_depth
         self.where: Mark | None = None  # the entry being expanded (for errors without a mark)
@@ -435,8 +438,16 @@ class _Builder:
                 if spelled[key] not in given:
                     values[key] = self._attribute_value(item, scope.env)
                     origin[key] = item
+        # Layers are immutable values: one object serves every layer written the same way (a
+        # residual stack's hundred identical convolutions), which saves validating them again,
+        # memory, and lets the walk reuse its results for the same layer on the same input.
+        signature = (cls, *((k, _frozen(v)) for k, v in values.items()))
+        known = self.layers.get(signature)
+        if known is not None:
+            return known
         try:
-            return cls.from_attrs(values)
+            layer = self.layers[signature] = cls.from_attrs(values)
+            return layer
         except AttributeValueError as exc:
             bad = exc.key
             if bad is None:
@@ -664,6 +675,16 @@ class _LazyEnv(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.env)
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an attribute value that tells apart what ``==`` does not
+    (``true`` from ``1``, ``1.0`` from ``1``, a list from a scalar)."""
+    if isinstance(value, list):
+        return (list, *(_frozen(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, *((k, _frozen(v)) for k, v in value.items()))
+    return (type(value), value)
 
 
 def _local(name: str, scope: Scope) -> str:

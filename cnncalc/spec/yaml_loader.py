@@ -20,6 +20,7 @@ import yaml
 from yaml import events as ev
 
 from cnncalc.core.errors import Mark, SpecError
+from cnncalc.core.gcpause import paused_gc
 from cnncalc.core.limits import DEFAULT_LIMITS, INT64_MAX, Limits
 from cnncalc.spec.tree import Item
 
@@ -58,7 +59,8 @@ def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMIT
     """Parse one YAML document into an Item tree; raise SpecError with a location on any
     problem."""
     try:
-        return _compose(text, path, limits)
+        with paused_gc():
+            return _compose(text, path, limits)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _mark(path, mark) if mark is not None else Mark(path, 1, 1)
