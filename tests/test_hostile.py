@@ -85,13 +85,14 @@ CASES = [
      "reserved for the network input"),
     ("empty-block-bomb", _chain(7, "[]"), "4:", "limit max_expansions"),
     ("empty-repeat-bomb", HEAD + "  - repeat: 1000000\n    layers:\n      - repeat: 1000000\n"
-     "        layers: []\n", "3:13",
-     "would take 1,000,002,000,001 steps, over the limit of 5,000,000 (max_expansions"),
+     "        layers: []\n", "5:17",
+     "repeat 1,000,000 × 1 steps per pass (layers, block uses, branches and inputs) would take "
+     "1,000,003 steps, over the limit of 1,000,000 (max_expansions"),
     ("repeat-1e9", HEAD + "  - repeat: 1000000000\n    layers: [relu]\n", "3:13",
      "repeat 1,000,000,000 exceeds the limit of 1,000,000 (max_repeat; raise it with --limit "
      "max_repeat=N)"),
     ("repeat-times-layers", HEAD + "  - repeat: 600000\n    layers: [relu, relu]\n", "3:13",
-     "repeat 600,000 × 2 layers would make 1,200,000 layers, over the limit of 1,000,000 "
+     "repeat 600,000 × 2 layers would make 1,200,000 layers, over the limit of 250,000 "
      "(max_layers"),
     ("squaring-parameters", _squaring(30, 3), "28:40", "gives a number beyond 64 bits"),
     ("deep-yaml-lists", "input: [3, 8, 8]\nlayers: " + "[" * 5000 + "]" * 5000 + "\n", "2:",

@@ -56,9 +56,10 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
 
     view = View(explanations=explanations)
     if fmt == "json":
-        from cnncalc.render.structured import render_json
+        from cnncalc.render.structured import iter_json
 
-        echo(render_json(report, explanations))
+        for chunk in iter_json(report, explanations):  # streamed: reports can be huge
+            echo(chunk)
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 

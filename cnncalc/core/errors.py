@@ -22,7 +22,7 @@ __all__ = ["AttributeValueError", "CnncalcError", "Diagnostic", "LimitError", "M
            "MergeError", "ShapeError", "SpecError"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mark:
     """A position in a spec file; ``line`` and ``column`` are 1-based, as editors show them."""
 

@@ -12,18 +12,20 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Limits:
-    max_layers: int = 1_000_000
-    """Layers after expanding every ``repeat`` and block."""
+    max_layers: int = 250_000
+    """Layers after expanding every ``repeat`` and block (2.5× the largest benchmark; real
+    networks have hundreds to thousands)."""
     max_depth: int = 100
     """Nesting depth of the YAML document, and of layers inside branches, repeats and blocks."""
-    max_values: int = 5_000_000
-    """Values in the YAML document once aliases are expanded (stops "billion laughs")."""
+    max_values: int = 2_000_000
+    """Values in the YAML document once aliases are expanded (stops "billion laughs"), counted
+    as the file is read so that memory stays bounded too."""
     max_repeat: int = 1_000_000
     """The largest ``repeat`` count."""
     max_dim: int = 2**32
     """The largest size of any axis: channels, spatial sizes and the batch, as written in the spec
     or on the command line and as computed by every layer."""
-    max_expansions: int = 5_000_000
+    max_expansions: int = 1_000_000
     """Steps the spec builder may take: layers, block uses, parameter substitutions and repeat
     passes. Bounds specs whose blocks or repeats expand to nothing, many times over."""
     max_tensor_elements: int = 2**28

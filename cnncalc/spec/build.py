@@ -56,7 +56,7 @@ class Block:
     mark: Mark | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Scope:
     """Where layers are being created: name prefix, per-kind counters, visible local names,
     block parameters, and the chain of enclosing blocks (to refuse recursion)."""

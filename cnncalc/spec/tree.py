@@ -6,22 +6,24 @@ dict built in a notebook) into one without positions. The builder only ever sees
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.core.errors import LimitError, Mark
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Item:
     """A value from the spec: a scalar (None, bool, int, float, str), a list of Items, or a dict
-    of str → Item. ``mark`` is where the value starts; ``key_marks`` where each key is written.
-    ``size`` counts the values below it (aliases counted every time they are used)."""
+    of str → Item. ``mark`` is where the value starts; ``key_marks`` where each key of a mapping
+    is written (None for scalars and lists: a spec has millions of values at most, and each one
+    is kept small). ``size`` counts the values below it (aliases counted every time they are
+    used)."""
 
     value: Any
     mark: Mark | None = None
-    key_marks: dict[str, Mark] = field(default_factory=dict)
+    key_marks: dict[str, Mark] | None = None
     size: int = 1
 
     @property
@@ -37,7 +39,8 @@ class Item:
         return not isinstance(self.value, (dict, list))
 
     def key_mark(self, key: str) -> Mark | None:
-        return self.key_marks.get(key, self.mark)
+        marks = self.key_marks
+        return marks.get(key, self.mark) if marks else self.mark
 
     @classmethod
     def wrap(cls, value: Any, mark: Mark | None = None,

@@ -14,6 +14,7 @@ are reported as errors at the place they occur, never as a traceback or a hang.
 
 from __future__ import annotations
 
+from sys import intern
 from typing import Any
 
 import yaml
@@ -40,12 +41,15 @@ _MERGE = "<<"
 
 
 class _Frame:
-    __slots__ = ("anchor", "is_map", "item", "key", "key_mark", "merges")
+    __slots__ = ("anchor", "is_map", "item", "key", "key_mark", "key_marks", "merges")
 
     def __init__(self, item: Item, is_map: bool, anchor: str | None) -> None:
         self.item = item
         self.key: str | None = None
         self.key_mark: Mark | None = None
+        self.key_marks: dict[str, Mark] = {}
+        if is_map:
+            item.key_marks = self.key_marks
         self.is_map = is_map
         self.anchor = anchor
         self.merges: list[tuple[Item, Mark | None]] = []
@@ -97,7 +101,8 @@ def _scalar(event: ev.ScalarEvent, path: str) -> Any:
         tag = _RESOLVER.resolve(yaml.ScalarNode, event.value,  # type: ignore[no-untyped-call]
                                 event.implicit)
     if tag in (_STR, _TIMESTAMP):
-        return event.value
+        text: str = event.value
+        return intern(text) if len(text) <= 64 else text  # "relu" ten thousand times: once
     node = yaml.ScalarNode(tag, event.value)
     try:
         if tag == _INT:
@@ -131,6 +136,17 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
     open_anchors: set[str] = set()
     root: Item | None = None
     documents = 0
+    total = 0  # values so far, aliases counted in full: bounds memory as the file is read
+    max_values = limits.max_values
+
+    def count(n: int, mark: Mark) -> None:
+        nonlocal total
+        total += n
+        if total > max_values:
+            raise SpecError(f"the document expands to more than {max_values:,} values "
+                            f"(YAML aliases repeating large nodes, or a very large file?); "
+                            f"limit max_values, raise it with --limit max_values=N", mark,
+                            code="limit")
 
     def attach(item: Item, mark: Mark) -> None:
         nonlocal root
@@ -147,12 +163,12 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
                 top.merges.append((item, mark))
                 return
             if key in mapping:
-                first = top.item.key_marks[key]
+                first = top.key_marks[key]
                 raise SpecError(f"duplicate key '{key}' (first at line {first.line})",
                                 top.key_mark, code="duplicate-key")
             mapping[key] = item
             assert top.key_mark is not None
-            top.item.key_marks[key] = top.key_mark
+            top.key_marks[key] = top.key_mark
         else:
             top.item.value.append(item)
 
@@ -183,12 +199,14 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
                                     mark, code="yaml")
                 stack[-1].key, stack[-1].key_mark = str(target.value), mark
                 continue
+            count(target.size, mark)
             attach(target, mark)
             continue
         if isinstance(event, ev.ScalarEvent):
             if wants_key():
-                stack[-1].key, stack[-1].key_mark = event.value, mark
+                stack[-1].key, stack[-1].key_mark = intern(event.value), mark
                 continue
+            count(1, mark)
             item = Item(_scalar(event, path), mark)
             if event.anchor:
                 anchors[event.anchor] = item
@@ -205,6 +223,7 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
             if len(stack) >= limits.max_depth:
                 raise SpecError(f"the document is nested more than {limits.max_depth} levels "
                                 f"deep (limit max_depth)", mark, code="limit")
+            count(1, mark)
             item = Item({} if is_map else [], mark)
             if event.anchor:
                 anchors[event.anchor] = item
@@ -218,10 +237,6 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
                 _apply_merges(item, frame.merges)
             children = item.value.values() if frame.is_map else item.value
             item.size = 1 + sum(c.size for c in children)
-            if item.size > limits.max_values:
-                raise SpecError(f"the document expands to more than {limits.max_values:,} values "
-                                f"(YAML aliases repeating large nodes?); limit max_values",
-                                item.mark, code="limit")
             if frame.anchor:
                 open_anchors.discard(frame.anchor)
             attach(item, item.mark or mark)
@@ -244,6 +259,6 @@ def _apply_merges(item: Item, merges: list[tuple[Item, Mark | None]]) -> None:
             for key, value in src.value.items():
                 if key not in mapping:
                     mapping[key] = value
-                    key_mark = src.key_marks.get(key, mark) or item.mark
-                    if key_mark is not None:
+                    key_mark = src.key_mark(key) or mark or item.mark
+                    if key_mark is not None and item.key_marks is not None:
                         item.key_marks[key] = key_mark
