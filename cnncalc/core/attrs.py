@@ -9,7 +9,7 @@ A layer kind declares its attributes as dataclass fields whose metadata holds an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cnncalc.core.errors import AttributeValueError
@@ -55,8 +55,41 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
-class Attr:
+class FieldValues:
+    """``==``, ``hash`` and ``repr`` over a frozen dataclass's fields, written once for whole
+    families of classes (the attribute types, the layer kinds), which then declare themselves
+    ``@dataclass(frozen=True, eq=False, repr=False)``. Same results as the methods the
+    dataclass machinery would write for each class, without compiling them per class at every
+    start-up (docs/performance.md)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _field_names(cls) -> tuple[str, ...]:
+        cached: tuple[str, ...] | None = cls.__dict__.get("_field_name_cache")
+        if cached is None:
+            cached = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
+            type.__setattr__(cls, "_field_name_cache", cached)
+        return cached
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in self._field_names()])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._field_names())
+        return f"{type(self).__qualname__}({shown})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Attr(FieldValues):
     """Base attribute type. ``convert`` returns the normalised value or raises
     :class:`AttributeValueError` with a message that does not repeat the attribute name."""
 
@@ -70,8 +103,10 @@ class Attr:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Int(Attr):
+    """An integer, optionally bounded."""
+
     minimum: int | None = None
     maximum: int | None = None
 
@@ -99,8 +134,10 @@ class Int(Attr):
         return f"integer ≥ {self.minimum}" if self.minimum is not None else "integer"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Float(Attr):
+    """A finite number, optionally bounded."""
+
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
@@ -134,8 +171,10 @@ class Float(Attr):
         return "number"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Bool(Attr):
+    """``true`` or ``false``."""
+
     def convert(self, value: Any) -> bool:
         if not isinstance(value, bool):
             raise AttributeValueError(f"expected true or false, got {_got(value)}")
@@ -148,8 +187,10 @@ class Bool(Attr):
         return "true/false"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Choice(Attr):
+    """One of a fixed set of values (words or booleans)."""
+
     choices: tuple[Any, ...] = ()
 
     def convert(self, value: Any) -> Any:
@@ -166,7 +207,7 @@ class Choice(Attr):
         return " | ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in self.choices)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PerAxis(Attr):
     """An integer for every spatial axis, or a list with one integer per axis."""
 
@@ -194,7 +235,7 @@ class PerAxis(Attr):
         return f"int ≥ {self.minimum} or per-axis list"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class OptionalPerAxis(PerAxis):
     """Like :class:`PerAxis`, but ``null`` is allowed (meaning "use the default rule")."""
 
@@ -209,7 +250,7 @@ class OptionalPerAxis(PerAxis):
         return s
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Padding(Attr):
     """Padding: ``p`` on every side of every axis; ``[p_h, p_w]`` per axis;
     ``[[before, after], ...]`` per axis; or one of the words in ``words``."""
@@ -254,7 +295,7 @@ class Padding(Attr):
         return "int, per-axis list, [[before, after], ...] or " + "/".join(self.words)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Scale(Attr):
     """A positive number, or one per spatial axis."""
 
@@ -277,7 +318,7 @@ class Scale(Attr):
         return "number > 0 or per-axis list"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Ref(Attr):
     """The name of an earlier layer (resolved by the spec builder into an extra input)."""
 
@@ -295,7 +336,7 @@ class Ref(Attr):
         return "layer name"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class CeilMode(Attr):
     """``false`` (floor), ``true`` (PyTorch ceil_mode) or ``caffe`` (Caffe's ceil rule)."""
 

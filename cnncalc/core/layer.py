@@ -10,11 +10,12 @@ Nothing outside the layer dispatches on what kind it is.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cnncalc.core.attrs import Attr
+from cnncalc.core.attrs import Attr, FieldValues
 from cnncalc.core.errors import AttributeValueError
 from cnncalc.core.rf import AxisMap
 from cnncalc.core.shape import Shape
@@ -50,9 +51,15 @@ WHOLE_INPUT = None
 """Returned by :meth:`Layer.receptive_map` when every output unit reads the whole input."""
 
 
-@dataclass(frozen=True)
-class Layer:
-    """Base class of every layer kind. Subclasses are frozen dataclasses of their attributes."""
+@dataclass(frozen=True, eq=False, repr=False)
+class Layer(FieldValues):
+    """Base class of every layer kind. Subclasses are frozen dataclasses of their attributes.
+
+    Value semantics (``==``, ``hash``, ``repr`` over the attributes) are defined here once, so
+    kinds are declared ``@dataclass(frozen=True, eq=False, repr=False)``: the dataclass machinery
+    then writes three methods per kind instead of six, which is most of what importing the
+    layer kinds costs at start-up (docs/performance.md). A kind that adds no attributes to its
+    base needs no ``@dataclass`` at all; :func:`register` checks that none is forgotten."""
 
     kind: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
@@ -179,6 +186,11 @@ _REGISTRY: dict[str, type[Layer]] = {}
 
 def register(cls: type[Layer]) -> type[Layer]:
     """Class decorator: make a layer kind available to specs under its name and aliases."""
+    declared = inspect.get_annotations(cls)
+    if declared and "__dataclass_params__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} declares {', '.join(declared)} but is not decorated "
+                        f"with @dataclass(frozen=True, eq=False, repr=False), so they would not "
+                        f"be attributes")
     for name in (cls.kind, *cls.aliases):
         if not name:
             raise TypeError(f"{cls.__name__} has no kind name")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 
 @dataclass(frozen=True)
 class Limits:
+    """The safety limits in force (see docs/limits.md); every field can be raised."""
+
     max_layers: int = 250_000
     """Layers after expanding every ``repeat`` and block (2.5× the largest benchmark; real
     networks have hundreds to thousands)."""

@@ -93,6 +93,8 @@ class LayerReport:
 
 @dataclass(frozen=True)
 class Totals:
+    """The column sums of a report (parameters, buffers, MACs)."""
+
     params: int
     trainable_params: int
     non_trainable: int

@@ -10,14 +10,15 @@ from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.shape import Shape
 
 
-@dataclass(frozen=True)
 class _Activation(Layer):
     category = "activation"
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReLU(_Activation):
+    """``max(0, x)`` (PyTorch ``ReLU``)."""
+
     kind = "relu"
     doc = "max(0, x)"
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); "
@@ -25,16 +26,20 @@ class ReLU(_Activation):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ReLU6(_Activation):
+    """``min(max(0, x), 6)`` (PyTorch ``ReLU6``)."""
+
     kind = "relu6"
     doc = "min(max(0, x), 6) (MobileNet)"
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LeakyReLU(_Activation):
+    """Leaky ReLU (PyTorch ``LeakyReLU``)."""
+
     kind = "leaky_relu"
     aliases = ("leakyrelu",)
     doc = "x if x > 0 else negative_slope·x"
@@ -44,8 +49,10 @@ class LeakyReLU(_Activation):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ELU(_Activation):
+    """Exponential linear unit (PyTorch ``ELU``)."""
+
     kind = "elu"
     doc = "x if x > 0 else alpha·(exp(x) − 1)"
     alpha: float = attr(Float(), 1.0, doc="scale for negative inputs")
@@ -53,8 +60,10 @@ class ELU(_Activation):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class PReLU(_Activation):
+    """Leaky ReLU with learnt slopes (PyTorch ``PReLU``)."""
+
     kind = "prelu"
     doc = "leaky ReLU with a learnt slope, shared or one per channel (PyTorch PReLU)"
     per_channel: bool = attr(Bool(), False, doc="one slope per channel instead of one in all")
@@ -64,29 +73,28 @@ class PReLU(_Activation):
 
 
 @register
-@dataclass(frozen=True)
 class Sigmoid(_Activation):
     kind = "sigmoid"
     doc = "1 / (1 + exp(−x))"
 
 
 @register
-@dataclass(frozen=True)
 class Tanh(_Activation):
     kind = "tanh"
     doc = "hyperbolic tangent"
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class GELU(_Activation):
+    """Gaussian error linear unit (PyTorch ``GELU``)."""
+
     kind = "gelu"
     doc = "x·Φ(x)"
     approximate: Any = attr(Choice(("none", "tanh")), "none", doc="PyTorch's approximation")
 
 
 @register
-@dataclass(frozen=True)
 class SiLU(_Activation):
     kind = "silu"
     aliases = ("swish",)
@@ -94,7 +102,6 @@ class SiLU(_Activation):
 
 
 @register
-@dataclass(frozen=True)
 class Hardswish(_Activation):
     kind = "hardswish"
     aliases = ("hard_swish",)
@@ -102,14 +109,12 @@ class Hardswish(_Activation):
 
 
 @register
-@dataclass(frozen=True)
 class Softmax(_Activation):
     kind = "softmax"
     doc = "exp(x) normalised over the channel axis"
 
 
 @register
-@dataclass(frozen=True)
 class Identity(Layer):
     kind = "identity"
     doc = "passes its input through unchanged"

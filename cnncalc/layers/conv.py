@@ -35,7 +35,7 @@ def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Conv(Layer):
     """Convolution (PyTorch ``Conv1d``/``Conv2d``/``Conv3d``); depthwise when ``groups`` equals
     the input channels."""
@@ -111,7 +111,7 @@ class Conv(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class ConvTranspose(Layer):
     """Transposed convolution (PyTorch ``ConvTranspose1d/2d/3d``)."""
 
@@ -190,7 +190,7 @@ class ConvTranspose(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LocallyConnected(Layer):
     """A convolution without weight sharing: one filter bank per output position
     (Keras ``LocallyConnected2D``; CS231n's "no parameter sharing" count)."""

@@ -12,7 +12,7 @@ from cnncalc.layers._explain import n
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Linear(Layer):
     """A fully connected layer on a flat input (PyTorch ``Linear``)."""
 
@@ -51,7 +51,6 @@ class Linear(Layer):
 
 
 @register
-@dataclass(frozen=True)
 class Flatten(Layer):
     """Channels and spatial axes into one vector (PyTorch ``Flatten``, channels first)."""
 

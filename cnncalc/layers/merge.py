@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnncalc.core.errors import MergeError
 from cnncalc.core.layer import Layer, register
 from cnncalc.core.shape import Shape
 
 
-@dataclass(frozen=True)
 class _Merge(Layer):
     category = "merge"
     min_inputs = 2
@@ -17,7 +14,6 @@ class _Merge(Layer):
 
 
 @register
-@dataclass(frozen=True)
 class Concat(_Merge):
     """Concatenation along channels; every input must have the same spatial size."""
 
@@ -41,7 +37,6 @@ class Concat(_Merge):
 
 
 @register
-@dataclass(frozen=True)
 class Add(_Merge):
     """Element-wise sum (residual connections); every input must have the same shape."""
 

@@ -11,7 +11,7 @@ from cnncalc.layers._explain import n
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class BatchNorm(Layer):
     """Batch normalisation over the channel axis (PyTorch ``BatchNorm1d/2d/3d``)."""
 
@@ -44,7 +44,7 @@ class BatchNorm(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LocalResponseNorm(Layer):
     """Local response normalisation across channels (AlexNet; PyTorch ``LocalResponseNorm``)."""
 
@@ -60,7 +60,7 @@ class LocalResponseNorm(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Dropout(Layer):
     """Dropout: identity at inference; a mask during training."""
 

@@ -18,7 +18,7 @@ CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must
             "the input or its left padding), or 'caffe' for Caffe's rule")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _WindowPool(Layer):
     """Shared arithmetic of the sliding-window pools (their attributes live on each kind)."""
 
@@ -75,8 +75,10 @@ class _WindowPool(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class MaxPool(_WindowPool):
+    """Max pooling (PyTorch ``MaxPoolNd``)."""
+
     kind = "maxpool"
     aliases = ("max_pool", "maxpooling")
     doc = "max pooling with dilation and ceil_mode (PyTorch MaxPoolNd)"
@@ -90,8 +92,10 @@ class MaxPool(_WindowPool):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AvgPool(_WindowPool):
+    """Average pooling (PyTorch ``AvgPoolNd``)."""
+
     kind = "avgpool"
     aliases = ("avg_pool", "averagepooling")
     doc = "average pooling with ceil_mode and count_include_pad (PyTorch AvgPoolNd)"
@@ -106,8 +110,10 @@ class AvgPool(_WindowPool):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class LpPool(_WindowPool):
+    """Power-average pooling (PyTorch ``LPPoolNd``)."""
+
     kind = "lppool"
     aliases = ("lp_pool", "l2pool")
     doc = "power-average pooling, (Σ x^p)^(1/p); norm 2 is L2 pooling (PyTorch LPPoolNd)"
@@ -119,7 +125,6 @@ class LpPool(_WindowPool):
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
 
 
-@dataclass(frozen=True)
 class _GlobalPool(Layer):
     category = "pool"
 
@@ -137,7 +142,6 @@ class _GlobalPool(Layer):
 
 
 @register
-@dataclass(frozen=True)
 class GlobalAvgPool(_GlobalPool):
     kind = "global_avgpool"
     aliases = ("gap", "global_avg_pool", "globalaveragepooling")
@@ -145,7 +149,6 @@ class GlobalAvgPool(_GlobalPool):
 
 
 @register
-@dataclass(frozen=True)
 class GlobalMaxPool(_GlobalPool):
     kind = "global_maxpool"
     aliases = ("gmp", "global_max_pool", "globalmaxpooling")
@@ -170,8 +173,10 @@ def adaptive_window_sizes(n_in: int, n_out: int) -> tuple[int, ...]:
     return (smallest,) if largest == smallest else (smallest, largest)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class _AdaptivePool(Layer):
+    """Shared arithmetic of the adaptive pools."""
+
     category = "pool"
     output: Any = None
 
@@ -203,8 +208,10 @@ class _AdaptivePool(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AdaptiveAvgPool(_AdaptivePool):
+    """Adaptive average pooling (PyTorch ``AdaptiveAvgPoolNd``)."""
+
     kind = "adaptive_avgpool"
     aliases = ("adaptive_avg_pool",)
     doc = "average pooling to a fixed output size (PyTorch AdaptiveAvgPoolNd)"
@@ -213,8 +220,10 @@ class AdaptiveAvgPool(_AdaptivePool):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class AdaptiveMaxPool(_AdaptivePool):
+    """Adaptive max pooling (PyTorch ``AdaptiveMaxPoolNd``)."""
+
     kind = "adaptive_maxpool"
     aliases = ("adaptive_max_pool",)
     doc = "max pooling to a fixed output size (PyTorch AdaptiveMaxPoolNd)"

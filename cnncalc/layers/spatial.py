@@ -18,7 +18,7 @@ UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Upsample(Layer):
     """Upsampling by a scale factor or to a size (PyTorch ``Upsample``/``interpolate``)."""
 
@@ -79,7 +79,7 @@ class Upsample(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Pad(Layer):
     """Explicit padding (PyTorch ``F.pad`` / ``ZeroPad2d``, ``ReflectionPad2d``...)."""
 
@@ -122,7 +122,7 @@ class Pad(Layer):
 
 
 @register
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class Crop(Layer):
     """Cropping to a size, to the size of another layer's output (U-Net), or by a border."""
 

@@ -63,6 +63,8 @@ class View:
 
 @dataclass(frozen=True)
 class Row:
+    """One layer's cells, and its explanation lines under it."""
+
     cells: tuple[str, ...]
     explain: tuple[str, ...] = ()
 

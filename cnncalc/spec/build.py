@@ -50,6 +50,8 @@ class Arg:
 
 @dataclass
 class Block:
+    """A reusable block: its parameters (with defaults) and its layers, as written."""
+
     name: str
     params: dict[str, Item | None]  # parameter → default (None: required)
     body: Item
