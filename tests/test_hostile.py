@@ -233,3 +233,14 @@ def test_api_refuses_hostile_python_data() -> None:
 
 def test_int64_bound_is_pytorchs() -> None:
     assert INT64_MAX == 9_223_372_036_854_775_807
+
+
+def test_command_line_sizes_over_max_dim_are_misuse(cli: Callable[..., Result]) -> None:
+    for args in (("--batch", "99999999999999"), ("--input", "3x99999999999x8")):
+        result = cli("summary", "lenet5", *args)
+        assert result.code == 2, result.err
+        assert "exceeds the limit of 4,294,967,296 (max_dim" in result.err
+    raised = cli("summary", "lenet5", "--batch", "99999999999999", "--limit",
+                 "max_dim=100000000000000", "--format", "json")
+    assert raised.code == 0, raised.err
+    assert '"batch": 99999999999999' in raised.out

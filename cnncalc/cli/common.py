@@ -96,7 +96,8 @@ def limit_option(f: F) -> F:
                              "(see docs/limits.md).")(f)
 
 
-def shape_option(value: str | None) -> tuple[int, ...] | None:
+def shape_option(value: str | None, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...] | None:
+    """``--input 3x384x384`` → sizes; misuse (exit 2) when malformed or over ``max_dim``."""
     if value is None:
         return None
     from cnncalc.core.shape import parse_shape_text
@@ -108,7 +109,17 @@ def shape_option(value: str | None) -> tuple[int, ...] | None:
     if len(dims) < 1 or len(dims) > 4 or any(d < 1 for d in dims):
         raise click.BadParameter("expected channels then 0 to 3 positive sizes, e.g. 3x224x224",
                                  param_hint="--input")
+    if max(dims) > limits.max_dim:
+        raise click.BadParameter(limits.exceeded("max_dim", "size", max(dims)),
+                                 param_hint="--input")
     return dims
+
+
+def batch_option(value: int | None, limits: Limits = DEFAULT_LIMITS) -> int | None:
+    """``--batch N``: misuse (exit 2) over ``max_dim``, like any other size."""
+    if value is not None and value > limits.max_dim:
+        raise click.BadParameter(limits.exceeded("max_dim", "batch", value), param_hint="--batch")
+    return value
 
 
 def stdout_is_terminal() -> bool:
@@ -122,5 +133,5 @@ def echo(text: str) -> None:
     click.echo(text, nl=False)
 
 
-__all__ = ["SOURCES", "CnncalcError", "echo", "format_diagnostic", "limit_option",
+__all__ = ["SOURCES", "CnncalcError", "batch_option", "echo", "format_diagnostic", "limit_option",
            "load_network", "parse_limits", "print_error", "shape_option", "stdout_is_terminal"]

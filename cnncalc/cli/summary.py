@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from cnncalc.cli.common import (
+    batch_option,
     echo,
     limit_option,
     load_network,
@@ -44,8 +45,10 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary googlenet --format json > googlenet.json
       cnncalc summary lenet5 --explain
     """
-    dims = shape_option(input_shape)
-    network = load_network(spec, parse_limits(limits))
+    limits_in_force = parse_limits(limits)
+    dims = shape_option(input_shape, limits_in_force)
+    batch = batch_option(batch, limits_in_force)
+    network = load_network(spec, limits_in_force)
     report = network.summary(dims, batch)
     explanations = None
     if explain:
