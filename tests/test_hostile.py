@@ -42,6 +42,15 @@ def _nested_blocks(depth: int) -> str:
     return "\n".join(lines) + f"\nlayers:\n  - c{depth}\n"
 
 
+def _long_prefixes() -> str:
+    """Blocks nested twenty deep, each named with 90 characters: every layer name would carry
+    1,800 characters of prefixes."""
+    lines = ["input: [3, 8, 8]", "blocks:", "  c0: [relu]"]
+    for i in range(1, 21):
+        lines.append(f"  c{i}: [c{i - 1}: {{name: {'x' * 90}}}]")
+    return "\n".join(lines) + "\nlayers:\n  - c20\n"
+
+
 # (case, spec text, "line:col" of the error, message fragment)
 CASES = [
     ("shape-1e12", "input: [3, 1000000000000, 1000000000000]\nlayers: [relu]\n", "1:12",
@@ -121,6 +130,13 @@ CASES = [
      "a mapping key must be a plain name"),
     ("merge-key-scalar", "d: &d 1\ninput: [3, 8, 8]\nlayers:\n  - conv: {<<: *d, out: 8, "
      "kernel: 3}\n", "4:16", "a merge key '<<' needs a mapping"),
+    ("long-repeat-name", HEAD + "  - repeat: 200000\n    name: " + "n" * 5000 + "\n"
+     "    layers: [relu]\n", "4:11", "is not a usable layer name (start with a letter; letters, "
+     "digits, _ . -; at most 100 characters)"),
+    ("long-block-name", "input: [3, 8, 8]\nblocks:\n  " + "b" * 101 + ": [relu]\nlayers: [relu]\n",
+     "3:3", "is not a usable block name"),
+    ("long-scoped-names", _long_prefixes(), "13:20", "characters long with the names of the blocks "
+     "and repeats around it (at most 1,000)"),
     ("tab-indent", "input: [3, 8, 8]\nlayers:\n\t- relu\n", "3:1", "YAML syntax error"),
     ("only-comment", "# nothing here\n", "1:1", "the file is empty"),
     ("scalar-document", "hello\n", "1:1", "a spec is a mapping with 'input' and 'layers', got "
@@ -244,3 +260,13 @@ def test_command_line_sizes_over_max_dim_are_misuse(cli: Callable[..., Result]) 
                  "max_dim=100000000000000", "--format", "json")
     assert raised.code == 0, raised.err
     assert '"batch": 99999999999999' in raised.out
+
+
+def test_huge_keys_are_quoted_short(cli: Callable[..., Result],
+                                    write_spec: Callable[..., Path]) -> None:
+    path = write_spec(HEAD + "  - " + "k" * 100_000 + "\n")
+    result = cli("summary", str(path))
+    assert result.code == 1
+    first = result.err.splitlines()[0]
+    assert first.startswith(f"{path}:3:5: error: [unknown-kind] unknown layer kind 'kkk")
+    assert len(first) < len(str(path)) + 1100

@@ -54,7 +54,15 @@ def source_excerpt(diag: Diagnostic) -> list[str]:
     return [gutter + text, " " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^"]
 
 
+MAX_MESSAGE = 1000
+"""Longest error message printed (a message can quote a huge key from a hostile file)."""
+
+
 def format_diagnostic(diag: Diagnostic, excerpt: bool = True) -> str:
+    if len(diag.message) > MAX_MESSAGE:
+        from dataclasses import replace
+
+        diag = replace(diag, message=diag.message[:MAX_MESSAGE - 1] + "…")
     lines = [diag.headline()]
     if excerpt:
         lines += source_excerpt(diag)

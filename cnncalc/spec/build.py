@@ -32,6 +32,11 @@ _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 MAX_ATTRIBUTE_VALUES = 64
 """An attribute is a number, a word or a short per-axis list; a bigger value (an alias of a huge
 list, say) is refused before it is copied for every layer that uses it."""
+MAX_NAME_LENGTH = 100
+"""Longest name a spec may give a layer, block, repeat or parameter."""
+MAX_FULL_NAME_LENGTH = 1000
+"""Longest name once block and repeat prefixes are added (``layer4.2.conv1``): names are stored
+for every layer, so their length is bounded like everything else a file can make us keep."""
 MAX_SUGGESTIONS = 5000
 """How many layer names a "did you mean" for an unknown name looks through (the latest ones)."""
 _UNSET: Any = object()
@@ -199,9 +204,9 @@ class _Builder:
             raise SpecError("blocks must map block names to definitions", item.mark, code="spec")
         for name, body in item.value.items():
             mark = item.key_mark(name)
-            if not _NAME_RE.fullmatch(name):
-                raise SpecError(f"'{name}' is not a usable block name (letters, digits, _)", mark,
-                                code="spec")
+            if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
+                raise SpecError(f"'{_clip(name)}' is not a usable block name (letters, digits, _; "
+                                f"at most {MAX_NAME_LENGTH} characters)", mark, code="spec")
             if lookup(name) is not None or name in ("repeat", *COMMON_KEYS):
                 raise SpecError(f"block name '{name}' is already a layer kind or keyword", mark,
                                 code="spec")
@@ -231,7 +236,8 @@ class _Builder:
         if item.is_list:
             out: dict[str, Item | None] = {}
             for p in item.value:
-                if not isinstance(p.value, str) or not _NAME_RE.fullmatch(p.value):
+                if (not isinstance(p.value, str) or len(p.value) > MAX_NAME_LENGTH
+                        or not _NAME_RE.fullmatch(p.value)):
                     raise SpecError("block params are names", p.mark, code="spec")
                 out[p.value] = None
             return out
@@ -606,6 +612,7 @@ class _Builder:
             local = self._string(given, "name")
             self._check_name(local, given.mark)
             full = f"{scope.prefix}{local}{scope.suffix}"
+            self._check_full_name(full, given.mark)
             if full in self.names or full == INPUT:
                 first = self.names.get(full)
                 where = f" (first used at line {first.line})" if first else ""
@@ -623,12 +630,21 @@ class _Builder:
             if full not in self.names:
                 break
         scope.counters[kind] = count
+        self._check_full_name(full, sibling_marks.mark if sibling_marks else self.where)
         return full
 
     def _check_name(self, name: str, mark: Mark | None) -> None:
-        if not _NAME_RE.fullmatch(name):
-            raise SpecError(f"'{name}' is not a usable layer name (start with a letter; letters, "
-                            f"digits, _ . -)", mark, code="spec")
+        if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
+            raise SpecError(f"'{_clip(name)}' is not a usable layer name (start with a letter; "
+                            f"letters, digits, _ . -; at most {MAX_NAME_LENGTH} characters)", mark,
+                            code="spec")
+
+    def _check_full_name(self, full: str, mark: Mark | None) -> None:
+        if len(full) > MAX_FULL_NAME_LENGTH:
+            raise SpecError(f"the name '{_clip(full)}' is {len(full):,} characters long with the "
+                            f"names of the blocks and repeats around it (at most "
+                            f"{MAX_FULL_NAME_LENGTH:,}): are blocks nested too deeply?", mark,
+                            code="spec")
 
     def _add(self, node: Node, mark: Mark | None) -> None:
         self._step(len(node.inputs), mark)
@@ -687,6 +703,10 @@ def _frozen(value: Any) -> Any:
     if isinstance(value, dict):
         return (dict, *((k, _frozen(v)) for k, v in value.items()))
     return (type(value), value)
+
+
+def _clip(text: str, keep: int = 60) -> str:
+    return text if len(text) <= keep else f"{text[:keep - 1]}…"
 
 
 def _local(name: str, scope: Scope) -> str:
