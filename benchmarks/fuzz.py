@@ -5,7 +5,8 @@
     python benchmarks/fuzz.py --engine random    # the fallback engine, without atheris
 
 Every input is a would-be spec file (bytes). It is decoded, loaded, built, walked and rendered
-(text, JSON, CSV, Markdown, --explain) in-process. The only acceptable failure is a
+(text, JSON, CSV, Markdown, --explain, and the terminal table for one input in eight)
+in-process. The only acceptable failure is a
 :class:`cnncalc.SpecError` whose every diagnostic carries ``file:line:col``; anything else — another
 exception, an error without a location, an inconsistent report (column sums that differ from the
 totals, an input shape that is not its producer's output), or an input slower than ``--timeout``
@@ -97,12 +98,25 @@ def one_input(data: bytes) -> None:
         render_json(report, view.explanations)
         render_csv(report)
         render_markdown(report, view)
+        if data and data[-1] % 8 == 0:  # the terminal table too, for one input in eight
+            render_rich(report, view)
     except SpecError as exc:
         for diag in exc.diagnostics:
             if diag.mark is None or diag.mark.path != PATH:
                 raise Finding(f"an error without file:line:col: {diag.headline()}") from None
         return
     check_report(report)
+
+
+def render_rich(report: object, view: object) -> None:
+    import io
+
+    from rich.console import Console
+
+    from cnncalc.render.rich_table import render_summary
+
+    console = Console(file=io.StringIO(), force_terminal=True, width=100, color_system="standard")
+    console.print(render_summary(report, 100, view))  # type: ignore[arg-type]
 
 
 def seeds() -> list[bytes]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cnncalc.core import arith
@@ -344,3 +344,23 @@ def test_valid_spec_report_is_consistent(cli: Callable[..., Result], tmp_path: P
     for key in ("params", "macs", "flops"):
         column = header.index(key)
         assert sum(int(row[column]) for row in rows[1:]) == report["totals"][key]
+
+
+@settings(FUZZ, max_examples=int(40 * SCALE))
+@given(st.text(min_size=1, max_size=30), valid_specs())
+@example(name="[/] [bold red]x", spec={"input": [3, 8, 8], "layers": ["relu"]})
+def test_terminal_table_prints_any_name(cli: Callable[..., Result], tmp_path: Path,
+                                        monkeypatch: Any, name: str,
+                                        spec: dict[str, Any]) -> None:
+    """The rich table (stdout a terminal) reads no markup from a spec: a network named "[/]"
+    prints as itself."""
+    import cnncalc.cli.summary
+
+    monkeypatch.setattr(cnncalc.cli.summary, "stdout_is_terminal", lambda: True)
+    path = tmp_path / "named.yaml"
+    path.write_text(yaml.safe_dump({**spec, "name": name}), encoding="utf-8")
+    result = cli("summary", str(path), "--no-color", "--width", "100")
+    check_outcome(result, path)
+    assert result.code == 0, result.err
+    if name.strip() and name.isprintable():
+        assert name.strip() in result.out

@@ -30,19 +30,22 @@ def render_summary(report: Report, width: int = 100, view: View | None = None) -
     total = total_row(report, view)
     widths = column_widths(view, [header_row(view), *(r.cells for r in rows), total], width,
                            gap=3)
-    table = Table(title=report.name, box=box.SIMPLE_HEAD, show_footer=False, pad_edge=False,
-                  title_justify="left", title_style="bold", show_edge=False)
+    # Every string from a spec goes in as Text, never as a str that rich would read as markup
+    # (a spec named "[/]" must print, not crash).
+    table = Table(title=Text(report.name, style="bold"), box=box.SIMPLE_HEAD,
+                  show_footer=False, pad_edge=False, title_justify="left", title_style="bold",
+                  show_edge=False)
     keep = [i for i, w in enumerate(widths) if w]
     for i in keep:
         col = view.columns[i]
         table.add_column(col.header, justify="right" if col.numeric else "left",
                          style=col.style, no_wrap=True, overflow="ellipsis", width=widths[i])
     for row in rows:
-        table.add_row(*(row.cells[i] for i in keep))
+        table.add_row(*(Text(row.cells[i]) for i in keep))
         for text in row.explain:
             table.add_row(Text("  " + text, style="dim", overflow="fold"))
     table.add_section()
-    table.add_row(*(total[i] for i in keep), style="bold")
+    table.add_row(*(Text(total[i]) for i in keep), style="bold")
     parts: list[Any] = [table]
     parts += [Text(line) for line in footer_lines(report, view)]
     for w in warning_lines(report):
