@@ -132,6 +132,8 @@ def check_outcome(result: Result, path: Path | None) -> None:
     assert result.code in (0, 1, 2), (result.code, result.err)
     assert "Traceback" not in result.err and "Traceback" not in result.out
     assert "internal error" not in result.err, result.err
+    assert not any((ord(c) < 32 and c != "\n") or 127 <= ord(c) < 160 for c in result.err), \
+        "control characters reached the terminal"
     if result.code == 1:
         errors = [line for line in result.err.splitlines() if "error:" in line]
         assert errors, result.err

@@ -137,6 +137,8 @@ CASES = [
      "3:3", "is not a usable block name"),
     ("long-scoped-names", _long_prefixes(), "13:20", "characters long with the names of the blocks "
      "and repeats around it (at most 1,000)"),
+    ("terminal-escapes", HEAD + '  - "\\e]0;pwned\\a\\e[2J"\n', "3:5",
+     "unknown layer kind '\\x1b]0;pwned\\x07\\x1b[2J'"),
     ("tab-indent", "input: [3, 8, 8]\nlayers:\n\t- relu\n", "3:1", "YAML syntax error"),
     ("only-comment", "# nothing here\n", "1:1", "the file is empty"),
     ("scalar-document", "hello\n", "1:1", "a spec is a mapping with 'input' and 'layers', got "

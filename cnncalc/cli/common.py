@@ -43,7 +43,7 @@ def source_excerpt(diag: Diagnostic) -> list[str]:
     lines = SOURCES[mark.path].splitlines()
     if not 1 <= mark.line <= len(lines):
         return []
-    text = lines[mark.line - 1].replace("\t", " ")
+    text = lines[mark.line - 1].replace("\t", " ").translate(_PICTURES)
     if len(text) > 200:
         start = max(0, mark.column - 100)
         text = text[start:start + 200]
@@ -58,11 +58,25 @@ MAX_MESSAGE = 1000
 """Longest error message printed (a message can quote a huge key from a hostile file)."""
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(32), *range(127, 160))}
+"""Control characters a message may quote from a spec (YAML's "\\e" escape makes ESC), shown
+escaped so that a hostile file cannot send escape sequences to the user's terminal."""
+
+
+_PICTURES = {**{c: 0x2400 + c for c in range(32)}, 127: 0x2421,
+             **{c: 0xFFFD for c in range(128, 160)}}
+"""The same characters in a quoted source line, as one-column pictures (␛, ␀, ...), so that the
+caret under the line stays aligned."""
+
+
 def format_diagnostic(diag: Diagnostic, excerpt: bool = True) -> str:
-    if len(diag.message) > MAX_MESSAGE:
+    message = diag.message.translate(_CONTROL)
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE - 1] + "…"
+    if message != diag.message:
         from dataclasses import replace
 
-        diag = replace(diag, message=diag.message[:MAX_MESSAGE - 1] + "…")
+        diag = replace(diag, message=message)
     lines = [diag.headline()]
     if excerpt:
         lines += source_excerpt(diag)
