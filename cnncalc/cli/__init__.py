@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("cnncalc.cli.summary:summary",
                 "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
+    "check": ("cnncalc.cli.check:check", "CI gate: errors, lint, expectations and budgets."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
