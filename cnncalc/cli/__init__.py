@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
     "check": ("cnncalc.cli.check:check", "CI gate: errors, lint, expectations and budgets."),
+    "schema": ("cnncalc.cli.schema:schema", "Print the JSON Schema of spec files (for editors)."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
