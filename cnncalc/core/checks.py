@@ -15,9 +15,10 @@ from typing import Any
 
 from cnncalc.core.errors import Diagnostic, Mark
 from cnncalc.core.graph import Graph
+from cnncalc.core.lint import exact_axes
 from cnncalc.core.quantity import format_bytes, format_count
 from cnncalc.core.report import LayerReport, Report
-from cnncalc.core.rf import Exact, format_fraction
+from cnncalc.core.rf import Exact
 
 EXPECT = "expect"
 """``Node.options`` key: the layer's expectations, a tuple of :class:`Expectation`."""
@@ -184,8 +185,8 @@ def _expectation_problem(exp: Expectation, r: LayerReport) -> str:
         want_axes = exp.value if len(exp.value) == len(got_axes) else exp.value * len(got_axes)
         if len(want_axes) != len(got_axes) or tuple(want_axes) != tuple(got_axes):
             what = "receptive field" if exp.what == "rf" else "jump (effective stride)"
-            return (f"has a {what} of {_axes(got_axes)}, expected "
-                    f"{_axes(tuple(exp.value))}")
+            return (f"has a {what} of {exact_axes(got_axes)}, expected "
+                    f"{exact_axes(tuple(exp.value))}")
         return ""
     bound: Bound = exp.value
     value = r.params if exp.what == "params" else r.macs
@@ -194,12 +195,6 @@ def _expectation_problem(exp: Expectation, r: LayerReport) -> str:
         return f"has {value:,} {_TITLES[exp.what]}, expected {bound.describe()}" + (
             f" ({miss})" if bound.low != bound.high else f" ({_signed(value - (bound.low or 0))})")
     return ""
-
-
-def _axes(values: tuple[Exact, ...]) -> str:
-    if values and all(v == values[0] for v in values):
-        return format_fraction(values[0])
-    return "×".join(format_fraction(v) for v in values)
 
 
 def _signed(delta: int) -> str:

@@ -64,6 +64,13 @@ def _disabled_on_layer(d: Diagnostic, nodes: dict[str, Node]) -> bool:
     return ALL in off or d.code in off
 
 
+def exact_axes(values: tuple[Exact, ...]) -> str:
+    """Per-axis exact numbers: ``(60, 60)`` → ``60``, ``(3, 5)`` → ``3×5``, fractions as ``1/2``."""
+    if values and all(v == values[0] for v in values):
+        return format_fraction(values[0])
+    return "×".join(format_fraction(v) for v in values)
+
+
 def axis_names(rank: int) -> tuple[str, ...]:
     return _AXIS_NAMES.get(rank, tuple(f"axis {a + 1}" for a in range(rank)))
 
@@ -218,7 +225,7 @@ def rf_covers_input(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator
                      if pairs[i][1].output_shape.spatial)
     share = (f", {100 * macs_after / report.totals.macs:.0f} % of the MACs"
              if report.totals.macs else "")
-    size = "×".join(format_fraction(v) for v in r.rf.size) if r.rf else "?"
+    size = exact_axes(r.rf.size) if r.rf else "?"
     yield Diagnostic(
         f"{r.kind} '{r.name}': every unit of its {r.output_shape} output already sees the whole "
         f"{_spatial(input_size)} input (receptive field {size}), yet {len(after)} of the "
