@@ -7,7 +7,6 @@ every file passes, 1 when any has an error (``--strict``: or a warning), 2 for m
 
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -172,6 +171,8 @@ def expand_specs(args: tuple[str, ...]) -> list[str]:
         elif p.exists():
             add(arg)
         elif _GLOB_CHARS & set(arg):
+            import glob
+
             matches = sorted(m for m in glob.glob(arg, recursive=True) if Path(m).is_file())
             if not matches:
                 raise click.BadParameter(f"no files match {arg}", param_hint="SPEC")
