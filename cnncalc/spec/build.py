@@ -14,14 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.core.attrs import Ref
-from cnncalc.core.checks import BUDGETS, EXPECT
 from cnncalc.core.errors import AttributeValueError, LimitError, Mark, SpecError
 from cnncalc.core.graph import INPUT, Graph, Node
 from cnncalc.core.layer import Layer, all_names, lookup, suggest
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
-from cnncalc.core.lint import LINT_DISABLE
 from cnncalc.core.shape import Shape, parse_shape_text
-from cnncalc.spec import options as check_options
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
 
@@ -126,10 +123,13 @@ class _Builder:
             raise SpecError("'layers' must be a non-empty list of layers", layers.mark,
                             code="spec")
         options: dict[str, Any] = {}
-        if "lint" in top:
-            options[LINT_DISABLE] = check_options.read_lint(top["lint"])
-        if "budget" in top:
-            options[BUDGETS] = check_options.read_budget(top["budget"])
+        if "lint" in top or "budget" in top:
+            from cnncalc.spec import options as check_options  # only specs that use them
+
+            if "lint" in top:
+                options[check_options.LINT_DISABLE] = check_options.read_lint(top["lint"])
+            if "budget" in top:
+                options[check_options.BUDGETS] = check_options.read_budget(top["budget"])
         self._sequence(layers, Scope(), INPUT)
         return Graph.create(name, input_shape, self._nodes_with_scope_options(), batch=batch,
                             source=self.path, description=description, options=options)
@@ -538,14 +538,19 @@ class _Builder:
     # --- check options (expect, lint) ------------------------------------------------------
 
     def _check_options(self, common: Mapping[str, Item], scope: Scope) -> dict[str, Any]:
+        if "expect" not in common and "lint" not in common:
+            return {}
+        from cnncalc.spec import options as check_options  # only specs that use them
+
         def value_of(item: Item) -> Any:
             return self._value(item, scope.env)
 
         options: dict[str, Any] = {}
         if "expect" in common:
-            options[EXPECT] = check_options.read_expect(common["expect"], value_of)
+            options[check_options.EXPECT] = check_options.read_expect(common["expect"], value_of)
         if "lint" in common:
-            options[LINT_DISABLE] = check_options.read_lint(common["lint"], value_of)
+            options[check_options.LINT_DISABLE] = check_options.read_lint(common["lint"],
+                                                                          value_of)
         return options
 
     def _scope_options(self, common: Mapping[str, Item], scope: Scope, first_node: int,
@@ -555,6 +560,8 @@ class _Builder:
         options = self._check_options(common, scope)
         if not options:
             return
+        from cnncalc.spec.options import EXPECT, LINT_DISABLE
+
         made = self.nodes[first_node:]
         if EXPECT in options:
             if not made or last not in {node.name for node in made}:
@@ -568,6 +575,8 @@ class _Builder:
     def _nodes_with_scope_options(self) -> list[Node]:
         if not self.scope_lint and not self.scope_expect:
             return self.nodes
+        from cnncalc.spec.options import EXPECT, LINT_DISABLE
+
         out = []
         for node in self.nodes:
             lint_off = self.scope_lint.get(node.name)

@@ -15,7 +15,9 @@ from typing import Any
 
 from cnncalc.core.checks import (
     BUDGET_KEYS,
+    BUDGETS,
     DTYPES,
+    EXPECT,
     EXPECT_KEYS,
     MEMORY_KEYS,
     OPTIMIZERS,
@@ -27,9 +29,11 @@ from cnncalc.core.checks import (
 from cnncalc.core.codes import LINT_CODES
 from cnncalc.core.errors import SpecError
 from cnncalc.core.layer import suggest
-from cnncalc.core.lint import ALL
+from cnncalc.core.lint import ALL, LINT_DISABLE
 from cnncalc.core.quantity import QuantityError, parse_quantity
 from cnncalc.spec.tree import Item, describe_value
+
+__all__ = ["BUDGETS", "EXPECT", "LINT_DISABLE", "read_budget", "read_expect", "read_lint"]
 
 Evaluate = Callable[[Item], Any]
 """Turns an Item into its plain value, ``$`` expressions evaluated (inside blocks)."""
