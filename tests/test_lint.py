@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.core.checks import check_expectations, run_checks
@@ -222,6 +224,7 @@ def test_expectations_that_hold(expect: str) -> None:
     ("{shape: [8, null]}", "conv 'conv1' gives 8×30×30, expected 8×*"),
     ("{rf: 5}", "conv 'conv1' has a receptive field of 3, expected 5"),
     ("{rf: [3, 5]}", "conv 'conv1' has a receptive field of 3, expected 3×5"),
+    ("{rf: [3, 3, 3]}", "conv 'conv1' has 2 spatial axes, but its expected rf gives 3 values"),
     ("{jump: 2}", "conv 'conv1' has a jump (effective stride) of 1, expected 2"),
     ("{params: 216}", "conv 'conv1' has 224 params, expected 216 (+8)"),
     ("{params: {min: 1k}}", "conv 'conv1' has 224 params, expected at least 1,000 (776 under)"),
@@ -279,3 +282,33 @@ def test_expect_on_a_block_use_that_adds_no_layer() -> None:
             "layers:\n  - relu\n  - b: {expect: {shape: [3, 8, 8]}}\n")
     with pytest.raises(cnncalc.SpecError, match="expect needs a layer"):
         cnncalc.parse(text)
+
+
+# --- no value in these keys makes cnncalc crash -------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10**12) | st.floats(allow_nan=True)
+    | st.text("0123456789kMGiB.,_e-/ $abc", max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["min", "max", "shape", "rf", "jump", "params", "macs", "memory",
+                         "batch", "dtype", "phase", "disable", "x"]), inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(["expect", "lint", "budget"]), value=json_values)
+def test_any_value_is_a_spec_error_or_works(key: str, value: object) -> None:
+    import yaml
+
+    layer: dict[str, object] = {"conv": {"out": 4, "kernel": 3}}
+    doc: dict[str, object] = {"input": [3, 8, 8], "layers": [layer]}
+    if key == "budget":
+        doc["budget"] = value
+    else:
+        layer[key] = value
+    text = yaml.safe_dump(doc)
+    try:
+        net = cnncalc.parse(text)
+        run_checks(net.graph, net.summary())
+    except cnncalc.SpecError as exc:
+        assert exc.mark is not None, exc

@@ -35,8 +35,8 @@ _GLOB_CHARS = frozenset("*?[")
               "(25M, 25_000_000, 1.5G).")
 @click.option("--max-macs", metavar="N", help="Fail when a network needs more MACs (4.2G) at "
               "its batch.")
-@click.option("--max-memory", metavar="SIZE", help="Fail when activation memory exceeds SIZE "
-              "(8GiB; binary Ki/Mi/Gi, decimal k/M/G).")
+@click.option("--max-memory", metavar="SIZE", help="Fail when memory (see --memory-phase) exceeds "
+              "SIZE (8GiB; binary Ki/Mi/Gi, decimal k/M/G).")
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size for MACs and memory "
               "(default: each spec's).")
 @click.option("--dtype", type=click.Choice(("float32", "float16", "bfloat16", "int8", "float64")),

@@ -182,8 +182,11 @@ def _expectation_problem(exp: Expectation, r: LayerReport) -> str:
         if r.rf is None:
             return f"has no receptive field to compare with the expected {exp.what}"
         got_axes: tuple[Exact, ...] = r.rf.size if exp.what == "rf" else r.rf.jump
+        if len(exp.value) not in (1, len(got_axes)):
+            return (f"has {len(got_axes)} spatial ax{'is' if len(got_axes) == 1 else 'es'}, but "
+                    f"its expected {exp.what} gives {len(exp.value)} values")
         want_axes = exp.value if len(exp.value) == len(got_axes) else exp.value * len(got_axes)
-        if len(want_axes) != len(got_axes) or tuple(want_axes) != tuple(got_axes):
+        if tuple(want_axes) != tuple(got_axes):
             what = "receptive field" if exp.what == "rf" else "jump (effective stride)"
             return (f"has a {what} of {exact_axes(got_axes)}, expected "
                     f"{exact_axes(tuple(exp.value))}")

@@ -51,7 +51,9 @@ def parse_quantity(value: object, *, bytes_unit: bool = False) -> int:
             raise QuantityError(f"must not be negative, got {value:g}")
         return int(value)
     if not isinstance(value, str):
-        raise QuantityError(f"expected a number like 25M, got {type(value).__name__}")
+        what = ("null" if value is None else "a list" if isinstance(value, (list, tuple))
+                else "a mapping" if isinstance(value, dict) else type(value).__name__)
+        raise QuantityError(f"expected a number like 25M, got {what}")
     return _parse_text(value, bytes_unit)
 
 
