@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,20 @@ def test_broken_pipe_is_quiet() -> None:
                           shell=True, capture_output=True, text=True, cwd=ROOT)
     assert proc.stdout.strip() == "GoogLeNet (Caffe bvlc_googlenet)"
     assert "Traceback" not in proc.stderr and "Error" not in proc.stderr
+
+
+def test_bundled_specs_found_when_installed(tmp_path: Path) -> None:
+    """Installed, the specs live in cnncalc/specs (pyproject maps specs/ there)."""
+    import shutil
+
+    from cnncalc.spec import bundled
+
+    package = tmp_path / "cnncalc"
+    shutil.copytree(ROOT / "cnncalc", package)
+    shutil.copytree(SPECS, package / "specs")
+    code = ("import cnncalc.spec.bundled as b, sys; print(b.specs_dir()); "
+            "print(b.find('vgg16'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.split()
+    assert out == [str(package / "specs"), str(package / "specs" / "vgg16.yaml")]
+    assert bundled.find("../etc/passwd") is None

@@ -18,7 +18,7 @@ def make(kind: str, **attrs: Any) -> Layer:
     return cls.from_attrs(attrs)
 
 
-def S(*dims: int) -> Shape:  # noqa: N802 - reads like the math
+def S(*dims: int) -> Shape:
     return Shape.of(dims)
 
 

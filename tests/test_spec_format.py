@@ -243,7 +243,7 @@ def test_api_graph_cycle_is_refused() -> None:
     assert conv is not None
     layer = conv.from_attrs({"out": 3, "kernel": 1})
     nodes = [Node("a", layer, ("b",)), Node("b", layer, ("a",))]
-    with pytest.raises(SpecError, match="cycle: a → b → a|cycle: b → a → b"):
+    with pytest.raises(SpecError, match=r"cycle: (a → b → a|b → a → b)"):
         Graph.create("g", Shape(3, (4, 4)), nodes)
 
 
