@@ -121,7 +121,8 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
         shown = [w for w in widths if w]
         return sum(shown) + gap * (len(shown) - 1)
 
-    for i, col in enumerate(cols):
+    # Right to left: Kind loses its tail before a layer's name, which identifies the row.
+    for i, col in reversed(list(enumerate(cols))):
         if col.shrinkable:
             cut = min(total() - width, widths[i] - max(MIN_SHRUNK, len(col.header)))
             if cut > 0:
