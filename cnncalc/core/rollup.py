@@ -8,7 +8,8 @@ by the outermost pair; a layer outside every block is a group of its own. A grou
 * takes what describes the block's result from its **last** layer in execution order: the output
   shape and the receptive field (a VGG stage's output is its pool's, an inception module's its
   concat's), and any other per-layer value;
-* reads the tensors that enter the group from outside, named by the rows that produce them.
+* reads the tensors that enter the group from outside, named by the rows that produce them (a
+  lone layer's inputs are renamed the same way), so the rows form a graph of their own.
 
 A group is placed where its first layer is. Groups are linear to build (one pass, one dict).
 """
@@ -68,7 +69,8 @@ def by_block(report: Report) -> Report:
     rows: list[LayerReport] = []
     for g in groups:
         if not g.is_block:
-            rows.append(g.last)
+            r = g.last
+            rows.append(dataclasses.replace(r, inputs=tuple(row_of[s] for s in r.inputs)))
             continue
         inside = {r.name for r in g.layers}
         inputs: list[str] = []
