@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
     "diff": ("cnncalc.cli.diff:diff", "Compare two architectures layer by layer, with totals."),
     "graph": ("cnncalc.cli.graph:graph", "Draw the layer graph: Mermaid, dot, SVG or PNG."),
+    "plot": ("cnncalc.cli.plot:plot",
+             "Picture activation memory, MACs and receptive field along the depth."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
