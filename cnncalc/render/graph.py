@@ -53,11 +53,16 @@ class Cluster:
 
     key: tuple[str, str]
     id: str
+    parent: str = ""
+    """The enclosing cluster's name (its prefix is left out of the title)."""
     items: list[GraphNode | Cluster] = field(default_factory=list)
 
     @property
     def title(self) -> str:
         name, what = self.key
+        prefix = self.parent + "."
+        if self.parent and name.startswith(prefix):
+            name = name[len(prefix):]
         return name if what == "repeat" else f"{name} · {what}"
 
 
@@ -111,7 +116,8 @@ def layer_graph(report: Report) -> LayerGraph:
             path = node.scope[:depth + 1]
             cluster = open_clusters.get(path)
             if cluster is None:
-                cluster = Cluster(path[-1], f"s{len(open_clusters)}")
+                parent = path[-2][0] if depth else ""
+                cluster = Cluster(path[-1], f"s{len(open_clusters)}", parent)
                 open_clusters[path] = cluster
                 items.append(cluster)
             items = cluster.items
@@ -149,8 +155,9 @@ def _mermaid_shape(node: GraphNode) -> tuple[str, str]:
 
 def render_mermaid(report: Report, direction: str = "TB") -> str:
     g = layer_graph(report)
-    out = [f"%% {mermaid_text(g.title)}: {len(g.nodes)} nodes, {len(g.edges)} edges "
-           f"(cnncalc graph)", f"flowchart {direction}"]
+    title = " ".join(g.title.split())  # a comment runs to the end of its line
+    out = [f"%% {title}: {len(g.nodes)} nodes, {len(g.edges)} edges (cnncalc graph)",
+           f"flowchart {direction}"]
     for depth, item in _walk(g.top, 1):
         pad = "  " * depth
         if item is None:
