@@ -211,7 +211,8 @@ def test_svg_without_graphviz_says_so(cli: Callable[..., Any], tmp_path: Path,
     out = tmp_path / "g.svg"
     result = cli("graph", "lenet5", "-o", str(out))
     assert result.code == 1
-    assert "needs Graphviz's `dot` program" in result.err and "apt-get install graphviz" in result.err
+    assert "needs Graphviz's `dot` program" in result.err
+    assert "apt-get install graphviz" in result.err
     assert not out.exists()
 
 
