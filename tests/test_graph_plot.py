@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -286,3 +287,30 @@ def test_plot_writes_a_valid_picture(cli: Callable[..., Any], tmp_path: Path, na
         root = ET.fromstring(data)
         assert root.tag.endswith("svg")
         assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) > 100   # bars, text
+
+
+# --- terminal (rich) renderings ---------------------------------------------------------------
+
+
+def test_rich_renderings_of_bars_and_diff() -> None:
+    from rich.console import Console
+
+    from cnncalc.core.diff import diff_reports
+    from cnncalc.render.bars import with_bars
+    from cnncalc.render.diff import render_rich
+    from cnncalc.render.rich_table import render_summary
+    from cnncalc.render.rows import View
+
+    console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+    console.print(render_summary(cnncalc.load("alexnet").summary(), 100,
+                                 View(columns=with_bars())))
+    text = console.export_text()
+    assert "█████" in text and "30.9%" in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 100
+    console = Console(width=100, record=True, color_system=None, file=io.StringIO())
+    d = diff_reports(cnncalc.load("alexnet").summary().to_dict(),
+                     cnncalc.load("alexnet_torchvision").summary().to_dict())
+    console.print(render_rich(d, 100))
+    text = console.export_text()
+    assert "96×55×55 ⇒ 64×55×55" in text and "+135,616" in text and "norm1" in text
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 100
