@@ -130,6 +130,8 @@ def _shown(diff: ReportDiff, show_all: bool) -> list[LayerChange]:
 
 
 def _counts_line(diff: ReportDiff, show_all: bool) -> str:
+    if diff.identical:
+        return f"No differences: {len(diff.entries)} layers, same shapes and counts."
     parts = [f"{diff.count('changed')} changed", f"{diff.count(ADDED)} added",
              f"{diff.count(REMOVED)} removed"]
     if diff.moved:
