@@ -423,7 +423,8 @@ class _Builder:
 
     def _param(self, text: str, env: Mapping[str, Arg], mark: Mark | None) -> Arg:
         """``$name`` → the argument as written; ``$expr`` → a literal Item with its value."""
-        body = text[1:].strip()
+        body = text.strip()
+        body = body[1:].strip() if body.startswith("$") else body
         if body.startswith("{") and body.endswith("}"):
             body = body[1:-1].strip()
         if body in env:
