@@ -29,6 +29,8 @@ _ALL = (
     Code("duplicate-key", "error", "read", "a key given twice in one mapping"),
     Code("empty", "error", "read", "the file holds no document"),
     Code("limit", "error", "read", "a safety limit was hit (docs/limits.md)"),
+    Code("json", "error", "read", "a saved report given to `cnncalc diff` that is not the JSON of "
+         "`cnncalc summary --format json`"),
     # building the graph
     Code("spec", "error", "build", "the document's structure is wrong (not a layer, not a list, "
          "a missing 'input' or 'layers')"),
