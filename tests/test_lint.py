@@ -135,7 +135,7 @@ def test_dead_layer_reports_the_unread_layer_with_its_feeders() -> None:
                           "conv: {out: 8, kernel: 1, inputs: [trunk]}"))
     assert [(d.code, d.layer) for d in found] == [("dead-layer", "c")]
     assert found[0].message == ("global_avgpool 'c' is never used: nothing reads its output and it "
-                                "is not the network output 'conv1' (with the 2 layers that only "
+                                "is not the network output 'conv1' (with the 2 unused layers that "
                                 "feed it: 36 params, 32,768 MACs)")
 
 
@@ -148,6 +148,14 @@ def test_two_dead_sinks_are_two_findings() -> None:
     found = codes(spec("relu: {name: x}", "relu: {name: y, inputs: [input]}",
                        "relu: {inputs: [input]}"))
     assert found == [("dead-layer", "x"), ("dead-layer", "y")]
+
+
+def test_shared_unused_feeders_are_counted_once() -> None:
+    found = findings(spec("conv: {out: 4, kernel: 1, name: shared}", "relu: {name: x}",
+                          "relu: {name: y, inputs: [shared]}", "relu: {inputs: [input]}"))
+    assert [d.layer for d in found] == ["x", "y"]
+    assert "(with the 1 unused layer that feeds it: 16 params" in found[0].message
+    assert "with the" not in found[1].message
 
 
 # --- unaligned-merge ---------------------------------------------------------------------------

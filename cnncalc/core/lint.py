@@ -252,7 +252,8 @@ def _every_unit_covers(r: LayerReport, input_size: tuple[int, ...]) -> bool:
 
 def dead_layers(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[Diagnostic]:
     """Layers whose output never reaches the network output (the last layer), reported once per
-    unread layer with the layers that only feed it."""
+    unread layer, with the unused layers that feed it and what they cost. Each unused layer is
+    counted with the first unread layer it feeds, so the walk stays linear."""
     live = {graph.output}
     by_name = {node.name: node for node in graph.nodes}
     for node in reversed(graph.nodes):
@@ -260,23 +261,25 @@ def dead_layers(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[Dia
             live.update(node.inputs)
     users = graph.consumers()
     reports = {r.name: r for _, r in pairs}
+    claimed: set[str] = set()
     for node in graph.nodes:
         if node.name in live or users.get(node.name):
             continue
-        feeders: set[str] = set()
+        feeders: list[str] = []
         stack = [s for s in node.inputs if s not in live and s in by_name]
         while stack:
             name = stack.pop()
-            if name in feeders:
+            if name in claimed:
                 continue
-            feeders.add(name)
+            claimed.add(name)
+            feeders.append(name)
             stack.extend(s for s in by_name[name].inputs if s not in live and s in by_name)
         group = [reports[n] for n in (*feeders, node.name)]
         params = sum(g.params for g in group)
         macs = sum(g.macs for g in group)
         cost = ", ".join(part for part in (f"{params:,} params" if params else "",
                                            f"{macs:,} MACs" if macs else "") if part)
-        feed = "layer that only feeds" if len(feeders) == 1 else "layers that only feed"
+        feed = "unused layer that feeds" if len(feeders) == 1 else "unused layers that feed"
         more = f" (with the {len(feeders)} {feed} it" if feeders else ""
         if more:
             more += f": {cost})" if cost else ")"
