@@ -22,7 +22,7 @@ class Code:
 
 _ALL = (
     # reading the file
-    Code("io", "error", "read", "the file cannot be read (missing, a directory, too large)"),
+    Code("io", "error", "read", "the file cannot be read (missing, a directory, no permission)"),
     Code("encoding", "error", "read", "the file is not UTF-8 text"),
     Code("yaml", "error", "read", "YAML syntax error, or YAML that is not plain data"),
     Code("yaml-tag", "error", "read", "a YAML tag (!!python/...) in a file that holds plain data"),
