@@ -789,7 +789,7 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         lines += [*stdlib, ""]
     lines += [*third, ""]
     for helper in helpers:
-        lines += ["", _HELPERS[helper].strip("\n"), ""]
+        lines += ["", *_HELPERS[helper].strip("\n").split("\n"), ""]
     description = network.graph.description
     lines += [
         "",
@@ -832,6 +832,8 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         '    print(f"output {tuple(y.shape)}, '
         '{sum(p.numel() for p in model.parameters()):,} parameters")',
     ]
+    for step in steps:  # every step points at the statement that assigns its variable
+        assert lines[step.first - 1].lstrip().startswith(f"{step.variable} = "), step
     return Program("\n".join(lines) + "\n", name, layer_names, tuple(steps))
 
 
