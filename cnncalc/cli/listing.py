@@ -1,4 +1,5 @@
-"""``cnncalc list``: the bundled specs with their headline numbers."""
+"""``cnncalc list``: the bundled specs with their headline numbers (a module not named
+``list``, which as an attribute of ``cnncalc.cli`` would shadow the builtin there)."""
 
 from __future__ import annotations
 
