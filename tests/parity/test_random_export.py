@@ -9,12 +9,12 @@ import random
 import warnings
 from typing import Any
 
-import pytest
-
 import cnncalc
 from cnncalc.export.pytorch import ExportError, build_module, layer_output_shapes
 
-torch = pytest.importorskip("torch")
+from ._torch import import_torch
+
+torch = import_torch()
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 SEED = 7

@@ -22,7 +22,9 @@ from cnncalc.core.errors import CnncalcError
 from cnncalc.core.layer import lookup
 from cnncalc.core.shape import Shape
 
-torch = pytest.importorskip("torch")
+from ._torch import import_torch
+
+torch = import_torch()
 nn = torch.nn
 
 SEED = 20240607

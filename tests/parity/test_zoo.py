@@ -12,8 +12,9 @@ import cnncalc
 from cnncalc.export.pytorch import build_module, layer_output_shapes
 
 from ..conftest import SPECS
+from ._torch import import_torch
 
-torch = pytest.importorskip("torch")
+torch = import_torch()
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
