@@ -186,6 +186,11 @@ def _trim(pairs: Sequence[tuple[int, int]]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
+def _pairs_text(pairs: Sequence[tuple[int, int]]) -> str:
+    """``[(0, 1), (2, 3)]`` → ``(0, 1)×(2, 3)``: padding per axis, for comments."""
+    return "×".join(f"({b}, {a})" for b, a in pairs)
+
+
 def _args(*positional: str, **named: str | None) -> str:
     parts = list(positional) + [f"{k}={v}" for k, v in named.items() if v is not None]
     return ", ".join(parts)
@@ -222,7 +227,7 @@ def _conv(layer: Conv, site: Site) -> Emission:
     if explicit is None:
         return Emission(module)
     return Emission(module, lambda m, xs: f"{m}(F.pad({xs[0]}, {explicit}))",
-                    comment="asymmetric padding: F.pad in forward")
+                    comment=f"padding {_pairs_text(pairs)} (before, after): F.pad in forward")
 
 
 @emits(ConvTranspose)
@@ -244,7 +249,8 @@ def _conv_transpose(layer: ConvTranspose, site: Site) -> Emission:
         return Emission(module)
     trim = _trim(extra)
     return Emission(module, lambda m, xs: f"{m}({xs[0]}){trim}",
-                    comment="asymmetric padding: the extra is trimmed in forward")
+                    comment=f"padding {_pairs_text([(w.pb, w.pa) for w in ws])} (before, after): "
+                            f"the extra is trimmed in forward")
 
 
 @emits(LocallyConnected)
@@ -309,7 +315,8 @@ def _window_pool(layer: _WindowPool, site: Site, cls: str, pad_value: str,
     pads = _pad_tuple(pairs)
     value = f", value={pad_value}" if pad_value != "0.0" else ""
     return Emission(module, lambda m, xs: f"{m}(F.pad({xs[0]}, {pads}{value}))",
-                    comment=comment or "asymmetric padding: F.pad in forward")
+                    comment=comment or f"padding {_pairs_text(pairs)} (before, after): F.pad "
+                                       f"in forward")
 
 
 @emits(MaxPool)
