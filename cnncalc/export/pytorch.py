@@ -66,8 +66,9 @@ from cnncalc.layers.pool import (
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 
-__all__ = ["Emission", "ExportError", "Site", "build_module", "emits", "emitter_for",
-           "identifier", "layer_output_shapes", "missing_emitters", "to_source"]
+__all__ = ["Emission", "ExportError", "Program", "Site", "Step", "build_module", "emits",
+           "emitter_for", "identifier", "layer_output_shapes", "missing_emitters", "program",
+           "to_source"]
 
 
 class ExportError(SpecError):
@@ -731,6 +732,8 @@ def program(network: Any, input_shape: Any = None) -> Program:
         if emission.module is not None:
             remark = f"  # {_plain(emission.comment)}" if emission.comment else ""
             init_lines.append(f"self.{ident} = {emission.module}{remark}")
+            if not node.trainable:
+                init_lines.append(f"self.{ident}.requires_grad_(False)  # trainable: false")
             layer_names[node.name] = ident
         else:
             layer_names[node.name] = None
