@@ -97,3 +97,18 @@ def test_export_error_is_located(cli: Callable[..., Any], write_spec: Callable[.
                                   ("list", "--format", "yaml")])
 def test_misuse_exits_2(cli: Callable[..., Any], args: tuple[str, ...]) -> None:
     assert cli(*args).code == 2
+
+
+def test_bundled_specs_are_found_in_an_installed_package(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # pip install . puts them in site-packages/cnncalc/specs (package data cnncalc.specs)
+    from cnncalc.spec import bundled
+
+    installed = tmp_path / "site-packages" / "cnncalc"
+    (installed / "spec").mkdir(parents=True)
+    (installed / "specs").mkdir()
+    (installed / "specs" / "tiny.yaml").write_text("input: [1, 4]\nlayers: [relu]\n")
+    monkeypatch.setattr(bundled, "__file__", str(installed / "spec" / "bundled.py"))
+    assert bundled.specs_dir() == installed / "specs"
+    assert bundled.names() == ["tiny"]
+    assert bundled.find("tiny") == installed / "specs" / "tiny.yaml"
