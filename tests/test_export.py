@@ -73,6 +73,9 @@ def test_bundled_specs_export_to_valid_python(name: str) -> None:
     assert set(prog.layer_names) == {r.name for r in report.layers}
     assert len(prog.steps) == len(report.layers)
     assert f"{report.totals.params:,} parameters" in prog.source
+    assert max(len(line) for line in prog.source.splitlines()) <= 100
+    body = prog.source.split("import torch.nn.functional as F", 1)[-1]
+    assert ("import torch.nn.functional as F" in prog.source) == ("F." in body)
 
 
 def test_spec_text_cannot_inject_code() -> None:

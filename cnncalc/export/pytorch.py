@@ -24,6 +24,7 @@ import keyword
 import linecache
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -564,7 +565,7 @@ class LocallyConnected(nn.Module):
         self.dilation = tuple(dilation or (1,) * rank)
         self.out_size = tuple((i + pb + pa - d * (k - 1) - 1) // s + 1 for i, k, s, (pb, pa), d
                               in zip(in_size, self.kernel_size, self.stride, self.padding,
-                                     self.dilation))
+                                     self.dilation, strict=True))
         positions, taps = math.prod(self.out_size), in_channels * math.prod(kernel_size)
         self.weight = nn.Parameter(torch.empty(positions, taps, out_channels))
         self.bias = nn.Parameter(torch.zeros(out_channels, *self.out_size)) if bias else None
@@ -572,7 +573,8 @@ class LocallyConnected(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.pad(x, [p for pair in reversed(self.padding) for p in pair])
-        for axis, (k, s, d) in enumerate(zip(self.kernel_size, self.stride, self.dilation)):
+        for axis, (k, s, d) in enumerate(zip(self.kernel_size, self.stride, self.dilation,
+                                             strict=True)):
             x = x.unfold(2 + axis, d * (k - 1) + 1, s)       # windows go to the last axes
         x = x[(..., *(slice(None, None, d) for d in self.dilation))]
         rank, batch = len(self.out_size), x.shape[0]
@@ -731,7 +733,7 @@ def program(network: Any, input_shape: Any = None) -> Program:
                 helpers.append(helper)
         if emission.module is not None:
             remark = f"  # {_plain(emission.comment)}" if emission.comment else ""
-            init_lines.append(f"self.{ident} = {emission.module}{remark}")
+            init_lines += _init_statement(ident, emission.module, remark)
             if not node.trainable:
                 init_lines.append(f"self.{ident}.requires_grad_(False)  # trainable: false")
             layer_names[node.name] = ident
@@ -751,12 +753,34 @@ def program(network: Any, input_shape: Any = None) -> Program:
             note = f"  # {result.output_shape}"
         else:
             note = ""
-        body.append((_statement(f"{variable} = {expr}", note), node.name, variable))
+        code = f"{variable} = {expr}"
+        if len(code) + len(note) > _WIDTH and "torch.cat([" not in code:
+            body.append((note.strip(), None, ""))  # the comment goes on its own line
+            note = ""
+        body.append((_statement(code, note), node.name, variable))
     body.append((f"return {variables[nodes[-1].name]}", None, ""))
     return _assemble(network, report, init_lines, body, helpers, layer_names)
 
 
-def _statement(code: str, note: str, width: int = 92) -> str:
+_WIDTH = 92
+"""Code width inside a method (8 columns of indentation): the file fits 100 columns."""
+
+
+def _init_statement(ident: str, module: str, remark: str) -> list[str]:
+    """``self.conv1 = nn.Conv2d(...)``, its arguments on their own line when it is long, and a
+    long comment on the line before."""
+    lines = [remark.strip()] if remark and len(f"self.{ident} = {module}{remark}") > _WIDTH \
+        else []
+    if lines:
+        remark = ""
+    code = f"self.{ident} = {module}"
+    if len(code) + len(remark) <= _WIDTH or "(" not in module:
+        return [*lines, code + remark]
+    head, _, args = module.partition("(")
+    return [*lines, f"self.{ident} = {head}({remark}", f"    {args[:-1]}", ")"]
+
+
+def _statement(code: str, note: str, width: int = _WIDTH) -> str:
     """One statement of ``forward`` with its comment; a long ``torch.cat`` is wrapped, one
     input per line, with the comment on its first line."""
     if len(code) + len(note) <= width or "torch.cat([" not in code:
@@ -777,17 +801,20 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
     shown = Path(source_path).name if source_path and not source_path.startswith("<") else ""
     where = f" from {_plain(shown)}" if shown else ""
     totals = report.totals
-    imports = {"import torch", "import torch.nn.functional as F", "from torch import Tensor, nn"}
+    imports: set[str] = set()
     for helper in helpers:
         imports.update(_HELPER_IMPORTS.get(helper, ()))
-    stdlib = sorted((i for i in imports if "torch" not in i),
-                    key=lambda i: (i.startswith("from"), i))
-    third = ["import torch", "import torch.nn.functional as F", "from torch import Tensor, nn"]
+    stdlib = sorted(imports, key=lambda i: (i.startswith("from"), i))
+    uses_functional = any("F." in code for code, _, _ in body) or any(
+        "F." in _HELPERS[h] for h in helpers)
+    third = ["import torch", *(["import torch.nn.functional as F"] if uses_functional else []),
+             "from torch import Tensor, nn"]
+    summary = (f"{_plain(network.name)}: a PyTorch module exported by cnncalc {__version__}"
+               f"{where}. Input {report.input_shape} → output {report.output_shape}; "
+               f"{totals.params:,} parameters, {totals.macs:,} MACs (cnncalc's count).")
     lines = [
-        f'"""{_plain(network.name)}: a PyTorch module exported by cnncalc {__version__}{where}.',
+        *textwrap.wrap('"""' + summary, 100, break_on_hyphens=False),
         "",
-        f"Input {report.input_shape} → output {report.output_shape}; "
-        f"{totals.params:,} parameters, {totals.macs:,} MACs (cnncalc's count).",
         "Submodules are named after the spec's layers ('.' becomes '_'); LAYER_NAMES maps every",
         "spec layer to its submodule (None where the layer is plain code in forward).",
         '"""',
@@ -801,11 +828,12 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
     for helper in helpers:
         lines += ["", *_HELPERS[helper].strip("\n").split("\n"), ""]
     description = network.graph.description
+    doc = f"{_plain(network.name)}." + (f" {_plain(description)}" if description else "")
     lines += [
         "",
         f"class {name}(nn.Module):",
-        f'    """{_plain(network.name)}.'
-        + (f" {_plain(description)}" if description else ""),
+        *textwrap.wrap('"""' + doc, 100, initial_indent="    ", subsequent_indent="    ",
+                       break_on_hyphens=False),
         "",
         f"    Built for input {report.input_shape} (channels first, without the batch axis).",
         '    """',
