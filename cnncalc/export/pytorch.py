@@ -908,7 +908,8 @@ def build_module(network: Any, input_shape: Any = None) -> Any:
 def layer_output_shapes(module: Any, *inputs: Any) -> dict[str, tuple[int, ...]]:
     """Run a module made by :func:`build_module` on ``inputs`` and return the output shape of
     every spec layer (with the batch axis), read from ``forward``'s variables as each statement
-    completes — so layers written as plain code (concat, add, crop) are covered too."""
+    completes — so layers written as plain code (concat, add, crop) are covered too. It traces
+    with ``sys.settrace``, replacing any other tracer (a debugger, coverage) while it runs."""
     steps: tuple[Step, ...] | None = getattr(module, "_cnncalc_steps", None)
     if steps is None:
         raise TypeError("layer_output_shapes needs a module made by build_module")
