@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "Picture activation memory, MACs and receptive field along the depth."),
     "check": ("cnncalc.cli.check:check", "CI gate: errors, lint, expectations and budgets."),
     "schema": ("cnncalc.cli.schema:schema", "Print the JSON Schema of spec files (for editors)."),
+    "list": ("cnncalc.cli.listing:list_specs", "The bundled specs with their parameters and MACs."),
+    "export": ("cnncalc.cli.export:export", "Write a spec as a standalone PyTorch module."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
