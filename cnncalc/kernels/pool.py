@@ -93,11 +93,13 @@ def _reduce_taps(view: Array, rank: int, ufunc: np.ufunc) -> Array:
 def _window_sizes(i: int, w: Window, starts: list[int], count_pad: bool) -> Array:
     """How many elements each window divides by on one axis (PyTorch avg_pool): with
     ``count_include_pad`` the window clipped to the padded input (the padding counts, the
-    ceil-mode overhang past it does not); without, only the input elements it covers."""
+    ceil-mode overhang past it does not); without, only the input elements it covers. A
+    window that covers no input gets 0."""
     sizes = []
     for start in starts:
         lo, hi = start - w.pb, start - w.pb + w.k
-        sizes.append(min(hi, i + w.pa) - lo if count_pad else min(hi, i) - max(lo, 0))
+        covered = min(hi, i) - max(lo, 0)
+        sizes.append(0 if covered <= 0 else min(hi, i + w.pa) - lo if count_pad else covered)
     return np.array(sizes)
 
 
@@ -126,7 +128,9 @@ def avgpool(layer: AvgPool, inputs: tuple[Array, ...], params: Mapping[str, Arra
     x = inputs[0]
     view, ws, starts = _window_taps(layer, x, 0.0)
     total = _reduce_taps(view, x.ndim - 2, np.add)
-    total /= _divisor(x, ws, starts, layer.count_include_pad)
+    divisor = _divisor(x, ws, starts, layer.count_include_pad)
+    # A window reading no input (Caffe's ceil rule without padding can place one) stays 0.
+    np.divide(total, divisor, out=total, where=divisor > 0)
     return total
 
 
