@@ -207,5 +207,7 @@ def test_pools_match_pytorch_on_random_geometry(data: st.DataObject, rank: int,
     assume(all(a.i + 2 * a.pb >= a.k_eff for a in axes))
     shape = [(1, 2, *(a.i for a in axes))]
     run_both(make(MaxPool, dilation=[a.d for a in axes], **common), shape)
-    if all(a.i + 2 * a.pb >= a.k for a in axes):
+    # PyTorch's avg_pool3d (only it) also refuses a kernel larger than the unpadded input
+    # ("input image smaller than kernel size"), which cnncalc's shape rule does not model.
+    if rank < 3 or all(a.i >= a.k for a in axes):
         run_both(make(AvgPool, count_include_pad=include, **common), shape)

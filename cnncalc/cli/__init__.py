@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("cnncalc.cli.summary:summary",
                 "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
+    "validate": ("cnncalc.cli.validate:validate",
+                 "Run the network on random arrays (NumPy) and check every predicted shape."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70

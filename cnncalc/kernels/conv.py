@@ -16,7 +16,7 @@ from math import prod, sqrt
 import numpy as np
 
 from cnncalc.core.errors import ShapeError
-from cnncalc.core.geometry import per_axis, require_spatial, windows
+from cnncalc.core.geometry import Window, per_axis, require_spatial, windows
 from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array, im2col, scratch, shape_of, spatial_slices
 from cnncalc.kernels.registry import Param, kernel
@@ -45,11 +45,18 @@ def conv_params(layer: Conv, inputs: tuple[Shape, ...]) -> dict[str, Param]:
     return out
 
 
+def _padded_copy(x: Shape, ws: tuple[Window, ...]) -> int:
+    """Elements of the zero-padded copy :func:`im2col` makes (none without padding)."""
+    if all(w.pb == 0 and w.pa == 0 for w in ws):
+        return 0
+    return x.channels * prod(i + w.pb + w.pa for i, w in zip(x.spatial, ws))
+
+
 def conv_workspace(layer: Conv, inputs: tuple[Shape, ...], output: Shape) -> int:
+    """The padded copy and the im2col columns, ``C·∏k·∏out`` (per sample)."""
     x = inputs[0]
     ws = layer.windows(x)
-    padded = x.channels * prod(i + w.pb + w.pa for i, w in zip(x.spatial, ws))
-    return padded + x.channels * prod(w.k for w in ws) * output.spatial_numel
+    return _padded_copy(x, ws) + x.channels * prod(w.k for w in ws) * output.spatial_numel
 
 
 @kernel(Conv, params=conv_params, workspace=conv_workspace)
@@ -160,8 +167,7 @@ def locally_connected_workspace(layer: LocallyConnected, inputs: tuple[Shape, ..
                                 output: Shape) -> int:
     x = inputs[0]
     ws = layer.windows(x)
-    padded = x.channels * prod(i + w.pb + w.pa for i, w in zip(x.spatial, ws))
-    return padded + 2 * x.channels * prod(w.k for w in ws) * output.spatial_numel
+    return _padded_copy(x, ws) + 2 * x.channels * prod(w.k for w in ws) * output.spatial_numel
 
 
 @kernel(LocallyConnected, params=locally_connected_params,

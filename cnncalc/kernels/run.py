@@ -24,6 +24,7 @@ from cnncalc.core.report import Report
 from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array, reused_buffers, shape_of
 from cnncalc.kernels.registry import ROLES, Kernel, kernel_for
+from cnncalc.render.fmt import binary
 
 DTYPES = ("float32", "float64")
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -213,16 +214,6 @@ def parse_size(text: str | int) -> int:
     return value
 
 
-def format_bytes(n: int) -> str:
-    """``1536`` → ``1.5 KiB`` (binary units, as docs/conventions.md)."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 # --- validate -----------------------------------------------------------------------------------
 
 Counts3 = tuple[int, int, int]
@@ -383,15 +374,16 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
     limit = default_max_memory() if max_memory is None else parse_size(max_memory)
     memory = estimate_memory(net.graph, report, np_dtype.itemsize)
     if memory.peak_bytes > limit:
-        where = "the default, half this machine's memory" if max_memory is None else "--max-memory"
+        where = ("the default: half of this machine's memory" if max_memory is None
+                 else "the limit given")
         raise MemoryLimitError(
             f"validating {report.name} at {report.input_shape}, batch {report.batch}, "
-            f"{dtype} would need about {format_bytes(memory.peak_bytes)} at layer "
-            f"'{memory.layer}' ({format_bytes(memory.activations)} of activations, "
-            f"{format_bytes(memory.workspace)} of temporary buffers, "
-            f"{format_bytes(memory.params)} of weights), more than the limit of "
-            f"{format_bytes(limit)} ({where}); use a smaller --input or --batch, or raise "
-            f"--max-memory")
+            f"{dtype} would need about {binary(memory.peak_bytes)} at layer "
+            f"'{memory.layer}' ({binary(memory.activations)} of activations, "
+            f"{binary(memory.workspace)} of temporary buffers, "
+            f"{binary(memory.params)} of weights), more than the limit of "
+            f"{binary(limit)} ({where}); use a smaller input or batch, or raise the limit "
+            f"(--max-memory)")
 
     predictions = {r.name: r for r in report.layers}
     checks: list[LayerCheck] = []
