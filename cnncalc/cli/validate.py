@@ -32,7 +32,7 @@ def _max_memory(value: str | None) -> int | None:
 
 
 @contextmanager
-def _progress(enabled: bool, total_hint: str) -> Iterator[Callable[[int, int, str], None] | None]:
+def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], None] | None]:
     """A rich progress bar on stderr while the layers run (only on a terminal)."""
     if not enabled:
         yield None
@@ -44,10 +44,10 @@ def _progress(enabled: bool, total_hint: str) -> Iterator[Callable[[int, int, st
     if not console.is_terminal:
         yield None
         return
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("[bold]validating"), BarColumn(bar_width=30), MofNCompleteColumn(),
                   TextColumn("{task.fields[layer]}", style="dim"), console=console,
                   transient=True) as bar:
-        task = bar.add_task(total_hint, total=None, layer="")
+        task = bar.add_task("validate", total=layers, layer="")
 
         def update(done: int, total: int, layer: str) -> None:
             bar.update(task, completed=done, total=total, layer=layer)
@@ -103,7 +103,7 @@ def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, d
     from cnncalc.kernels.run import validate as run_validation
 
     show_progress = not no_progress and sys.stderr.isatty()
-    with _progress(show_progress, f"validating {network.name}") as progress:
+    with _progress(show_progress, len(network.graph.nodes)) as progress:
         result = run_validation(network, dims, batch, seed=seed, dtype=dtype,
                                 max_memory=limit, progress=progress)
     if fmt == "json":

@@ -39,10 +39,12 @@ class MemoryLimitError(CnncalcError):
 
 @dataclass(frozen=True)
 class Step:
-    """One executed node: its output array, the seconds its kernel took, its parameters."""
+    """One executed node: its input shapes, output array, the seconds its kernel took and the
+    parameter arrays it used."""
 
     index: int
     node: Node
+    inputs: tuple[Shape, ...]
     output: Array
     seconds: float
     params: Mapping[str, Array]
@@ -84,9 +86,10 @@ def run(graph: Graph, x: Array, params_for: ParamsFor,
     with reused_buffers():
         for index, node in enumerate(graph.nodes):
             inputs = tuple(values[src] for src in node.inputs)
+            shapes = tuple(shape_of(a) for a in inputs)
             try:
                 kern = kernel_for(node.layer)
-                params = params_for(index, node, kern, tuple(shape_of(a) for a in inputs))
+                params = params_for(index, node, kern, shapes)
                 start = time.perf_counter()
                 out = kern.forward(node.layer, inputs, params)
                 seconds = time.perf_counter() - start
@@ -97,7 +100,7 @@ def run(graph: Graph, x: Array, params_for: ParamsFor,
             del inputs
             values[node.name] = out
             if on_step is not None:
-                on_step(Step(index, node, out, seconds, params))
+                on_step(Step(index, node, shapes, out, seconds, params))
             del params, out
             for src in set(node.inputs):
                 if last.get(src) == index:
@@ -395,22 +398,14 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
         checks.append(LayerCheck(
             r.name, r.kind, r.description, report.batch, r.output_shape,
             tuple(int(d) for d in step.output.shape), (r.weights, r.bias, r.buffers),
-            _counts(step.params, kern, step.node, step_inputs[step.node.name]), step.seconds,
-            None, bool(np.isfinite(step.output).all())))
+            _counts(step.params, kern, step.node, step.inputs), step.seconds, None,
+            bool(np.isfinite(step.output).all())))
         if progress is not None:
             progress(step.index + 1, total, step.node.name)
 
-    step_inputs: dict[str, tuple[Shape, ...]] = {}
-    make_params = seeded_params(seed, np_dtype)
-
-    def params_for(index: int, node: Node, kern: Kernel,
-                   inputs: tuple[Shape, ...]) -> Mapping[str, Array]:
-        step_inputs[node.name] = inputs
-        return make_params(index, node, kern, inputs)
-
     x = random_input(report.input_shape, report.batch, seed, np_dtype)
     try:
-        run(net.graph, x, params_for, check)
+        run(net.graph, x, seeded_params(seed, np_dtype), check)
     except KernelFailure as failure:
         r = predictions[failure.node.name]
         checks.append(LayerCheck(r.name, r.kind, r.description, report.batch, r.output_shape,
