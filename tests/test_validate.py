@@ -265,3 +265,10 @@ def test_summary_never_imports_numpy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stderr.strip() == "False"
+
+
+def test_progress_is_reported_after_every_layer() -> None:
+    calls: list[tuple[int, int, str]] = []
+    cnncalc.validate("lenet5", progress=lambda done, total, name: calls.append((done, total, name)))
+    assert [c[0] for c in calls] == list(range(1, 13))
+    assert calls[-1] == (12, 12, "output")
