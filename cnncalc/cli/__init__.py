@@ -23,6 +23,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("cnncalc.cli.summary:summary",
                 "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
+    "diff": ("cnncalc.cli.diff:diff", "Compare two architectures layer by layer, with totals."),
+    "graph": ("cnncalc.cli.graph:graph", "Draw the layer graph: Mermaid, dot, SVG or PNG."),
+    "plot": ("cnncalc.cli.plot:plot",
+             "Picture activation memory, MACs and receptive field along the depth."),
+    "check": ("cnncalc.cli.check:check", "CI gate: errors, lint, expectations and budgets."),
+    "schema": ("cnncalc.cli.schema:schema", "Print the JSON Schema of spec files (for editors)."),
     "validate": ("cnncalc.cli.validate:validate",
                  "Run the network on random arrays (NumPy) and check every predicted shape."),
 }

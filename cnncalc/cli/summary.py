@@ -26,12 +26,18 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
                    "json: the documented JSON contract; csv; markdown.")
 @click.option("--explain", is_flag=True,
               help="Show each layer's formulas with the numbers substituted.")
+@click.option("--bars", is_flag=True,
+              help="Show each row's share of the parameters and of the MACs as a bar.")
+@click.option("--by", type=click.Choice(("layer", "block")), default="layer", show_default=True,
+              help="block: one row per top-level block use or named repeat (a VGG stage, an "
+                   "inception module); layers outside blocks keep their own row.")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
 @click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
               "or 100 when piped).")
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            no_color: bool, width: int | None, limits: tuple[str, ...]) -> None:
+            bars: bool, by: str, no_color: bool, width: int | None,
+            limits: tuple[str, ...]) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
     SPEC is a spec file or the name of a bundled spec (see `cnncalc list`).
@@ -43,6 +49,8 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary specs/vgg16_conv.yaml --input 3x384x384   # 6×6×1000 score map
       cnncalc summary googlenet --format json > googlenet.json
       cnncalc summary lenet5 --explain
+      cnncalc summary vgg16 --bars            # where the parameters and the MACs are
+      cnncalc summary googlenet --by block    # one row per inception module
     """
     dims = shape_option(input_shape)
     network = load_network(spec, parse_limits(limits))
@@ -52,13 +60,25 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         from cnncalc.core.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
-    from cnncalc.render.rows import View
+    from cnncalc.render.rows import DEFAULT_COLUMNS, View
 
-    view = View(explanations=explanations)
+    columns, full = DEFAULT_COLUMNS, report
+    if by == "block":
+        from cnncalc.core.rollup import by_block
+        from cnncalc.render.blocks import block_columns
+
+        report, columns = by_block(full), block_columns(len(full.layers), columns)
+    if bars:
+        from cnncalc.render.bars import with_bars
+
+        columns = with_bars(columns, markdown=fmt == "markdown")
+    view = View(columns=columns, explanations=explanations)
     if fmt == "json":
+        from cnncalc.core.rollup import block_dicts
         from cnncalc.render.structured import render_json
 
-        echo(render_json(report, explanations))
+        extra = {"blocks": block_dicts(full)} if by == "block" else None
+        echo(render_json(full, explanations, extra))
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 

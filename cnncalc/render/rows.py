@@ -121,11 +121,13 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
         shown = [w for w in widths if w]
         return sum(shown) + gap * (len(shown) - 1)
 
-    for i, col in enumerate(cols):
-        if col.shrinkable:
-            cut = min(total() - width, widths[i] - max(MIN_SHRUNK, len(col.header)))
-            if cut > 0:
-                widths[i] -= cut
+    floor = [max(MIN_SHRUNK, len(c.header)) if c.shrinkable else w for c, w in zip(cols, widths)]
+    while total() > width:  # cut the widest shrinkable column, one character at a time
+        candidates = [i for i, c in enumerate(cols) if c.shrinkable and widths[i] > floor[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
     for i, col in enumerate(cols):
         if total() > width and col.optional:
             widths[i] = 0

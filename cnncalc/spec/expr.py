@@ -1,4 +1,5 @@
-"""Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``${(c + 1) // 2}``.
+"""Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``$c * $expand``,
+``${(c + 1) // 2}`` (inside an expression the ``$`` before further names is optional).
 
 A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names);
 nothing is ever passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single
@@ -14,7 +15,7 @@ from typing import Any
 from cnncalc.core.errors import AttributeValueError
 
 MAX_LENGTH = 200
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%()]))")
+_TOKEN = re.compile(r"\s*(?:(\d+)|\$?([A-Za-z_][A-Za-z0-9_]*)|(//|[-+*/%()]))")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -23,12 +24,14 @@ class ExprError(AttributeValueError):
 
 
 def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("$")
+    """A string with a ``$`` in it (no layer name or keyword contains one)."""
+    return isinstance(value, str) and "$" in value
 
 
 def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """Evaluate ``$...`` against ``env`` (parameter name → value)."""
-    body = text[1:].strip()
+    body = text.strip()
+    body = body[1:].strip() if body.startswith("$") else body
     if body.startswith("{") and body.endswith("}"):
         body = body[1:-1].strip()
     if len(body) > MAX_LENGTH:
