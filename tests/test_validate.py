@@ -191,8 +191,8 @@ def test_memory_estimate_counts_live_activations_workspace_and_weights() -> None
 
 def test_refuses_up_front_when_over_the_memory_limit(cli: Callable[..., Result]) -> None:
     with pytest.raises(MemoryLimitError, match=r"would need about .* at layer 'fc6'"):
-        cnncalc.validate("vgg16", max_memory="100M")
-    out = cli("validate", "vgg16", "--max-memory", "100M")
+        cnncalc.validate("vgg16", max_memory="100MiB")
+    out = cli("validate", "vgg16", "--max-memory", "100MiB")
     assert out.code == 1
     assert "more than the limit of 100.00 MiB" in out.err
     assert "Traceback" not in out.err and out.out == ""
@@ -207,10 +207,17 @@ def test_the_default_memory_limit_is_half_the_ram(cli: Callable[..., Result]) ->
         cnncalc.validate("lenet5", batch=10**9)
 
 
-@pytest.mark.parametrize("text,expect", [("512M", 512 * 2**20), ("2GiB", 2 * 2**30),
-                                         ("1.5g", 3 * 2**29), ("4096", 4096), ("8kb", 8192)])
-def test_parse_size(text: str, expect: int) -> None:
+@pytest.mark.parametrize("text,expect", [("512MiB", 512 * 2**20), ("2GiB", 2 * 2**30),
+                                         ("1.5GiB", 3 * 2**29), ("4096", 4096), ("8GB", 8 * 10**9),
+                                         (1024, 1024)])
+def test_max_memory_reads_sizes_as_cnncalc_check_does(text: str | int, expect: int) -> None:
     assert parse_size(text) == expect
+
+
+@pytest.mark.parametrize("text", ["lots", "0", "8gb", "-1GiB"])
+def test_bad_sizes_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_size(text)
 
 
 def test_bad_max_memory_is_misuse(cli: Callable[..., Result]) -> None:

@@ -65,8 +65,9 @@ def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], 
 @click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
               show_default=True, help="Element type of the arrays.")
 @click.option("--max-memory", metavar="SIZE",
-              help="Refuse to start when the estimated peak memory is above SIZE (512M, 4G, "
-                   "1.5GiB or bytes; binary units). Default: half of this machine's RAM.")
+              help="Refuse to start when the estimated peak memory is above SIZE (512MiB, "
+                   "8GiB, 8GB = 8·10⁹ bytes, or a number of bytes; as `cnncalc check`). "
+                   "Default: half of this machine's RAM.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: rich table on a terminal, plain text when piped; text; json (see "
                    "docs/validate.md).")
@@ -95,7 +96,7 @@ def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, d
       cnncalc validate lenet5
       cnncalc validate specs/vgg16_conv.yaml --input 3x384x384
       cnncalc validate googlenet --batch 4 --seed 7
-      cnncalc validate my_net.yaml --max-memory 2G --format json > check.json
+      cnncalc validate my_net.yaml --max-memory 2GiB --format json > check.json
     """
     dims = shape_option(input_shape)
     limit = _max_memory(max_memory)

@@ -10,7 +10,6 @@ seeded weights and input, and compares each layer's array with the walk's
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -199,21 +198,15 @@ def default_max_memory() -> int:
     return int(total * DEFAULT_MEMORY_FRACTION) if total else FALLBACK_MEMORY
 
 
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-
-
 def parse_size(text: str | int) -> int:
-    """``"512M"``, ``"2GiB"``, ``"1.5g"`` or a number of bytes → bytes (binary units: 1 G is
-    1 GiB, as cnncalc reports memory)."""
-    if isinstance(text, int):
-        value = text
-    else:
-        m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", text.lower())
-        if not m:
-            raise ValueError(f"expected a size like 512M, 2GiB or 1073741824, got {text!r}")
-        value = int(float(m.group(1)) * _UNITS[m.group(2)])
+    """A memory limit: bytes, or a size as ``cnncalc check --max-memory`` reads it
+    (:func:`cnncalc.core.quantity.parse_quantity`: ``512MiB`` and ``8GiB`` binary, ``8GB``
+    decimal, ``4096`` bytes). Raises ``ValueError``; a limit must be positive."""
+    from cnncalc.core.quantity import parse_quantity
+
+    value = parse_quantity(text, bytes_unit=True)
     if value < 1:
-        raise ValueError(f"a memory size must be positive, got {text!r}")
+        raise ValueError(f"a memory limit must be positive, got {text!r}")
     return value
 
 
@@ -356,7 +349,7 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
 
     ``network`` is a :class:`cnncalc.Network` or anything :func:`cnncalc.load` accepts;
     ``input_shape`` and ``batch`` override the spec's. Weights and input are drawn from
-    ``seed``. ``max_memory`` (bytes, or a size like ``"2G"``; default: half the physical
+    ``seed``. ``max_memory`` (bytes, or a size like ``"2GiB"``; default: half the physical
     memory) bounds the estimated peak: a run that would need more raises
     :class:`MemoryLimitError` before allocating anything. ``progress(done, total, layer)`` is
     called after every layer.
