@@ -8,6 +8,8 @@ The public API:
 * :func:`conv_output_size`, :func:`conv_transpose_output_size`, :func:`pool_output_size`:
   PyTorch's shape rules for an ``int`` or a per-axis tuple; they raise :class:`ShapeError`
   (a ``ValueError``) where PyTorch refuses the configuration.
+* :func:`validate` runs a network on random arrays with the NumPy kernels and compares every
+  layer's shape with the prediction (``cnncalc validate``).
 
 Names are imported on first use (PEP 562), so ``import cnncalc`` — and the command line's quick
 calculators — start without loading the whole package.
@@ -33,6 +35,7 @@ _EXPORTS = {
     "LayerReport": "cnncalc.core.report",
     "Report": "cnncalc.core.report",
     "Shape": "cnncalc.core.shape",
+    "validate": "cnncalc.kernels.run",
 }
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "load",
     "parse",
     "pool_output_size",
+    "validate",
 ]
 
 if TYPE_CHECKING:
@@ -62,6 +66,7 @@ if TYPE_CHECKING:
     from cnncalc.core.limits import Limits
     from cnncalc.core.report import LayerReport, Report
     from cnncalc.core.shape import Shape
+    from cnncalc.kernels.run import validate
 
 
 def __getattr__(name: str) -> object:

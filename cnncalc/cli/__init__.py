@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("cnncalc.cli.schema:schema", "Print the JSON Schema of spec files (for editors)."),
     "list": ("cnncalc.cli.listing:list_specs", "The bundled specs with their parameters and MACs."),
     "export": ("cnncalc.cli.export:export", "Write a spec as a standalone PyTorch module."),
+    "validate": ("cnncalc.cli.validate:validate",
+                 "Run the network on random arrays (NumPy) and check every predicted shape."),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
