@@ -31,20 +31,7 @@ from cnncalc.layers.norm import BatchNorm
 from .conftest import SPECS, Result
 
 ZOO = Path(__file__).resolve().parent / "kernel_specs"
-BIG_MACS = 5_000_000_000
-"""Bundled specs above this many MACs (VGG-16) take seconds: run them with --run-slow."""
-
-
-def _bundled() -> list[Any]:
-    params = []
-    for path in sorted(SPECS.glob("*.yaml")):
-        macs = cnncalc.load(path).summary().totals.macs
-        marks = [pytest.mark.slow] if macs > BIG_MACS else []
-        params.append(pytest.param(path, id=path.stem, marks=marks))
-    return params
-
-
-@pytest.mark.parametrize("path", _bundled())
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_bundled_spec_validates(path: Path) -> None:
     result = cnncalc.validate(path)
     assert result.ok, [(c.name, c.status, c.error) for c in result.failures]
