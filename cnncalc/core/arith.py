@@ -262,8 +262,8 @@ def pool_out_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1,
         return f"⌊{body}⌋ + 1 = {o}"
     raw = -(-(i + pb + pa - effective_kernel(k, d)) // s) + 1
     if raw != o:
-        return (f"⌈{body}⌉ + 1 = {raw}, minus the last window, which would start in the padding "
-                f"(({raw}−1)·{s} ≥ {i} + {pb}) = {o}")
+        return (f"⌈{body}⌉ + 1 − 1 = {o} (the last of {raw} windows would start in the padding: "
+                f"({raw}−1)·{s} ≥ {i} + {pb})")
     return f"⌈{body}⌉ + 1 = {o}"
 
 
@@ -273,3 +273,92 @@ def conv_transpose_out_formula(i: int, k: int, s: int, pb: int, pa: int, op: int
     o = conv_transpose_out(i, k, s, pb, pa, op, d)
     pads = f"2·{pb}" if pb == pa else f"{pb} − {pa}"
     return f"({i}−1)·{s} − {pads} + {d}·({k}−1) + {op} + 1 = {o}"
+
+
+def dropped_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1) -> str:
+    """Why :func:`dropped_inputs` pixels are dropped: ``1 input pixel at the end:
+    (10 + 2·0 − 3) mod 2 = 1`` (the windows stop short of the last ``(L mod s) − pa`` pixels,
+    ``L = i + pb + pa − k_eff``)."""
+    dropped = dropped_inputs(i, k, s, pb, pa, d)
+    left = (i + pb + pa - effective_kernel(k, d)) % s
+    less = f" − {pa} of padding" if pa and dropped else ""
+    return (f"{dropped} input pixel{'' if dropped == 1 else 's'} at the end: "
+            f"({i} + {_pad_text(pb, pa)} − {effective_kernel(k, d)}) mod {s} = {left}{less}")
+
+
+# --- parameters and MACs, and the same with the numbers substituted --------------------------
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _times(values: tuple[int, ...]) -> str:
+    return "×".join(str(v) for v in values) if values else "1"
+
+
+def _prod(values: tuple[int, ...]) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out
+
+
+def conv_weights(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...]) -> int:
+    """``C_out · (C_in/groups) · ∏k``: PyTorch ``ConvNd.weight`` has shape
+    ``(C_out, C_in/groups, *kernel)``."""
+    return c_out * (c_in // groups) * _prod(kernel)
+
+
+def conv_macs(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
+              kernel: tuple[int, ...]) -> int:
+    """``C_out · ∏out · (C_in/groups) · ∏k`` multiply-accumulates per sample (fvcore's
+    ``conv_flop_count``; torchvision's published "GFLOPS")."""
+    return c_out * _prod(out_spatial) * (c_in // groups) * _prod(kernel)
+
+
+def conv_transpose_weights(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...]) -> int:
+    """``C_in · (C_out/groups) · ∏k``: PyTorch ``ConvTransposeNd.weight`` has shape
+    ``(C_in, C_out/groups, *kernel)``."""
+    return c_in * (c_out // groups) * _prod(kernel)
+
+
+def conv_transpose_macs(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
+                        kernel: tuple[int, ...]) -> int:
+    """Input-based: every input value is multiplied into ``(C_out/groups)·∏k`` outputs (fvcore,
+    ptflops ≥ 0.7.5; docs/conventions.md)."""
+    return c_in * _prod(in_spatial) * (c_out // groups) * _prod(kernel)
+
+
+def conv_params_formula(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...],
+                        bias: bool) -> str:
+    """``params: 64·3·7×7 = 9,408 weights + 64 bias = 9,472``."""
+    weights = conv_weights(c_out, c_in, groups, kernel)
+    grp = f" ({c_in}/{groups} per group)" if groups > 1 else ""
+    text = f"params: {c_out}·{c_in // groups}{grp}·{_times(kernel)} = {_n(weights)} weights"
+    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
+                   else f" = {_n(weights)}")
+
+
+def conv_macs_formula(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
+                      kernel: tuple[int, ...]) -> str:
+    """``MACs: 64·112×112 outputs × 3·7×7 = 118,013,952``."""
+    macs = conv_macs(c_out, out_spatial, c_in, groups, kernel)
+    return (f"MACs: {c_out}·{_times(out_spatial)} outputs × {c_in // groups}·{_times(kernel)} "
+            f"= {_n(macs)}")
+
+
+def conv_transpose_params_formula(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...],
+                                  bias: bool) -> str:
+    """``params: 128·64·2×2 = 32,768 weights + 64 bias = 32,832``."""
+    weights = conv_transpose_weights(c_in, c_out, groups, kernel)
+    text = f"params: {c_in}·{c_out // groups}·{_times(kernel)} = {_n(weights)} weights"
+    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
+                   else f" = {_n(weights)}")
+
+
+def conv_transpose_macs_formula(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
+                                kernel: tuple[int, ...]) -> str:
+    """``MACs (input-based): 128·28×28 inputs × 64·2×2 = 25,690,112``."""
+    macs = conv_transpose_macs(c_in, in_spatial, c_out, groups, kernel)
+    return (f"MACs (input-based): {c_in}·{_times(in_spatial)} inputs × {c_out // groups}·"
+            f"{_times(kernel)} = {_n(macs)}")
