@@ -29,8 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deconv": ("cnncalc.cli.quickhelp:deconv", "Output size of one transposed convolution."),
     "pool": ("cnncalc.cli.quickhelp:pool", "Output size of one pooling window (floor or --ceil)."),
     "chain": ("cnncalc.cli.quickhelp:chain", "Size, receptive field and jump after each step."),
-    "solve": ("cnncalc.cli.quickhelp:solve", "Every stride and padding that maps one size to another."),
-    "pad": ("cnncalc.cli.quickhelp:pad", "The padding that keeps the size (and TensorFlow's split)."),
+    "solve": ("cnncalc.cli.quickhelp:solve", "Every stride and padding giving the wanted size."),
+    "pad": ("cnncalc.cli.quickhelp:pad", "The padding that keeps the size (and TensorFlow's)."),
 }
 
 QUICK = ("conv", "deconv", "pool", "chain", "solve", "pad")

@@ -313,7 +313,7 @@ Examples:
     RANK, FORMAT,
 ))
 
-SOLVE = CommandSpec("solve", "Every stride and padding that maps one size to another.", """\
+SOLVE = CommandSpec("solve", "Every stride and padding giving the wanted size.", """\
 Every (stride, padding) — and dilation or kernel when given as a range — with which a
 convolution turns one input size into the output size you want; with --transpose every (stride,
 padding, output_padding) of a transposed convolution. Sizes are for one axis.
@@ -351,7 +351,7 @@ Examples:
     FORMAT,
 ))
 
-PAD = CommandSpec("pad", "The padding that keeps the size (and TensorFlow's split).", """\
+PAD = CommandSpec("pad", "The padding that keeps the size (and TensorFlow's).", """\
 The padding that keeps the size at stride 1 (PyTorch's padding=N or padding='same'), and for a
 larger stride TensorFlow's 'SAME' padding — output ⌈i/s⌉, the odd pixel after — with the
 symmetric PyTorch padding that gives the same size, if there is one.
@@ -435,9 +435,10 @@ def parse(spec: CommandSpec, args: list[str]) -> dict[str, object]:
         name, eq, attached = arg.partition("=") if arg.startswith("--") else (arg, "", "")
         if not arg.startswith("--") and len(arg) > 2 and arg[:2] in by_name:
             name, eq, attached = arg[:2], "=", arg[2:]  # -k7, as click reads it
-        param = by_name.get(name)
-        if param is None:
+        found = by_name.get(name)
+        if found is None:
             raise Misuse(_no_such_option(name, list(by_name)))
+        param = found
         if param.flag:
             if eq:
                 raise Misuse(f"Option '{name}' does not take a value.")

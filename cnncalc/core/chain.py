@@ -19,8 +19,8 @@ Araujo, Norris & Sim (Distill 2019) exactly as :mod:`cnncalc.core.rf` does for a
 from __future__ import annotations
 
 from cnncalc.core import calc
+from cnncalc.core.calc import Record
 from cnncalc.core.exceptions import CnncalcError, ShapeError
-from cnncalc.core.record import Record
 
 TYPE_CHECKING = False  # avoids importing typing at start-up
 if TYPE_CHECKING:
@@ -140,11 +140,12 @@ def parse_step(text: str) -> Step:
             if prefix is None:
                 raise StepSyntaxError(f"in step {text!r}: cannot read {word!r} (write k7, s2, p3, "
                                       f"d2, op1, c64, g2, ceil or x3)")
-            name, value_text = prefix, lowered[len(prefix):]
-        key = SETTINGS.get(name)
-        if key is None:
+            name, value_text = str(prefix), lowered[len(prefix):]
+        setting = SETTINGS.get(name)
+        if setting is None:
             raise StepSyntaxError(f"in step {text!r}: unknown setting {name!r} (kernel, stride, "
                                   f"padding, dilation, op, c, groups, x)")
+        key = setting
         if key in found:
             raise StepSyntaxError(f"in step {text!r}: {key} is given twice")
         if key == "padding" and value_text.replace("-", "_") in PADDING_WORDS:
@@ -272,8 +273,8 @@ def chain(size: calc.Axes, steps: str | Sequence[str] | Sequence[Step], *,
             try:
                 answer = _apply(st, current, channels, r)
             except ShapeError as exc:
-                raise ShapeError(f"step {len(rows)} ({label}) on {calc.fmt_shape(channels, current)}"
-                                 f": {exc}") from None
+                shown = calc.fmt_shape(channels, current)
+                raise ShapeError(f"step {len(rows)} ({label}) on {shown}: {exc}") from None
             k_eff = tuple(d * (k - 1) + 1 for k, d in zip(calc.per_axis("kernel", st.kernel, r),
                                                          calc.per_axis("dilation", st.dilation, r)))
             strides = tuple(a.stride for a in answer.axes)

@@ -20,8 +20,8 @@ Ranges are inclusive pairs ``(lo, hi)``; an ``int`` fixes a value; ``None`` sear
 from __future__ import annotations
 
 from cnncalc.core import arith, calc
+from cnncalc.core.calc import Record
 from cnncalc.core.exceptions import ShapeError
-from cnncalc.core.record import Record
 
 TYPE_CHECKING = False  # avoids importing typing at start-up
 if TYPE_CHECKING:
