@@ -334,6 +334,8 @@ def solve_lines(result: Solutions, show_all: bool = False,
                                           for c, w, col in zip(r, widths, columns)).rstrip())
     if len(shown) < count:
         lines.append(f"  … and {count - len(shown)} more (--all prints every one)")
+    if not count:
+        lines += _no_solution_hints(result, values or {})
     searched = []
     if values is None or values.get("padding") is None:
         searched.append("padding 0 to d·(k−1)")
@@ -342,6 +344,20 @@ def solve_lines(result: Solutions, show_all: bool = False,
     if searched:
         lines.append(f"(searched {' and '.join(searched)}; -p and -s fix or narrow them)")
     return lines
+
+
+def _no_solution_hints(result: Solutions, values: Values) -> list[str]:
+    """Why nothing fits, when the reason is simple: the output is out of reach."""
+    i, o = result.size_in, result.size_out
+    d_range = values.get("dilation") or (1, 1)
+    k_hi, d_hi = result.kernel[1], d_range[1]  # type: ignore[index]
+    k_eff = d_hi * (k_hi - 1) + 1
+    if not result.transpose and values.get("padding") is None and o > i + k_eff - 1:
+        return [f"  a convolution with kernel ≤ {k_hi} gives at most {i + k_eff - 1} from {i} "
+                f"(stride 1, padding {k_eff - 1}); to enlarge, try --transpose"]
+    if result.transpose and o < i:
+        return ["  a transposed convolution rarely shrinks its input: try without --transpose"]
+    return ["  try a range of kernels (-k 1:7) or dilations (-d 1:3)"]
 
 
 # --- pad ------------------------------------------------------------------------------------

@@ -31,10 +31,9 @@ def build(spec: CommandSpec) -> click.Command:
             params.append(click.Option([*p.decls, p.dest], is_flag=True, default=None,
                                        help=p.help))
         else:
-            shown = p.default if isinstance(p.default, str) else False
-            params.append(click.Option([*p.decls, p.dest], type=str, default=None,
+            params.append(click.Option([*p.decls, p.dest], type=str, default=p.default,
                                        required=p.required, metavar=p.metavar, help=p.help,
-                                       show_default=shown))
+                                       show_default=p.default is not None))
 
     def callback(**kwargs: Any) -> None:
         given = {key: value for key, value in kwargs.items()

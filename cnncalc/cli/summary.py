@@ -26,12 +26,16 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
                    "json: the documented JSON contract; csv; markdown.")
 @click.option("--explain", is_flag=True,
               help="Show each layer's formulas with the numbers substituted.")
+@click.option("--sweep-input", "sweep", metavar="SIZES",
+              help="Evaluate at many input sizes (128:512:32, both ends included, or "
+                   "224,256,320) and tabulate output, params, MACs and which sizes are clean.")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
 @click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
               "or 100 when piped).")
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            no_color: bool, width: int | None, limits: tuple[str, ...]) -> None:
+            sweep: str | None, no_color: bool, width: int | None,
+            limits: tuple[str, ...]) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
     SPEC is a spec file or the name of a bundled spec (see `cnncalc list`).
@@ -43,9 +47,18 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary specs/vgg16_conv.yaml --input 3x384x384   # 6×6×1000 score map
       cnncalc summary googlenet --format json > googlenet.json
       cnncalc summary lenet5 --explain
+      cnncalc summary googlenet --sweep-input 192:320:16   # which sizes are clean?
     """
     dims = shape_option(input_shape)
+    if sweep is not None and (dims is not None or explain):
+        raise click.UsageError("--sweep-input chooses the input sizes itself; use it without "
+                               "--input and --explain")
     network = load_network(spec, parse_limits(limits))
+    if sweep is not None:
+        from cnncalc.cli.sweep import show_sweep
+
+        show_sweep(network, sweep, batch, fmt, width)
+        return
     report = network.summary(dims, batch)
     explanations = None
     if explain:
@@ -62,7 +75,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 
-        echo(render_csv(report))
+        echo(render_csv(report, explanations))
     elif fmt == "markdown":
         from cnncalc.render.structured import render_markdown
 

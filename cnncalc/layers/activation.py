@@ -62,6 +62,11 @@ class PReLU(_Activation):
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         return Counts(inputs[0].channels if self.per_channel else 1)
 
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        slopes = (f"{inputs[0].channels} slopes, one per channel" if self.per_channel
+                  else "1 slope shared by every channel")
+        return (f"shape: {output} (unchanged)", f"params: {slopes}")
+
 
 @register
 @dataclass(frozen=True)
