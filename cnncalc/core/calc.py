@@ -2,14 +2,15 @@
 the output size per axis with the formula substituted, the input pixels a stride drops, and
 parameters and MACs when the channels are known.
 
->>> print(conv(224, 7, stride=2, padding=3, in_channels=3, out_channels=64, rank=2))
+>>> print(conv(224, 7, stride=2, padding=3, in_channels=3, out_channels=64))
 conv 3×224×224 → 64×112×112 (kernel 7, stride 2, padding 3)
   out H, W: ⌊(224 + 2·3 − 1·(7−1) − 1)/2⌋ + 1 = 112
   params: 64·3·7×7 = 9,408 weights + 64 bias = 9,472
   MACs: 64·112×112 outputs × 3·7×7 = 118,013,952
 
 Sizes, kernels, strides, paddings and dilations are an ``int`` (every axis) or one value per
-axis. The number of spatial axes is ``rank`` when given, else the longest per-axis value, else 1.
+axis. The number of spatial axes is ``rank`` when given, else the longest per-axis value, else 2:
+as on the command line, a bare number is a square image (``size=(224,)`` is one axis).
 Everything here imports only :mod:`cnncalc.core.arith`: the command line answers in milliseconds.
 """
 
@@ -121,13 +122,18 @@ def group_lines(rank: int, texts: Sequence[str | None], prefix: str = "") -> lis
     return [f"{head}{', '.join(axes)}: {text}" for text, axes in grouped.items()]
 
 
-def infer_rank(*values: object, rank: int | None = None) -> int:
+def infer_rank(size: object, *others: object, rank: int | None = None) -> int:
+    """The number of spatial axes: ``rank`` when given; else the longest per-axis value; else 1
+    when ``size`` is a one-value sequence; else 2 — a bare number is a square image, as on the
+    command line (so that parameters and MACs count a k×k kernel)."""
     if rank is not None:
         if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= 3:
             raise ShapeError(f"rank must be 1, 2 or 3, got {rank!r}")
         return rank
-    lengths = [len(v) for v in values if isinstance(v, (tuple, list))]
-    return max(lengths, default=1)
+    lengths = [len(v) for v in (size, *others) if isinstance(v, (tuple, list)) and len(v) > 1]
+    if lengths:
+        return max(lengths)
+    return 1 if isinstance(size, (tuple, list)) else 2
 
 
 def per_axis(name: str, value: object, rank: int) -> tuple[int, ...]:
@@ -480,6 +486,10 @@ def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
         notes.append(f"a conv with kernel {k}, stride {s}, padding {pad}{dil} maps {span} back "
                      f"to {i}")
     return tuple(notes)
+
+
+deconv = conv_transpose
+"""``cnncalc.deconv``: the name the command line uses for :func:`conv_transpose`."""
 
 
 def pool(size: Axes, kernel: Axes, stride: Axes | None = None, padding: PaddingLike = 0,

@@ -254,14 +254,14 @@ def chain(size: calc.Axes, steps: str | Sequence[str] | Sequence[Step], *,
         parsed = parse_steps(steps)  # type: ignore[arg-type]
     else:
         parsed = tuple(steps)  # type: ignore[arg-type]
-    per_axis_values: list[object] = [size]
+    per_axis_values: list[object] = []
     for st in parsed:
         per_axis_values += [st.kernel, st.dilation, st.output_padding]
         if st.stride is not None:
             per_axis_values.append(st.stride)
         if not isinstance(st.padding, str):
             per_axis_values.append(st.padding)
-    r = calc.infer_rank(*per_axis_values, rank=rank)
+    r = calc.infer_rank(size, *per_axis_values, rank=rank)
     current = calc.per_axis("size", size, r)
     channels = in_channels
     rf: tuple[Exact, ...] = (1,) * r

@@ -295,7 +295,7 @@ def padding_for(kernel: calc.Axes, dilation: calc.Axes = 1, stride: calc.Axes = 
     """The padding that keeps the size (stride 1), and for a larger stride TensorFlow's 'SAME'
     split — for ``size`` when given, otherwise for every residue of the input size modulo the
     stride (the split depends only on it, once the input is at least ``k_eff + s``)."""
-    r = calc.infer_rank(kernel, dilation, stride, size if size is not None else 1, rank=rank)
+    r = calc.infer_rank(size if size is not None else 0, kernel, dilation, stride, rank=rank)
     k, d, s = (calc.per_axis(n, v, r) for n, v in (("kernel", kernel), ("dilation", dilation),
                                                    ("stride", stride)))
     sizes = calc.per_axis("size", size, r) if size is not None else None
@@ -315,3 +315,7 @@ def padding_for(kernel: calc.Axes, dilation: calc.Axes = 1, stride: calc.Axes = 
             splits = tuple(tf_split(base + res, k[a], s[a], d[a], res) for res in range(s[a]))
         axes.append(AxisPadding(names[a], k[a], d[a], s[a], splits))
     return PaddingAnswer(tuple(axes), sizes)
+
+
+pad = padding_for
+"""``cnncalc.pad``: the name the command line uses for :func:`padding_for`."""
