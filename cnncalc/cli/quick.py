@@ -309,8 +309,8 @@ def solve_lines(result: Solutions, show_all: bool = False,
     k_lo, k_hi = result.kernel
     kernel = f"kernel {k_lo}" if k_lo == k_hi else f"kernel {k_lo} to {k_hi}"
     count = len(result.solutions)
-    head = (f"{kind} {result.size_in} → {result.size_out}, {kernel}: "
-            f"{count} answer{'' if count == 1 else 's'}")
+    answers = "no answer" if not count else f"{count} answer{'' if count == 1 else 's'}"
+    head = f"{kind} {result.size_in} → {result.size_out}, {kernel}: {answers}"
     columns: list[str] = [c for c in ("kernel", "dilation") if c in result.searched]
     columns += ["stride", "padding"] + (["output_padding"] if result.transpose else ["pixels"])
     rows = [columns]
@@ -353,8 +353,8 @@ def _no_solution_hints(result: Solutions, values: Values) -> list[str]:
     k_hi, d_hi = result.kernel[1], d_range[1]  # type: ignore[index]
     k_eff = d_hi * (k_hi - 1) + 1
     if not result.transpose and values.get("padding") is None and o > i + k_eff - 1:
-        return [f"  a convolution with kernel ≤ {k_hi} gives at most {i + k_eff - 1} from {i} "
-                f"(stride 1, padding {k_eff - 1}); to enlarge, try --transpose"]
+        return [f"  kernel ≤ {k_hi} gives at most {i + k_eff - 1} from {i} (stride 1, padding "
+                f"{k_eff - 1}); to enlarge, try --transpose"]
     if result.transpose and o < i:
         return ["  a transposed convolution rarely shrinks its input: try without --transpose"]
     return ["  try a range of kernels (-k 1:7) or dilations (-d 1:3)"]

@@ -143,7 +143,7 @@ def per_axis(name: str, value: object, rank: int) -> tuple[int, ...]:
     if len(values) == 1:
         values = values * rank
     if len(values) != rank:
-        raise ShapeError(f"{name} has {len(values)} values but the input has {rank} axes")
+        raise ShapeError(f"{name} has {len(values)} values for {rank} spatial axes")
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int):
             raise ShapeError(f"{name} must be whole numbers, got {v!r}")
@@ -364,7 +364,7 @@ def resolve_padding(padding: PaddingLike, size: tuple[int, ...], kernel: tuple[i
     if len(items) == 1:
         items = items * rank
     if len(items) != rank:
-        raise ShapeError(f"padding has {len(items)} values but the input has {rank} axes")
+        raise ShapeError(f"padding has {len(items)} values for {rank} spatial axes")
     pairs: list[tuple[int, int]] = []
     for item in items:
         pair = tuple(item) if isinstance(item, (tuple, list)) else (item, item)

@@ -167,6 +167,8 @@ def parse_step(text: str) -> Step:
         raise StepSyntaxError(f"in step {text!r}: output_padding is for deconv steps")
     if kind.endswith("pool") and ("out" in found or "groups" in found or "bias" in found):
         raise StepSyntaxError(f"in step {text!r}: a pool keeps its channels (no c, g or nobias)")
+    if kind == "avgpool" and "dilation" in found:
+        raise StepSyntaxError(f"in step {text!r}: average pooling has no dilation (PyTorch)")
     if not kind.endswith("pool") and "ceil_mode" in found:
         raise StepSyntaxError(f"in step {text!r}: ceil is for pooling steps")
     if kind == "conv_transpose" and isinstance(found.get("padding"), str):

@@ -63,8 +63,8 @@ class PReLU(_Activation):
         return Counts(inputs[0].channels if self.per_channel else 1)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
-        slopes = (f"{inputs[0].channels} slopes, one per channel" if self.per_channel
-                  else "1 slope shared by every channel")
+        slopes = (f"one slope per channel = {inputs[0].channels}" if self.per_channel
+                  else "one slope shared by every channel = 1")
         return (f"shape: {output} (unchanged)", f"params: {slopes}")
 
 
