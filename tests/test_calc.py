@@ -4,6 +4,9 @@ brute-force properties of the dropped-pixel count."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -341,3 +344,34 @@ def test_step_spellings() -> None:
 def test_chain_shape_errors_name_the_step() -> None:
     with pytest.raises(ShapeError, match=r"step 2 \(conv k7\) on 3×3"):
         chain(7, "conv k3 s2; conv k7")
+
+
+def agree(torch_call: Callable[[], Any], ours: Callable[[], Any]) -> None:
+    """PyTorch's output size or refusal, and ours, must be the same."""
+    try:
+        expected = tuple(torch_call().shape[2:])
+    except (RuntimeError, ValueError):
+        expected = None
+    if expected is None or min(expected) < 1:
+        with pytest.raises(ShapeError):
+            ours()
+    else:
+        assert ours().output_size == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 24), st.integers(1, 24), st.integers(1, 5), st.integers(1, 5),
+       st.integers(1, 3), st.integers(1, 3), st.integers(0, 2), st.integers(1, 2),
+       st.integers(0, 2), st.booleans())
+def test_calculators_match_pytorch(h: int, w: int, kh: int, kw: int, sh: int, sw: int, p: int,
+                                   d: int, op: int, ceil: bool) -> None:
+    """PyTorch as the oracle for conv, conv_transpose and max pooling: sizes and refusals."""
+    torch = pytest.importorskip("torch")
+    x = torch.zeros(1, 2, h, w)
+    k, s_ = (kh, kw), (sh, sw)
+    with torch.no_grad():
+        agree(lambda: torch.nn.Conv2d(2, 4, k, s_, p, d)(x), lambda: conv((h, w), k, s_, p, d))
+        agree(lambda: torch.nn.ConvTranspose2d(2, 4, k, s_, p, op, dilation=d)(x),
+              lambda: conv_transpose((h, w), k, s_, p, op, d))
+        agree(lambda: torch.nn.MaxPool2d(k, s_, p, d, ceil_mode=ceil)(x),
+              lambda: pool((h, w), k, s_, p, d, ceil_mode=ceil))

@@ -154,3 +154,20 @@ def test_tensorflow_split_by_residue_holds_for_every_size(k: int, s: int) -> Non
         for p in range(k):  # exactly the listed symmetric paddings give ⌈i/s⌉
             fits = i + 2 * p >= k and arith.conv_out(i, k, s, p, p) == -(-i // s)
             assert fits == (p in split.symmetric), (i, p)
+
+
+def test_every_answer_is_what_pytorch_computes() -> None:
+    """Each printed answer, built as a PyTorch layer, gives the wanted size (the oracle)."""
+    torch = pytest.importorskip("torch")
+    cases = [(227, 55, 11, False), (224, 112, (3, 7), False), (20, 7, 4, False),
+             (7, 14, 4, True), (5, 11, (2, 5), True), (1, 4, 3, True)]
+    for i, o, k, transpose in cases:
+        for sol in cnncalc.solve(i, o, k, dilation=(1, 2), transpose=transpose):
+            if transpose:
+                layer = torch.nn.ConvTranspose1d(1, 1, sol.kernel, sol.stride, sol.padding,
+                                                 sol.output_padding, dilation=sol.dilation)
+            else:
+                layer = torch.nn.Conv1d(1, 1, sol.kernel, sol.stride, sol.padding,
+                                        dilation=sol.dilation)
+            with torch.no_grad():
+                assert layer(torch.zeros(1, 1, i)).shape[-1] == o, (i, o, sol)

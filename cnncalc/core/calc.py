@@ -464,12 +464,17 @@ def conv_transpose(size: Axes, kernel: Axes, stride: Axes = 1, padding: PaddingL
 
 def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
                      o: int) -> tuple[str, ...]:
-    allowed = [x for x in range(max(s, d)) if x != op]
+    others: list[tuple[int, int]] = []
+    for x in range(max(s, d)):
+        if x != op:
+            try:
+                others.append((x, arith.conv_transpose_out(i, k, s, pb, pa, x, d)))
+            except ShapeError:  # a size PyTorch refuses (not positive) is no alternative
+                pass
     notes: list[str] = []
-    if allowed:
-        sizes = [arith.conv_transpose_out(i, k, s, pb, pa, x, d) for x in allowed]
+    if others:
         limit = f"stride {s}" if s >= d else f"dilation {d}"
-        listing = ", ".join(f"{x} gives {size}" for x, size in zip(allowed, sizes))
+        listing = ", ".join(f"{x} gives {size}" for x, size in others)
         notes.append(f"output_padding {listing} (allowed below the {limit})")
     # A convolution with the same settings maps o − op … o − op + s − 1 back to i.
     base = o - op
