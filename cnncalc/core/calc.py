@@ -466,11 +466,13 @@ def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
                      o: int) -> tuple[str, ...]:
     others: list[tuple[int, int]] = []
     for x in range(max(s, d)):
-        if x != op:
-            try:
-                others.append((x, arith.conv_transpose_out(i, k, s, pb, pa, x, d)))
-            except ShapeError:  # a size PyTorch refuses (not positive) is no alternative
-                pass
+        if x == op:
+            continue
+        try:
+            size = arith.conv_transpose_out(i, k, s, pb, pa, x, d)
+        except ShapeError:  # a size PyTorch refuses (not positive) is no alternative
+            continue
+        others.append((x, size))
     notes: list[str] = []
     if others:
         limit = f"stride {s}" if s >= d else f"dilation {d}"
