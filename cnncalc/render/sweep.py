@@ -74,6 +74,8 @@ MACS = SweepColumn("MACs", lambda s, r: fmt.group(r.report.totals.macs) if r.rep
 STATUS = SweepColumn("Status", status, shrinkable=True)
 
 SWEEP_COLUMNS: tuple[SweepColumn, ...] = (INPUT, OUTPUT, PARAMS, MACS, STATUS)
+MAX_REFUSALS = 8
+"""Refused sizes whose full message the legend repeats (the status column may cut it)."""
 
 
 def legend(sweep: Sweep) -> list[str]:
@@ -92,8 +94,14 @@ def legend(sweep: Sweep) -> list[str]:
         lines.append(f"* parameters differ from the spec's input {sweep.spec_input} "
                      f"({fmt.group(sweep.reference_params or 0)}): a trained model's weights "
                      f"would not fit.")
-    if any(r.error for r in sweep.rows):
-        lines.append("✗ the network refuses this size (the first layer that fails is named).")
+    refused = [r for r in sweep.rows if r.error is not None]
+    if refused:
+        lines.append("✗ the network refuses this size; the first layer that fails:")
+        for row in refused[:MAX_REFUSALS]:
+            assert row.error is not None
+            lines.append(f"  {row.input_shape}: {row.error.message}")
+        if len(refused) > MAX_REFUSALS:
+            lines.append(f"  … and {len(refused) - MAX_REFUSALS} more (--format json has all)")
     lines.append(f"MACs for batch {sweep.batch} (FLOPs = 2 × MACs; docs/conventions.md).")
     return lines
 
@@ -135,7 +143,8 @@ def render_text(sweep: Sweep, columns: tuple[SweepColumn, ...] = SWEEP_COLUMNS,
 def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
-    return textwrap.wrap(text, width, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    indent = "    " if text.startswith("  ") else "  "
+    return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
 
 
 def render_markdown(sweep: Sweep, columns: tuple[SweepColumn, ...] = SWEEP_COLUMNS) -> str:
