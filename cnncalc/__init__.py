@@ -19,8 +19,9 @@ Names are imported on first use (PEP 562), so ``import cnncalc`` — and the com
 calculators — start without loading the whole package.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
+# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
+# are quoted.
 TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at start-up
 
 __version__ = "0.1.0"

@@ -187,7 +187,7 @@ def test_solve_prints_at_most_100_unless_all(cli: Callable[..., Result]) -> None
 
 
 HEAVY = {"click", "dataclasses", "typing", "argparse", "fractions", "rich", "yaml", "numpy", "re",
-         "json", "textwrap", "inspect", "enum", "difflib"}
+         "json", "textwrap", "inspect", "enum", "difflib", "__future__"}
 
 
 @pytest.mark.parametrize("args", [
