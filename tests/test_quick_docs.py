@@ -56,6 +56,6 @@ def test_python_examples_run() -> None:
     text = DOC.read_text(encoding="utf-8")
     block = text.split("```python\n", 1)[1].split("```", 1)[0]
     namespace: dict[str, object] = {}
-    exec(compile(block, str(DOC), "exec"), namespace)  # noqa: S102 - our own documentation
+    exec(compile(block, str(DOC), "exec"), namespace)
     a = namespace["a"]
     assert (a.output_size, a.params, a.macs) == ((112, 112), 9472, 118013952)  # type: ignore[attr-defined]
