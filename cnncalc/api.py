@@ -54,7 +54,8 @@ class Network:
         shape = to_shape(input_shape) if input_shape is not None else None
         if shape is not None and shape.rank != self.graph.input_shape.rank:
             raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
-                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}")
+                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
+                            code="input-shape")
         return analyze(self.graph, shape, batch)
 
     def explain(self, input_shape: ShapeLike | None = None,
@@ -87,7 +88,7 @@ def to_shape(value: ShapeLike) -> Shape:
         try:
             return Shape.of(parse_shape_text(value))
         except ValueError as exc:
-            raise SpecError(str(exc)) from None
+            raise SpecError(str(exc), code="input-shape") from None
     return Shape.of(tuple(value))
 
 

@@ -112,7 +112,8 @@ def test_cli_csv_and_markdown(cli: Callable[..., Result]) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--sweep-input", "5:3"], "empty"),
     (["--sweep-input", "224", "--input", "3x224x224"], "without --input"),
-    (["--sweep-input", "224", "--explain"], "without --input and --explain"),
+    (["--sweep-input", "224", "--explain"], "without --input, --explain"),
+    (["--sweep-input", "224", "--by", "block"], "--bars and --by"),
     (["--sweep-input", "32x32x32"], "has 3 axes"),
 ])
 def test_cli_misuse(cli: Callable[..., Result], args: list[str], message: str) -> None:

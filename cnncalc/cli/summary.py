@@ -29,12 +29,17 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
 @click.option("--sweep-input", "sweep", metavar="SIZES",
               help="Evaluate at many input sizes (128:512:32, both ends included, or "
                    "224,256,320) and tabulate output, params, MACs and which sizes are clean.")
+@click.option("--bars", is_flag=True,
+              help="Show each row's share of the parameters and of the MACs as a bar.")
+@click.option("--by", type=click.Choice(("layer", "block")), default="layer", show_default=True,
+              help="block: one row per top-level block use or named repeat (a VGG stage, an "
+                   "inception module); layers outside blocks keep their own row.")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
 @click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
               "or 100 when piped).")
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            sweep: str | None, no_color: bool, width: int | None,
+            sweep: str | None, bars: bool, by: str, no_color: bool, width: int | None,
             limits: tuple[str, ...]) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
@@ -47,12 +52,14 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary specs/vgg16_conv.yaml --input 3x384x384   # 6×6×1000 score map
       cnncalc summary googlenet --format json > googlenet.json
       cnncalc summary lenet5 --explain
+      cnncalc summary vgg16 --bars            # where the parameters and the MACs are
+      cnncalc summary googlenet --by block    # one row per inception module
       cnncalc summary googlenet --sweep-input 192:320:16   # which sizes are clean?
     """
     dims = shape_option(input_shape)
-    if sweep is not None and (dims is not None or explain):
-        raise click.UsageError("--sweep-input chooses the input sizes itself; use it without "
-                               "--input and --explain")
+    if sweep is not None and (dims is not None or explain or bars or by != "layer"):
+        raise click.UsageError("--sweep-input chooses the input sizes itself and shows one row "
+                               "per size; use it without --input, --explain, --bars and --by")
     network = load_network(spec, parse_limits(limits))
     if sweep is not None:
         from cnncalc.cli.sweep import show_sweep
@@ -65,13 +72,25 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         from cnncalc.core.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
-    from cnncalc.render.rows import View
+    from cnncalc.render.rows import DEFAULT_COLUMNS, View
 
-    view = View(explanations=explanations)
+    columns, full = DEFAULT_COLUMNS, report
+    if by == "block":
+        from cnncalc.core.rollup import by_block
+        from cnncalc.render.blocks import block_columns
+
+        report, columns = by_block(full), block_columns(len(full.layers), columns)
+    if bars:
+        from cnncalc.render.bars import with_bars
+
+        columns = with_bars(columns, markdown=fmt == "markdown")
+    view = View(columns=columns, explanations=explanations)
     if fmt == "json":
+        from cnncalc.core.rollup import block_dicts
         from cnncalc.render.structured import render_json
 
-        echo(render_json(report, explanations))
+        extra = {"blocks": block_dicts(full)} if by == "block" else None
+        echo(render_json(full, explanations, extra))
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 

@@ -85,12 +85,12 @@ def topological_order(nodes: list[Node]) -> list[Node]:
     for node in nodes:
         if node.name == INPUT:
             raise SpecError(f"'{INPUT}' is reserved for the network input; rename this layer",
-                            node.mark, layer=node.name)
+                            node.mark, layer=node.name, code="duplicate-name")
         if node.name in by_name:
             first = by_name[node.name].mark
             where = f" (first used at line {first.line})" if first else ""
             raise SpecError(f"duplicate layer name '{node.name}'{where}", node.mark,
-                            layer=node.name)
+                            layer=node.name, code="duplicate-name")
         by_name[node.name] = node
     for node in nodes:
         low, high = node.layer.arity()
@@ -100,11 +100,11 @@ def topological_order(nodes: list[Node]) -> list[Node]:
                     else f"{low} to {high}")
             raise SpecError(f"{node.kind} '{node.name}' takes {want} input"
                             f"{'' if want == '1' else 's'}, got {count}", node.mark,
-                            layer=node.name)
+                            layer=node.name, code="arity")
         for src in node.inputs:
             if src != INPUT and src not in by_name:
                 raise SpecError(f"layer '{node.name}' reads '{src}', which is not a layer name",
-                                node.mark, layer=node.name)
+                                node.mark, layer=node.name, code="unknown-input")
     # Kahn's algorithm, taking ready nodes in their original order.
     position = {node.name: i for i, node in enumerate(nodes)}
     pending = {node.name: sum(1 for s in set(node.inputs) if s != INPUT) for node in nodes}
@@ -127,7 +127,7 @@ def topological_order(nodes: list[Node]) -> list[Node]:
         stuck = [n for n in nodes if pending[n.name] > 0]
         cycle = _find_cycle(stuck, by_name)
         raise SpecError(f"the layers form a cycle: {' → '.join(cycle)}", by_name[cycle[0]].mark,
-                        layer=cycle[0])
+                        layer=cycle[0], code="cycle")
     return ordered
 
 

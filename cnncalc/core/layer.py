@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 from cnncalc.core.attrs import Attr
 from cnncalc.core.errors import AttributeValueError
+from cnncalc.core.geometry import Window
 from cnncalc.core.rf import AxisMap
 from cnncalc.core.shape import Shape
 
@@ -90,6 +91,12 @@ class Layer:
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         """Input pixels per axis that no window reaches (a stride that does not divide)."""
         return tuple(0 for _ in inputs[0].spatial)
+
+    def windows(self, x: Shape) -> tuple[Window, ...] | None:
+        """The sliding window (kernel, stride, padding, dilation) on each spatial axis of input
+        ``x``, for kinds that slide one (convolution, pooling); None for the others. Lint reads
+        it to explain dropped pixels and padding."""
+        return None
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         """Formulas with the numbers substituted, one line per quantity."""

@@ -19,9 +19,9 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
     shape_in = input_shape or graph.input_shape
     batch = graph.batch if batch is None else batch
     if batch < 1:
-        raise SpecError(f"batch must be at least 1, got {batch}")
+        raise SpecError(f"batch must be at least 1, got {batch}", code="type")
     if shape_in.channels < 1 or any(d < 1 for d in shape_in.spatial):
-        raise SpecError(f"input shape {shape_in} has a size below 1")
+        raise SpecError(f"input shape {shape_in} has a size below 1", code="input-shape")
     input_size = shape_in.spatial
     shapes: dict[str, Shape] = {INPUT: shape_in}
     fields: dict[str, ReceptiveField] = {INPUT: ReceptiveField.of_input(shape_in.rank)}
