@@ -21,6 +21,9 @@ TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds
 if TYPE_CHECKING:
     from typing import Any
 
+    from cnncalc.cli.app import LazyGroup as LazyGroup  # reachable through __getattr__
+    from cnncalc.cli.app import cli as cli
+
 # name → (module:function, one-line help). Kept here so `cnncalc --help` imports nothing else.
 COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("cnncalc.cli.summary:summary",
