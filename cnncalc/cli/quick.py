@@ -83,14 +83,17 @@ def answer(name: str, values: "Values") -> str:
 # --- shared helpers -------------------------------------------------------------------------
 
 def _rank(values: "Values", keys: "Sequence[str]") -> int | None:
-    """``--rank``, else None when a per-axis value fixes it, else 2 (a bare number is a square
-    image). Per-axis values of different lengths are misuse."""
-    lengths = {key: len(v) for key in keys
-               if isinstance(v := values.get(key), tuple) and len(v) > 1}
+    """The number of spatial axes for the values named ``keys``: ``--rank``, else None when a
+    per-axis value fixes it, else 2 (a bare number is a square image). Per-axis values of
+    different lengths are misuse."""
+    return _rank_of({key: values.get(key) for key in keys}, values.get("rank"))
+
+
+def _rank_of(named: dict[str, object], chosen: object) -> int | None:
+    lengths = {key: len(v) for key, v in named.items() if isinstance(v, tuple) and len(v) > 1}
     if len(set(lengths.values())) > 1:
         listing = ", ".join(f"{key} has {n}" for key, n in lengths.items())
         raise Misuse(f"per-axis values disagree on the number of axes ({listing})")
-    chosen = values.get("rank")
     if isinstance(chosen, int):
         for key, n in lengths.items():
             if n != chosen:
@@ -210,11 +213,11 @@ def _chain(values: "Values") -> str:
         parsed = chain_mod.parse_steps(steps)  # type: ignore[arg-type]
     except chain_mod.StepSyntaxError as exc:
         raise Misuse(str(exc), "'STEPS...'") from None
-    sizes = [values["size"]] + [v for st in parsed for v in (st.kernel, st.stride, st.dilation,
-                                                               st.output_padding, st.padding)
-                                if isinstance(v, tuple)]
-    probe: Values = {"rank": values["rank"], **{f"v{i}": v for i, v in enumerate(sizes)}}
-    r = _rank(probe, [f"v{i}" for i in range(len(sizes))])
+    named: dict[str, object] = {"size": values["size"]}
+    for index, st in enumerate(parsed, start=1):
+        for setting in ("kernel", "stride", "padding", "dilation", "output_padding"):
+            named[f"step {index} {setting}"] = getattr(st, setting)
+    r = _rank_of(named, values["rank"])
     ans = chain_mod.chain(values["size"], parsed,  # type: ignore[arg-type]
                           in_channels=values["in_channels"], rank=r)  # type: ignore[arg-type]
     if values["fmt"] == "json":
