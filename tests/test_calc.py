@@ -375,3 +375,17 @@ def test_calculators_match_pytorch(h: int, w: int, kh: int, kw: int, sh: int, sw
               lambda: conv_transpose((h, w), k, s_, p, op, d))
         agree(lambda: torch.nn.MaxPool2d(k, s_, p, d, ceil_mode=ceil)(x),
               lambda: pool((h, w), k, s_, p, d, ceil_mode=ceil))
+
+
+def test_records_declare_every_field() -> None:
+    """Fields come from the annotations (reading order); each must be a slot and vice versa."""
+    from cnncalc.core import calc as calc_mod
+    from cnncalc.core import chain as chain_mod
+    from cnncalc.core import solve as solve_mod
+
+    classes = [c for m in (calc_mod, chain_mod, solve_mod) for c in vars(m).values()
+               if isinstance(c, type) and issubclass(c, Record) and c is not Record]
+    assert len(classes) >= 10
+    for cls in classes:
+        assert set(cls.fields()) == set(cls.__slots__), cls
+    assert cnncalc.conv(5, 3).axes[0].fields()[:3] == ("axis", "size", "kernel")

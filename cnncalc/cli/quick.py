@@ -130,7 +130,8 @@ def _json(data: object) -> str:
 
     from cnncalc.core.calc import jsonable
 
-    return json.dumps(jsonable(data), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps({"schema_version": 1, **jsonable(data)},  # type: ignore[dict-item]
+                      indent=2, ensure_ascii=False) + "\n"
 
 
 def _n(value: int) -> str:

@@ -47,9 +47,11 @@ class Record:
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:
+        """The field names in the order the class annotates them (its ``__slots__`` are sorted
+        for the linter; the annotations are in reading order, as repr and JSON show them)."""
         names: list[str] = []
         for klass in reversed(cls.__mro__):
-            names += [n for n in getattr(klass, "__slots__", ()) if n not in names]
+            names += [n for n in klass.__dict__.get("__annotations__", {}) if n not in names]
         return tuple(names)
 
     def _values(self) -> tuple[object, ...]:
