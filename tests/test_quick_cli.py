@@ -231,3 +231,13 @@ def test_no_command_line_crashes(command: str, args: list[str]) -> None:
         code = run([command, *args])
     assert code in (0, 1, 2), (command, args, err.getvalue())
     assert "Traceback" not in err.getvalue() and "internal error" not in err.getvalue()
+
+
+def test_python_dash_m_runs_the_fast_path() -> None:
+    out = subprocess.run([sys.executable, "-m", "cnncalc", "conv", "227", "-k", "11", "-s", "4"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("conv 227×227 → 55×55")
+    bad = subprocess.run([sys.executable, "-m", "cnncalc", "conv", "5", "-k", "7"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: kernel 7 is larger")
