@@ -51,7 +51,10 @@ class Record:
         for the linter; the annotations are in reading order, as repr and JSON show them)."""
         names: list[str] = []
         for klass in reversed(cls.__mro__):
-            names += [n for n in klass.__dict__.get("__annotations__", {}) if n not in names]
+            # Since Python 3.10 a class's __annotations__ are its own (never its base's); not
+            # inspect.get_annotations, whose import would cost start-up time.
+            own = getattr(klass, "__annotations__", {}) if klass is not object else {}
+            names += [n for n in own if n not in names]
         return tuple(names)
 
     def _values(self) -> tuple[object, ...]:
