@@ -14,6 +14,8 @@ The public API:
   jump after each step; :func:`solve` — every stride and padding giving a size; :func:`pad` —
   the padding that keeps a size. ``network.explain()`` and ``network.sweep_input("128:512:32")``
   are ``summary --explain`` and ``--sweep-input``.
+* :func:`validate` runs a network on random arrays with the NumPy kernels and compares every
+  layer's shape with the prediction (``cnncalc validate``).
 
 Names are imported on first use (PEP 562), so ``import cnncalc`` — and the command line's quick
 calculators — start without loading the whole package.
@@ -47,6 +49,7 @@ _EXPORTS = {
     "LayerReport": "cnncalc.core.report",
     "Report": "cnncalc.core.report",
     "Shape": "cnncalc.core.shape",
+    "validate": "cnncalc.kernels.run",
 }
 
 __all__ = [
@@ -70,6 +73,7 @@ __all__ = [
     "pool",
     "pool_output_size",
     "solve",
+    "validate",
 ]
 
 if TYPE_CHECKING:
@@ -86,6 +90,7 @@ if TYPE_CHECKING:
     from cnncalc.core.report import LayerReport, Report
     from cnncalc.core.shape import Shape
     from cnncalc.core.solve import pad, solve
+    from cnncalc.kernels.run import validate
 
 
 def __getattr__(name: str) -> object:

@@ -68,6 +68,16 @@ def test_no_dropped_pixels(layer: str) -> None:
     assert codes(spec(layer, head=head)) == []
 
 
+def test_subsampling_window_narrower_than_its_stride_is_not_flagged() -> None:
+    # ResNet's 1×1/2 shortcut on 56: (56 − 1)/2 + 1 = 28.5, but a 1×1/2 window skips every other
+    # pixel by design, so missing the last one is no mistake; a 3×3/2 on the same input is.
+    head = "input: [64, 56, 56]\n"
+    assert codes(spec("conv: {out: 8, kernel: 1, stride: 2}", head=head)) == []
+    assert codes(spec("conv: {out: 8, kernel: 2, stride: 3}", head=head)) == []
+    assert codes(spec("conv: {out: 8, kernel: 3, stride: 2}", head=head)) == [
+        ("dropped-pixels", "conv1")]
+
+
 # --- padding-not-same --------------------------------------------------------------------------
 
 

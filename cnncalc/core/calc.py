@@ -511,7 +511,9 @@ def pool(size: "Axes", kernel: "Axes", stride: "Axes | None" = None, padding: "P
     """Max or average pooling (PyTorch ``MaxPoolNd``/``AvgPoolNd``; the stride defaults to the
     kernel): output size per axis with the formula, the size the other rounding gives, and the
     pixels the stride drops. ``ceil_mode`` is ``False``, ``True`` or ``"caffe"`` (Caffe's rule:
-    the last-window correction only with padding). Pools have no parameters and count 0 MACs."""
+    the last-window correction only with padding). Pools have no parameters and count 0 MACs.
+    (PyTorch's 3-D average pooling also refuses an unpadded input smaller than the kernel:
+    :func:`cnncalc.core.arith.avg_pool3d_check`; max pooling does not.)"""
     if ceil_mode not in (False, True, "caffe"):
         raise ShapeError(f"ceil_mode must be False, True or 'caffe', got {ceil_mode!r}")
     r = infer_rank(size, kernel, stride, dilation,

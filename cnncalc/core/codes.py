@@ -31,6 +31,8 @@ _ALL = (
     Code("limit", "error", "read", "a safety limit was hit (docs/limits.md)"),
     Code("json", "error", "read", "a saved report given to `cnncalc diff` that is not the JSON of "
          "`cnncalc summary --format json`"),
+    Code("export", "error", "export", "a layer `cnncalc export --to pytorch` cannot write as "
+         "PyTorch code (e.g. Caffe's ceil rule where it differs, LRN on a flat input)"),
     # building the graph
     Code("spec", "error", "build", "the document's structure is wrong (not a layer, not a list, "
          "a missing 'input' or 'layers')"),

@@ -16,13 +16,9 @@ from fractions import Fraction
 
 from cnncalc.core.errors import Diagnostic
 from cnncalc.core.geometry import Window
-from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.graph import ALL, INPUT, LINT_DISABLE, Graph, Node
 from cnncalc.core.report import LayerReport, Report
 from cnncalc.core.rf import Exact, format_fraction, half
-
-LINT_DISABLE = "lint_disable"
-"""``Graph.options`` / ``Node.options`` key: a frozenset of disabled codes (``all``: every one)."""
-ALL = "all"
 
 RF_COVER_SHARE = Fraction(1, 3)
 """rf-covers-input fires when at least this share of the layers that grow the receptive field
@@ -85,13 +81,20 @@ def dropped_pixels(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[
         if not any(r.dropped):
             continue
         x = r.input_shapes[0]
-        names = axis_names(x.rank)
-        lost = " and ".join(_count(d, names[a]) for a, d in enumerate(r.dropped) if d)
         ws = node.layer.windows(x)
+        # A window narrower than its stride (ResNet's 1×1/2 shortcut) skips pixels between
+        # windows by design; the last one it misses is no different, so only axes whose
+        # windows tile or overlap count.
+        dropped = [d if ws is None or ws[a].k_eff >= ws[a].s else 0
+                   for a, d in enumerate(r.dropped)]
+        if not any(dropped):
+            continue
+        names = axis_names(x.rank)
+        lost = " and ".join(_count(d, names[a]) for a, d in enumerate(dropped) if d)
         reasons = []
         if ws is not None:
             for a, (i, w) in enumerate(zip(x.spatial, ws)):
-                if r.dropped[a]:
+                if dropped[a]:
                     reasons.append(f"{_fit_formula(i, w)} on {names[a]}")
         why = f": {'; '.join(_merge_axes(reasons))} is not a whole number" if reasons else ""
         yield Diagnostic(f"{r.kind} '{r.name}' never reads the last {lost} of its {x} "

@@ -7,7 +7,7 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 from __future__ import annotations
 
 from cnncalc.core.errors import Diagnostic, MergeError, ShapeError, SpecError
-from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.graph import INPUT, Graph, Node, silenced
 from cnncalc.core.report import LayerReport, Report, Totals
 from cnncalc.core.rf import ReceptiveField, union
 from cnncalc.core.shape import Shape
@@ -45,7 +45,7 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
             shown = ", ".join(str(s) for s in in_shapes)
             raise SpecError(f"{node.kind} '{node.name}' (input {shown}): {exc}", node.mark,
                             layer=node.name, code="shape") from None
-        if not aligned:
+        if not aligned and not silenced(graph, node, "unaligned-merge"):
             warnings.append(Diagnostic(
                 f"{node.kind} '{node.name}' merges paths whose receptive fields are not aligned "
                 f"(different jumps or centres: {', '.join(node.inputs)})", node.mark, "warning",

@@ -7,8 +7,10 @@ from pathlib import Path
 
 
 def specs_dir() -> Path | None:
-    """The folder holding the bundled specs: ``cnncalc/specs`` when installed (a data-only
-    folder, mapped from the repository's ``specs/`` by pyproject.toml), else the checkout's."""
+    """The folder holding the bundled specs: ``cnncalc/specs`` in an installed package (the
+    package data ``cnncalc.specs``), else ``specs/`` beside the package in a source checkout
+    (an editable install included). Plain paths: ``importlib.resources.files`` returns a
+    MultiplexedPath for this data-only folder, whose ``str`` is not a path."""
     package = Path(__file__).resolve().parents[1]
     for folder in (package / "specs", package.parent / "specs"):
         if folder.is_dir() and any(folder.glob("*.yaml")):

@@ -28,8 +28,8 @@ from cnncalc.core.checks import (
 )
 from cnncalc.core.codes import LINT_CODES
 from cnncalc.core.errors import SpecError
+from cnncalc.core.graph import ALL, LINT_DISABLE
 from cnncalc.core.layer import suggest
-from cnncalc.core.lint import ALL, LINT_DISABLE
 from cnncalc.core.quantity import QuantityError, parse_quantity
 from cnncalc.spec.tree import Item, describe_value
 

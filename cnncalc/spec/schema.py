@@ -18,8 +18,8 @@ from typing import Any
 
 from cnncalc.core.checks import DTYPES, EXPECT_KEYS, OPTIMIZERS, PHASES
 from cnncalc.core.codes import LINT_CODES
+from cnncalc.core.graph import ALL
 from cnncalc.core.layer import Layer, kinds
-from cnncalc.core.lint import ALL
 from cnncalc.spec.build import BLOCK_KEYS, COMMON_KEYS, REPEAT_KEYS, TOP_KEYS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
