@@ -172,7 +172,9 @@ def test_formula_text_substitutes_numbers() -> None:
     assert arith.conv_transpose_out_formula(3, 3, 2, 1, 1, 1) == (
         "(3−1)·2 − 2·1 + 1·(3−1) + 1 + 1 = 6")
     text = arith.pool_out_formula(6, 1, 4, 0, 0, 1, ceil_mode=True)
-    assert text.startswith("⌈(6 + 2·0 − 1·(1−1) − 1)/4⌉ + 1 = 3") and text.endswith("= 2")
+    # ceil gives 3 windows; the third would start at (3−1)·4 = 8 ≥ 6 + 0, in the padding: 2.
+    assert text == ("⌈(6 + 2·0 − 1·(1−1) − 1)/4⌉ + 1 − 1 = 2 (the last of 3 windows would start "
+                    "in the padding: (3−1)·4 ≥ 6 + 0)")
 
 
 # Found by tests/parity/test_random_layers.py: PyTorch's 3-D average pooling (and LPPool3d,

@@ -26,6 +26,9 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
                    "json: the documented JSON contract; csv; markdown.")
 @click.option("--explain", is_flag=True,
               help="Show each layer's formulas with the numbers substituted.")
+@click.option("--sweep-input", "sweep", metavar="SIZES",
+              help="Evaluate at many input sizes (128:512:32, both ends included, or "
+                   "224,256,320) and tabulate output, params, MACs and which sizes are clean.")
 @click.option("--bars", is_flag=True,
               help="Show each row's share of the parameters and of the MACs as a bar.")
 @click.option("--by", type=click.Choice(("layer", "block")), default="layer", show_default=True,
@@ -36,7 +39,7 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
               "or 100 when piped).")
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            bars: bool, by: str, no_color: bool, width: int | None,
+            sweep: str | None, bars: bool, by: str, no_color: bool, width: int | None,
             limits: tuple[str, ...]) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
@@ -51,9 +54,18 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary lenet5 --explain
       cnncalc summary vgg16 --bars            # where the parameters and the MACs are
       cnncalc summary googlenet --by block    # one row per inception module
+      cnncalc summary googlenet --sweep-input 192:320:16   # which sizes are clean?
     """
     dims = shape_option(input_shape)
+    if sweep is not None and (dims is not None or explain or bars or by != "layer"):
+        raise click.UsageError("--sweep-input chooses the input sizes itself and shows one row "
+                               "per size; use it without --input, --explain, --bars and --by")
     network = load_network(spec, parse_limits(limits))
+    if sweep is not None:
+        from cnncalc.cli.sweep import show_sweep
+
+        show_sweep(network, sweep, batch, fmt, width)
+        return
     report = network.summary(dims, batch)
     explanations = None
     if explain:
@@ -82,7 +94,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 
-        echo(render_csv(report))
+        echo(render_csv(report, explanations))
     elif fmt == "markdown":
         from cnncalc.render.structured import render_markdown
 

@@ -62,6 +62,11 @@ class PReLU(_Activation):
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         return Counts(inputs[0].channels if self.per_channel else 1)
 
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        slopes = (f"one slope per channel = {inputs[0].channels}" if self.per_channel
+                  else "one slope shared by every channel = 1")
+        return (f"shape: {output} (unchanged)", f"params: {slopes}")
+
 
 @register
 @dataclass(frozen=True)

@@ -7,14 +7,14 @@ from fractions import Fraction
 from math import prod
 from typing import Any
 
-from cnncalc.core import arith
+from cnncalc.core import arith, calc
 from cnncalc.core.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
 from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.rf import AxisMap
 from cnncalc.core.shape import Shape
-from cnncalc.layers._explain import n, per_axis_lines, times
+from cnncalc.layers._explain import n, times
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
 STRIDE_DOC = "stride"
@@ -91,20 +91,13 @@ class Conv(Layer):
                      for i, w in zip(x.spatial, self.windows(x)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.
         x = inputs[0]
         ws = self.windows(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
-        c = self.counts(inputs, output)
-        cin_g = x.channels // self.groups
-        k = tuple(w.k for w in ws)
-        grp = f" ({x.channels}/{self.groups} per group)" if self.groups > 1 else ""
-        bias = f" + {n(c.bias)} bias" if c.bias else ""
-        lines.append(f"params: {self.out}·{cin_g}{grp}·{times(k)} = {n(c.weights)} weights{bias}"
-                     f" = {n(c.params)}")
-        lines.append(f"MACs: {self.out}·{times(output.spatial)} outputs × {cin_g}·{times(k)} "
-                     f"= {n(self.macs(inputs, output))}")
-        return tuple(lines)
+        return calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                         tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                         in_channels=x.channels, out_channels=self.out, groups=self.groups,
+                         bias=self.bias, rank=x.rank).lines()
 
     def describe(self) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
@@ -172,19 +165,14 @@ class ConvTranspose(Layer):
         return tuple(maps)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc deconv`, other output_padding sizes and the inverse included.
         x = inputs[0]
         axes = self._axes(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_transpose_out_formula(*axes[a]),
-                               "out")
-        c = self.counts(inputs, output)
-        k = tuple(a[1] for a in axes)
-        cout_g = self.out // self.groups
-        bias = f" + {n(c.bias)} bias" if c.bias else ""
-        lines.append(f"params: {x.channels}·{cout_g}·{times(k)} = {n(c.weights)} weights{bias}"
-                     f" = {n(c.params)}")
-        lines.append(f"MACs (input-based): {x.channels}·{times(x.spatial)} inputs × "
-                     f"{cout_g}·{times(k)} = {n(self.macs(inputs, output))}")
-        return tuple(lines)
+        return calc.conv_transpose(
+            x.spatial, tuple(a[1] for a in axes), tuple(a[2] for a in axes),
+            tuple((a[3], a[4]) for a in axes), tuple(a[5] for a in axes),
+            tuple(a[6] for a in axes), in_channels=x.channels, out_channels=self.out,
+            groups=self.groups, bias=self.bias, rank=x.rank).lines()
 
     def describe(self) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
@@ -237,8 +225,9 @@ class LocallyConnected(Layer):
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         ws = self.windows(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
+        lines = list(calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                               rank=x.rank).lines())  # formulas and dropped pixels
         c = self.counts(inputs, output)
         k = tuple(w.k for w in ws)
         bias = f" + {n(c.bias)} bias (one per output value)" if c.bias else ""

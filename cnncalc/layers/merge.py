@@ -36,8 +36,8 @@ class Concat(_Merge):
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         parts = " + ".join(str(x.channels) for x in inputs)
-        return (f"channels: {parts} = {output.channels}; spatial {output.spatial} from every "
-                f"input",)
+        spatial = "×".join(map(str, output.spatial)) or "none"
+        return (f"channels: {parts} = {output.channels}; spatial {spatial} from every input",)
 
 
 @register

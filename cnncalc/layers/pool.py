@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.core import arith
+from cnncalc.core import arith, calc
 from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Layer, register
@@ -55,11 +55,13 @@ class _WindowPool(Layer):
                      for i, w in zip(x.spatial, self.windows(x)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc pool`: formulas, the other rounding, dropped pixels.
         x = inputs[0]
         ws = self.windows(x)
-        ceil, rounding = self._rounding()
-        lines = per_axis_lines(x.rank, lambda a: arith.pool_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d, ceil, rounding), "out")
+        ceil_mode = "caffe" if self.ceil_mode == "caffe" else bool(self.ceil_mode)
+        lines = list(calc.pool(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                               ceil_mode=ceil_mode, rank=x.rank).lines())
         lines.append(f"channels: {x.channels} (pooling keeps them); no parameters, 0 MACs")
         return tuple(lines)
 
