@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc.core.attrs import Bool, Choice, Float, attr
 from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.saved import INPLACE, NEW, VIEW, Saved
 from cnncalc.core.shape import Shape
 
 
 @dataclass(frozen=True)
 class _Activation(Layer):
     category = "activation"
+    saves_output: ClassVar[bool] = False
+    """Whether backward reads the output (relu, sigmoid, tanh, softmax) rather than the input."""
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The output or the input, whichever its derivative is written in (PyTorch's
+        derivatives.yaml); an in-place activation keeps its output, the only copy left."""
+        if self.saves_output or getattr(self, "inplace", False):
+            return Saved(output=True)
+        return Saved(inputs=(0,))
+
+    def output_storage(self, training: bool) -> str:
+        """In place at inference (as inference runtimes fuse it into the layer before); in
+        training only with ``inplace: true``, as PyTorch does."""
+        if not training or getattr(self, "inplace", False):
+            return INPLACE
+        return NEW
 
 
 @register
@@ -20,6 +38,7 @@ class _Activation(Layer):
 class ReLU(_Activation):
     kind = "relu"
     doc = "max(0, x)"
+    saves_output = True
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); "
                                             "changes memory, not shapes")
 
@@ -62,12 +81,17 @@ class PReLU(_Activation):
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         return Counts(inputs[0].channels if self.per_channel else 1)
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        return Saved(inputs=(0,), weights=True)
+
 
 @register
 @dataclass(frozen=True)
 class Sigmoid(_Activation):
     kind = "sigmoid"
     doc = "1 / (1 + exp(−x))"
+    saves_output = True
 
 
 @register
@@ -75,6 +99,7 @@ class Sigmoid(_Activation):
 class Tanh(_Activation):
     kind = "tanh"
     doc = "hyperbolic tangent"
+    saves_output = True
 
 
 @register
@@ -106,6 +131,7 @@ class Hardswish(_Activation):
 class Softmax(_Activation):
     kind = "softmax"
     doc = "exp(x) normalised over the channel axis"
+    saves_output = True
 
 
 @register
@@ -114,3 +140,6 @@ class Identity(Layer):
     kind = "identity"
     doc = "passes its input through unchanged"
     category = "other"
+
+    def output_storage(self, training: bool) -> str:
+        return VIEW

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from math import prod
 from typing import Any
 
@@ -13,6 +12,7 @@ from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.rf import AxisMap
+from cnncalc.core.saved import Extra, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import n, per_axis_lines, times
 
@@ -106,9 +106,27 @@ class Conv(Layer):
                      f"= {n(self.macs(inputs, output))}")
         return tuple(lines)
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
+
     def describe(self) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
         return text + (f" g{self.groups}" if self.groups > 1 else "")
+
+
+def transposed_map(k: int, s: int, pb: int, d: int) -> AxisMap:
+    """Which inputs a transposed convolution's outputs read: input ``i`` feeds output
+    ``i·s − pb + t·d`` for taps ``t < k`` (PyTorch ConvTranspose docs; Dumoulin & Visin §4), so
+    output ``o`` reads the ``i = (o + pb − t·d)/s`` that are integers. The pattern repeats every
+    ``s`` outputs, one input further on; an output no tap reaches reads nothing."""
+    ranges: list[tuple[int, int] | None] = []
+    for o in range(s):
+        taps = [(o + pb - t * d) // s for t in range(k) if (o + pb - t * d) % s == 0]
+        ranges.append((min(taps), max(taps)) if taps else None)
+    return AxisMap.periodic(ranges, 1)
 
 
 @register
@@ -164,12 +182,7 @@ class ConvTranspose(Layer):
         return int(inputs[0].numel * (self.out // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        # output o = i·s − pb + t·d for taps t, so i ∈ [(o + pb − (k_eff−1))/s, (o + pb)/s].
-        maps = []
-        for _, k, s, pb, _, _, d in self._axes(inputs[0]):
-            k_eff = arith.effective_kernel(k, d)
-            maps.append(AxisMap(Fraction(1, s), Fraction(pb - k_eff + 1, s), Fraction(pb, s)))
-        return tuple(maps)
+        return tuple(transposed_map(k, s, pb, d) for _, k, s, pb, _, _, d in self._axes(inputs[0]))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
@@ -185,6 +198,12 @@ class ConvTranspose(Layer):
         lines.append(f"MACs (input-based): {x.channels}·{times(x.spatial)} inputs × "
                      f"{cout_g}·{times(k)} = {n(self.macs(inputs, output))}")
         return tuple(lines)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
 
     def describe(self) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
@@ -246,6 +265,14 @@ class LocallyConnected(Layer):
                      f"{x.channels}·{times(k)} = {n(c.weights)} weights{bias} = {n(c.params)}")
         lines.append(f"MACs: one per weight = {n(self.macs(inputs, output))}")
         return tuple(lines)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The unfolded input patches ``C_in·∏k`` per output position, as the usual
+        ``unfold`` + batched matmul implementation saves them."""
+        k = per_axis("kernel", self.kernel, output.rank)
+        patches = inputs[0].channels * prod(k) * output.spatial_numel
+        return Saved(weights=True, extra=(Extra("unfolded input", patches),))
 
     def describe(self) -> str:
         return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation)
