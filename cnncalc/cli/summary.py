@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from cnncalc.cli.analysis import analysis_options, fit_budget, memory_config
 from cnncalc.cli.common import (
     echo,
     limit_option,
@@ -29,9 +30,12 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
 @click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
               "or 100 when piped).")
+@analysis_options
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            no_color: bool, width: int | None, limits: tuple[str, ...]) -> None:
+            no_color: bool, width: int | None, limits: tuple[str, ...], show_rf: bool,
+            show_memory: bool, dtype: str, optimizer: str, mixed: bool, device: str,
+            fit: str | None) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
     SPEC is a spec file or the name of a bundled spec (see `cnncalc list`).
@@ -43,22 +47,49 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary specs/vgg16_conv.yaml --input 3x384x384   # 6×6×1000 score map
       cnncalc summary googlenet --format json > googlenet.json
       cnncalc summary lenet5 --explain
+      cnncalc summary vgg16 --rf                       # receptive field per layer
+      cnncalc summary vgg16 --batch 32 --memory        # activation memory per layer, totals
+      cnncalc summary resnet50 --dtype float16 --mixed --optimizer adam --fit 24GiB
+
+    Memory figures are exact bytes shown in binary units (MiB, GiB); docs/memory.md states
+    every assumption. The JSON always carries totals.memory for the chosen batch and dtype.
     """
     dims = shape_option(input_shape)
+    config = memory_config(dtype, optimizer, mixed, device)
+    budget = fit_budget(fit)
     network = load_network(spec, parse_limits(limits))
-    report = network.summary(dims, batch)
+    report = network.summary(dims, batch, config)
     explanations = None
     if explain:
         from cnncalc.core.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
-    from cnncalc.render.rows import View
+    from cnncalc.render.rows import DEFAULT_COLUMNS, View
 
-    view = View(explanations=explanations)
+    columns, footer, notes = DEFAULT_COLUMNS, [], []
+    if show_rf:
+        from cnncalc.render import receptive
+
+        columns += receptive.SUMMARY_COLUMNS
+        footer += receptive.footer(report)
+        notes.append(receptive.NOTE)
+    if show_memory or budget is not None:
+        from cnncalc.render import memory
+
+        columns += memory.COLUMNS if show_memory else ()
+        footer += memory.footer(report, budget, fit)
+        notes += memory.NOTES
+    view = View(columns=columns, explanations=explanations, footer=tuple(footer),
+                notes=tuple(notes))
     if fmt == "json":
         from cnncalc.render.structured import render_json
 
-        echo(render_json(report, explanations))
+        extra = None
+        if budget is not None and report.totals.memory is not None:
+            from cnncalc.render.memory import fit_dict
+
+            extra = {"fit": fit_dict(report.totals.memory, budget)}
+        echo(render_json(report, explanations, extra))
     elif fmt == "csv":
         from cnncalc.render.structured import render_csv
 
