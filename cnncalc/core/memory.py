@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.core.graph import INPUT, Graph
-from cnncalc.core.saved import ACTIVATION, INDEX, INPLACE, MASK, STAT, VIEW
+from cnncalc.core.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
 
 DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
                                "float64": 8}
@@ -243,13 +243,18 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[Any], batch: int,
     per_sample = 0
     fixed = 0
     working_copy = 0
+    fresh: dict[str, bool] = {INPUT: False}
     for node, rep in zip(nodes, layers):
         out_bytes = rep.output_shape.numel * item
         mode = node.layer.output_storage(True)
+        if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
+                                    and users[node.inputs[0]] == 1):
+            mode = NEW  # as cnncalc's PyTorch export: in place only over a fresh, unshared input
         if node.inputs and mode in (VIEW, INPLACE):
             t_storage[node.name] = t_storage[node.inputs[0]]
         else:
             t_storage[node.name] = _Storage(out_bytes)
+        fresh[node.name] = mode == NEW
         weight_grad = node.trainable and rep.params > 0
         needs = weight_grad or any(grad[src] for src in node.inputs)
         grad[node.name] = needs
