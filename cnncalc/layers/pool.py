@@ -132,9 +132,9 @@ class LpPool(_WindowPool):
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
         """PyTorch composes it (``x^p``, average pooling, sign, relu, ``^(1/p)``): the input,
-        ``x^p`` and five output-sized intermediates are kept."""
+        ``x^p`` and four distinct output-sized intermediates are kept."""
         return Saved(inputs=(0,), extra=(Extra("x^p", inputs[0].numel),
-                                         Extra("pooling intermediates", 5 * output.numel)))
+                                         Extra("pooling intermediates", 4 * output.numel)))
 
 
 @dataclass(frozen=True)
