@@ -90,7 +90,8 @@ KINDS = {
     "linear": "  - flatten\n  - linear: {out: 5}\n  - relu: {inplace: true}\n  - dropout\n"
               "  - linear: {out: 2}\n",
     "frozen_head": "  - flatten\n  - linear: {out: 5, trainable: false}\n",
-    "depthwise": "  - conv: {out: 6, kernel: 3, groups: 6, padding: 1}\n  - relu6: {inplace: true}\n",
+    "depthwise": ("  - conv: {out: 6, kernel: 3, groups: 6, padding: 1}\n"
+                  "  - relu6: {inplace: true}\n"),
     "dilated": "  - conv: {out: 2, kernel: 3, dilation: 2}\n",
     "locally_connected": "  - locally_connected: {out: 3, kernel: 3}\n",
     "upsample_bicubic": "  - upsample: {size: 13, mode: bicubic}\n",
