@@ -18,9 +18,11 @@ def analysis_options(f: F) -> F:
     """Add the receptive-field and memory options to a command."""
     options = [
         click.option("--rf", "show_rf", is_flag=True,
-                     help="Add receptive-field columns (RF, Jump, Start; see `cnncalc rf`)."),
+                     help="Add receptive-field columns (RF, Jump, Start; see `cnncalc rf`) in "
+                          "place of %P and %M."),
         click.option("--memory", "show_memory", is_flag=True,
-                     help="Add memory columns (Act, Live, Saved) and the memory totals."),
+                     help="Add memory columns (Act, Live, Saved) in place of %P and %M, and the "
+                          "memory totals."),
         click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
                      help="Element type of activations (and of parameters unless --mixed)."),
         click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="sgd",

@@ -64,9 +64,11 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         from cnncalc.core.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
-    from cnncalc.render.rows import DEFAULT_COLUMNS, View
+    from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE, View
 
     columns, footer, notes = DEFAULT_COLUMNS, [], []
+    if show_rf or show_memory:  # the share columns make room for the analysis columns
+        columns = tuple(c for c in columns if c not in (PARAMS_SHARE, MACS_SHARE))
     if show_rf:
         from cnncalc.render import receptive
 
