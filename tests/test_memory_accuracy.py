@@ -103,6 +103,14 @@ KINDS = {
 }
 
 
+def test_every_registered_kind_has_a_case() -> None:
+    from cnncalc.core.layer import kinds
+
+    used = {node.kind for spec in KINDS.values()
+            for node in cnncalc.parse(HEAD + spec).graph.nodes}
+    assert set(kinds()) - used == set(), "add a case to KINDS for each new layer kind"
+
+
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_each_kind_saves_what_pytorch_saves(kind: str) -> None:
     from cnncalc.export.pytorch import build_module

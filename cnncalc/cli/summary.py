@@ -49,7 +49,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary lenet5 --explain
       cnncalc summary vgg16 --rf                       # receptive field per layer
       cnncalc summary vgg16 --batch 32 --memory        # activation memory per layer, totals
-      cnncalc summary resnet50 --dtype float16 --mixed --optimizer adam --fit 24GiB
+      cnncalc summary googlenet_torchvision --dtype float16 --mixed --optimizer adam --fit 24GiB
 
     Memory figures are exact bytes shown in binary units (MiB, GiB); docs/memory.md states
     every assumption. The JSON always carries totals.memory for the chosen batch and dtype.

@@ -82,8 +82,7 @@ def fit_line(m: MemoryTotals, budget: int, text: str | None = None) -> str:
 
     def say(batch: int) -> str:
         return f"batch {batch:,}" if batch else "nothing (not even batch 1)"
-    return (f"  fits in {shown}: {say(inference)} for inference, {say(training)} for training "
-            f"({m.config.describe()})")
+    return f"  fits in {shown}: {say(inference)} for inference, {say(training)} for training"
 
 
 def fit_dict(m: MemoryTotals, budget: int) -> dict[str, int]:
