@@ -287,14 +287,14 @@ def naive(maps: list[AxisMap | None], sizes: list[int]) -> Callable[[int, int], 
         m = maps[layer]
         virtual = not 0 <= unit < sizes[layer + 1]
         if m is None:
-            a, b = 0, sizes[layer] - 1
+            a, b, step = 0, sizes[layer] - 1, 1
         else:
             q, p = divmod(unit, m.period)
             rng = m.ranges[p]
             if rng is None:
                 return None, None, virtual
-            a, b = rng[0] + q * m.shift, rng[1] + q * m.shift
-        parts = [field(layer - 1, i) for i in range(a, b + 1)]
+            a, b, step = rng[0] + q * m.shift, rng[1] + q * m.shift, rng[2]
+        parts = [field(layer - 1, i) for i in range(a, b + 1, step)]
         lows = [lo for lo, _, _ in parts if lo is not None]
         highs = [h for _, h, _ in parts if h is not None]
         return (min(lows) if lows else None, max(highs) if highs else None,

@@ -16,9 +16,10 @@ units are *not* one fixed distance apart and their fields need not have the same
 than round that to a fractional "average" field, cnncalc tracks the fields exactly: a tensor's
 fields repeat with a period of ``P`` units, shifted by ``T`` pixels per period, so P intervals
 describe them all (:class:`AxisField`). A layer reads input units the same way
-(:class:`AxisMap`): output unit ``o = q·Q + p`` reads input units ``ranges[p]`` shifted by
-``q·U``. For an ordinary window ``Q = 1`` and ``U`` is the stride, and the composition below
-reduces to the Distill recurrences above.
+(:class:`AxisMap`): output unit ``o = q·Q + p`` reads the input units ``ranges[p]`` (every
+``step``-th from ``first`` to ``last``: a dilated window skips units) shifted by ``q·U``. For
+an ordinary window ``Q = 1`` and ``U`` is the stride, and the composition below reduces to the
+Distill recurrences above.
 
 Reported numbers (docs/receptive-field.md):
 
@@ -43,8 +44,9 @@ MAX_PERIOD = 4096
 """The longest repeat (in units) cnncalc follows; past it fields are reported as unknown. Only
 long chains of upsamplings with no stride between them get near it."""
 
-Range = Union[tuple[int, int], None]
-"""An inclusive interval ``(first, last)``, or None for a unit that reads nothing."""
+Range = Union[tuple[int, int, int], None]
+"""Input units ``first, first + step, …, last`` as ``(first, last, step)``, or None for a unit
+that reads nothing."""
 
 
 def half(value: Exact) -> Exact:
@@ -77,27 +79,28 @@ class AxisMap:
     ranges: tuple[Range, ...]
 
     @classmethod
-    def window(cls, k_eff: int, s: int, pb: int) -> AxisMap:
-        """A sliding window: output ``o`` reads ``[s·o − pb, s·o − pb + k_eff − 1]``."""
-        return cls(1, s, ((-pb, -pb + k_eff - 1),))
+    def window(cls, k_eff: int, s: int, pb: int, d: int = 1) -> AxisMap:
+        """A sliding window: output ``o`` reads every ``d``-th input from ``s·o − pb`` to
+        ``s·o − pb + k_eff − 1``."""
+        return cls(1, s, ((-pb, -pb + k_eff - 1, d),))
 
     @classmethod
     def shifted(cls, offset: int) -> AxisMap:
         """Output ``o`` reads input ``o + offset`` (cropping, or padding with a negative
         offset)."""
-        return cls(1, 1, ((offset, offset),))
+        return cls(1, 1, ((offset, offset, 1),))
 
     @classmethod
     def whole(cls, n: int) -> AxisMap:
         """One output unit reading all ``n`` input units (global pooling, flatten)."""
-        return cls(1, max(n, 1), ((0, n - 1),))
+        return cls(1, max(n, 1), ((0, n - 1, 1),))
 
     @classmethod
     def periodic(cls, ranges: list[Range] | tuple[Range, ...], shift: int) -> AxisMap:
         return cls(len(ranges), shift, tuple(ranges))
 
 
-IDENTITY_AXIS = AxisMap(1, 1, ((0, 0),))
+IDENTITY_AXIS = AxisMap(1, 1, ((0, 0, 1),))
 
 
 @dataclass(frozen=True)
@@ -127,17 +130,22 @@ class AxisField:
         value = self.highs[p]
         return None if value is None else value + q * self.shift
 
-    def min_low(self, a: int, b: int) -> int | None:
-        """The first pixel seen by any of units ``a..b``: since ``shift ≥ 0`` it is reached in
-        the first period of the range."""
-        values = [v for i in range(a, min(b, a + self.period - 1) + 1)
-                  if (v := self.low(i)) is not None]
+    def min_low(self, a: int, b: int, step: int = 1) -> int | None:
+        """The first pixel seen by any of units ``a, a + step, …, b``: units one period apart
+        see the same pattern ``shift ≥ 0`` further on, so it is reached within the first
+        ``period / gcd(step, period)`` of them."""
+        count = (b - a) // step + 1
+        first = min(count, self.period // gcd(step, self.period))
+        values = [v for q in range(first) if (v := self.low(a + q * step)) is not None]
         return min(values) if values else None
 
-    def max_high(self, a: int, b: int) -> int | None:
-        """The last pixel seen by any of units ``a..b`` (reached in the range's last period)."""
-        values = [v for i in range(max(a, b - self.period + 1), b + 1)
-                  if (v := self.high(i)) is not None]
+    def max_high(self, a: int, b: int, step: int = 1) -> int | None:
+        """The last pixel seen by any of units ``a, a + step, …, b`` (reached within the last
+        ``period / gcd(step, period)`` of them)."""
+        count = (b - a) // step + 1
+        last = a + (count - 1) * step
+        tail = min(count, self.period // gcd(step, self.period))
+        values = [v for q in range(tail) if (v := self.high(last - q * step)) is not None]
         return max(values) if values else None
 
     @property
@@ -206,9 +214,9 @@ class AxisField:
                 lows.append(None)
                 highs.append(None)
                 continue
-            a, b = rng[0] + q * m.shift, rng[1] + q * m.shift
-            lows.append(self.min_low(a, b))
-            highs.append(self.max_high(a, b))
+            a, b, step = rng[0] + q * m.shift, rng[1] + q * m.shift, rng[2]
+            lows.append(self.min_low(a, b, step))
+            highs.append(self.max_high(a, b, step))
         return AxisField(period, shift, tuple(lows), tuple(highs)).reduced()
 
     def covers(self, n_in: int, n_out: int) -> bool:

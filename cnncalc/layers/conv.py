@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
+from math import gcd, prod
 from typing import Any
 
 from cnncalc.core import arith
@@ -83,7 +83,7 @@ class Conv(Layer):
         return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -122,10 +122,11 @@ def transposed_map(k: int, s: int, pb: int, d: int) -> AxisMap:
     ``i·s − pb + t·d`` for taps ``t < k`` (PyTorch ConvTranspose docs; Dumoulin & Visin §4), so
     output ``o`` reads the ``i = (o + pb − t·d)/s`` that are integers. The pattern repeats every
     ``s`` outputs, one input further on; an output no tap reaches reads nothing."""
-    ranges: list[tuple[int, int] | None] = []
+    step = d // gcd(s, d)  # the taps that land on an input are s/gcd(s, d) apart
+    ranges: list[tuple[int, int, int] | None] = []
     for o in range(s):
         taps = [(o + pb - t * d) // s for t in range(k) if (o + pb - t * d) % s == 0]
-        ranges.append((min(taps), max(taps)) if taps else None)
+        ranges.append((min(taps), max(taps), step) if taps else None)
     return AxisMap.periodic(ranges, 1)
 
 
@@ -246,7 +247,7 @@ class LocallyConnected(Layer):
         return self.counts(inputs, output).weights
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]

@@ -46,7 +46,7 @@ class _WindowPool(Layer):
                                     for i, w in zip(x.spatial, self.windows(x))))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -191,7 +191,7 @@ def adaptive_map(n_in: int, n_out: int) -> AxisMap:
     ``n_out/g`` outputs, ``n_in/g`` inputs further on (``g = gcd(n_in, n_out)``)."""
     g = gcd(n_in, n_out)
     bins = adaptive_bins(n_in, n_out)[: n_out // g]
-    return AxisMap.periodic([(start, end - 1) for start, end in bins], n_in // g)
+    return AxisMap.periodic([(start, end - 1, 1) for start, end in bins], n_in // g)
 
 
 @dataclass(frozen=True)

@@ -39,16 +39,16 @@ def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
     if period > MAX_PERIOD:
         return AxisMap(period, shift, ())
     centred = mode != "nearest" and not align_corners
-    ranges: list[tuple[int, int] | None] = []
+    ranges: list[tuple[int, int, int] | None] = []
     for o in range(period):
         src = (o + Fraction(1, 2)) * ratio - Fraction(1, 2) if centred else o * ratio
         first = src.numerator // src.denominator
         if mode == "nearest" or src.denominator == 1:
-            ranges.append((first, first))
+            ranges.append((first, first, 1))
         elif mode == "bicubic":
-            ranges.append((first - 1, first + 2))
+            ranges.append((first - 1, first + 2, 1))
         else:
-            ranges.append((first, first + 1))
+            ranges.append((first, first + 1, 1))
     return AxisMap.periodic(ranges, shift)
 
 
