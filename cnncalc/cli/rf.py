@@ -59,7 +59,7 @@ def rf(spec: str, input_shape: str | None, fmt: str, no_color: bool, width: int 
         return
     from cnncalc.render.rows import View
 
-    view = View(columns=receptive.RF_COLUMNS, footer=tuple(receptive.footer(report)),
+    view = View(columns=receptive.rf_columns(report), footer=tuple(receptive.footer(report)),
                 notes=(receptive.NOTE,), counts=False)
     if fmt == "markdown":
         from cnncalc.render.structured import render_markdown

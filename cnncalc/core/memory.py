@@ -19,12 +19,14 @@ The per-kind facts live on the layer classes; this module only combines them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnncalc.core.graph import INPUT, Graph
 from cnncalc.core.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
+from cnncalc.core.shape import Shape
 
 DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
                                "float64": 8}
@@ -176,6 +178,16 @@ class LayerMemory:
     reuses_input: bool
 
 
+class LayerFacts(NamedTuple):
+    """What the memory model needs to know about one analysed layer."""
+
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    params: int
+    buffers: int
+    trainable_params: int
+
+
 class _Storage:
     """A buffer that one or more tensors live in (a tensor, its views, in-place results)."""
 
@@ -188,10 +200,10 @@ class _Storage:
         self.freed = False
 
 
-def plan(graph: Graph, input_numel: int, layers: Sequence[Any], batch: int,
+def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: int,
          config: MemoryConfig) -> tuple[tuple[LayerMemory, ...], MemoryTotals]:
-    """The memory of ``graph`` whose nodes were analysed into ``layers`` (LayerReports, in the
-    same order), for ``batch`` samples; linear in the number of layers."""
+    """The memory of ``graph`` whose nodes were analysed into ``layers`` (in the same order),
+    for ``batch`` samples; linear in the number of layers."""
     nodes = graph.nodes
     item = config.activation_bytes
     users: dict[str, int] = {INPUT: 0}
@@ -215,9 +227,10 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[Any], batch: int,
         if node.inputs and mode == VIEW:
             target = storage[node.inputs[0]]
         elif node.inputs and mode == INPLACE:
+            reads = Counter(node.inputs)
             for src in node.inputs:
                 candidate = storage[src]
-                if src != INPUT and candidate.readers == node.inputs.count(src):
+                if src != INPUT and candidate.readers == reads[src]:
                     target = candidate
                     break
         reuses.append(target is not None)

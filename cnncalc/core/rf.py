@@ -200,6 +200,13 @@ class AxisField:
     def through(self, m: AxisMap) -> AxisField | None:
         """The fields of a layer's output whose units read this tensor's units as ``m`` says;
         None when their period would pass :data:`MAX_PERIOD`."""
+        if self.period == 1 and m.period == 1:  # the Distill recurrences, in O(1)
+            rng, lo, hi = m.ranges[0], self.lows[0], self.highs[0]
+            if rng is None or lo is None or hi is None:
+                return AxisField(1, m.shift * self.shift, (None,), (None,))
+            last = rng[0] + (rng[1] - rng[0]) // rng[2] * rng[2]
+            return AxisField(1, m.shift * self.shift, (lo + rng[0] * self.shift,),
+                             (hi + last * self.shift,))
         mult = self.period // gcd(m.shift, self.period)
         period = m.period * mult
         if period > MAX_PERIOD:
@@ -240,12 +247,12 @@ class AxisField:
                 return True
         return False
 
-    def centres(self, period: int) -> tuple[Fraction | None, ...]:
-        """Twice the centre of each of the first ``period`` units (a multiple of the period)."""
-        out: list[Fraction | None] = []
-        for o in range(period):
+    def centres(self, count: int) -> tuple[int | None, ...]:
+        """Twice the centre of each of the first ``count`` units (None: it sees nothing)."""
+        out: list[int | None] = []
+        for o in range(count):
             lo, h = self.low(o), self.high(o)
-            out.append(None if lo is None or h is None else Fraction(lo + h))
+            out.append(None if lo is None or h is None else lo + h)
         return tuple(out)
 
 
@@ -341,6 +348,15 @@ def union(fields: list[ReceptiveField], out_spatial: tuple[int, ...]
     for a in range(rank):
         per_path = [f.axes[a] for f in fields]
         n_out = out_spatial[a] if a < len(out_spatial) else 1
+        if all(x.period == 1 for x in per_path) and len({x.shift for x in per_path}) == 1:
+            # the Distill case: one interval per path, compared directly
+            los = [x.lows[0] for x in per_path if x.lows[0] is not None]
+            his = [x.highs[0] for x in per_path if x.highs[0] is not None]
+            axes.append(AxisField(1, per_path[0].shift, (min(los) if los else None,),
+                                  (max(his) if his else None,)))
+            if len({x.centres(1) for x in per_path}) > 1:
+                aligned = False
+            continue
         jumps = {Fraction(x.shift, x.period) for x in per_path}
         if len(jumps) > 1:
             lows = [x.low(0) for x in per_path]

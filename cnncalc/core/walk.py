@@ -7,10 +7,11 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from cnncalc.core.errors import Diagnostic, MergeError, ShapeError, SpecError
 from cnncalc.core.graph import INPUT, Graph, Node
-from cnncalc.core.memory import MemoryConfig, plan
+from cnncalc.core.memory import LayerFacts, MemoryConfig, plan
 from cnncalc.core.report import LayerReport, Report, Totals
 from cnncalc.core.rf import MAX_PERIOD, ReceptiveField, union
 from cnncalc.core.shape import Shape
@@ -31,7 +32,8 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
     shapes: dict[str, Shape] = {INPUT: shape_in}
     fields: dict[str, ReceptiveField | None] = {
         INPUT: ReceptiveField.of_input(shape_in.rank)}
-    layers: list[LayerReport] = []
+    drafts: list[dict[str, Any]] = []
+    facts: list[LayerFacts] = []
     warnings: list[Diagnostic] = []
     for node in graph.nodes:
         in_shapes = tuple(shapes[src] for src in node.inputs)
@@ -66,16 +68,18 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
                 "rf-untracked", node.name))
         shapes[node.name] = out
         fields[node.name] = rf
-        layers.append(LayerReport(
+        drafts.append(dict(
             name=node.name, kind=node.kind, description=layer.describe(), inputs=node.inputs,
             input_shapes=in_shapes, output_shape=out, weights=counts.weights, bias=counts.bias,
             buffers=counts.buffers, trainable=node.trainable, macs=macs, rf=rf, dropped=dropped,
             mark=node.mark, scope=node.scope,
             attributes=tuple(layer.set_attributes().items())))
-    per_layer, mem = plan(graph, shape_in.numel, layers, batch, memory or MemoryConfig())
-    frozen = tuple(replace(r, activation_bytes=m.activation_bytes, live_bytes=m.live_bytes,
-                           saved_bytes=m.saved_bytes, reuses_input=m.reuses_input)
-                   for r, m in zip(layers, per_layer))
+        facts.append(LayerFacts(in_shapes, out, counts.params, counts.buffers,
+                                counts.params if node.trainable else 0))
+    per_layer, mem = plan(graph, shape_in.numel, facts, batch, memory or MemoryConfig())
+    frozen = tuple(LayerReport(**d, activation_bytes=m.activation_bytes, live_bytes=m.live_bytes,
+                               saved_bytes=m.saved_bytes, reuses_input=m.reuses_input)
+                   for d, m in zip(drafts, per_layer))
     totals = replace(Totals.of(frozen), memory=mem)
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))

@@ -57,16 +57,23 @@ PADDING = Column("Pad", lambda rep, r: _rf(r, "effective_padding"), numeric=True
                  optional=True, style="dim blue")
 
 
-def _covers(rep: Report, r: LayerReport) -> str:
-    if r.rf is None or not r.rf.covers_input:
-        return ""
-    return "first" if r.name == first_covering(rep) else "yes"
+def covers_column(report: Report) -> Column:
+    """``first`` at the first layer that sees the whole input, ``yes`` after it."""
+    first = first_covering(report)
 
+    def cell(rep: Report, r: LayerReport) -> str:
+        if r.rf is None or not r.rf.covers_input:
+            return ""
+        return "first" if r.name == first else "yes"
+    return Column("Whole", cell, style="green")
 
-COVERS = Column("Whole", _covers, style="green")
 
 SUMMARY_COLUMNS: tuple[Column, ...] = (RF, JUMP, START)
-RF_COLUMNS: tuple[Column, ...] = (LAYER, KIND, OUTPUT, RF, JUMP, START, PADDING, COVERS)
+
+
+def rf_columns(report: Report) -> tuple[Column, ...]:
+    """The columns of ``cnncalc rf``."""
+    return (LAYER, KIND, OUTPUT, RF, JUMP, START, PADDING, covers_column(report))
 
 
 def first_covering(report: Report) -> str | None:
@@ -122,5 +129,5 @@ def rf_dict(report: Report) -> dict[str, Any]:
             "warnings": warnings}
 
 
-__all__ = ["COVERS", "JUMP", "NOTE", "PADDING", "RF", "RF_COLUMNS", "START", "SUMMARY_COLUMNS",
-           "first_covering", "footer", "number", "per_axis", "rf_dict"]
+__all__ = ["JUMP", "NOTE", "PADDING", "RF", "START", "SUMMARY_COLUMNS", "covers_column",
+           "first_covering", "footer", "number", "per_axis", "rf_columns", "rf_dict"]
