@@ -415,7 +415,7 @@ def test_rf_command_text(cli: Callable[..., Result], golden: Callable[[str, str]
     result = cli("rf", "lenet5")
     assert result.code == 0
     golden("rf_lenet5.txt", result.out)
-    assert "'c5' is the first layer that sees the whole 32×32 input" in result.out
+    assert "'c5' is the first layer that sees the whole 32×32-pixel input" in result.out
 
 
 def test_rf_command_json(cli: Callable[..., Result]) -> None:
@@ -436,7 +436,7 @@ def test_rf_command_fractions_in_json(cli: Callable[..., Result], write_spec: Ca
 
 def test_rf_command_without_coverage(cli: Callable[..., Result]) -> None:
     out = cli("rf", "vgg16_conv", "--input", "3x384x384", "--format", "text").out
-    assert "no layer sees the whole 384×384 input; the largest RF is 404 at 'fc6'" in out
+    assert "no layer sees the whole 384×384-pixel input; the largest RF is 404 at 'fc6'" in out
 
 
 def test_rf_command_markdown_and_help(cli: Callable[..., Result]) -> None:
@@ -450,5 +450,5 @@ def test_summary_rf_columns(cli: Callable[..., Result]) -> None:
     assert result.code == 0
     line = next(x for x in result.out.splitlines() if x.startswith("block5.pool"))
     assert line.split()[-3:] == ["212", "32", "15.5"]
-    assert "'flatten1' is the first layer that sees the whole 224×224 input" in result.out
+    assert "'flatten1' is the first layer that sees the whole 224×224-pixel input" in result.out
     assert all(len(x) <= 100 for x in result.out.splitlines())

@@ -93,14 +93,14 @@ def footer(report: Report) -> list[str]:
     if name is not None:
         rf = report.layer(name).rf
         assert rf is not None
-        return [f"Receptive field: '{name}' is the first layer that sees the whole {size} input "
+        return [f"Receptive field: '{name}' is the first layer that sees the whole {size}-pixel input "
                 f"(RF {per_axis(rf.size)}, jump {per_axis(rf.jump)})"]
     known = [r for r in report.layers if r.rf is not None and r.rf.size]
     if not known:
-        return [f"Receptive field: no layer sees the whole {size} input"]
+        return [f"Receptive field: no layer sees the whole {size}-pixel input"]
     widest = max(known, key=lambda r: min(r.rf.size) if r.rf else 0)
     assert widest.rf is not None
-    return [f"Receptive field: no layer sees the whole {size} input; the largest RF is "
+    return [f"Receptive field: no layer sees the whole {size}-pixel input; the largest RF is "
             f"{per_axis(widest.rf.size)} at '{widest.name}'"]
 
 
