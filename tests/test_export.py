@@ -113,7 +113,7 @@ layers:
   - locally_connected: {out: 2, kernel: 3}
   - global_avgpool
   - flatten
-  - linear: {out: 3}
+  - linear: {out: 3, trainable: false}
 """
     golden("export_graph.py.txt", to_source(cnncalc.parse(spec)))
 

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "summary": ("cnncalc.cli.summary:summary",
                 "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
     "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
+    "list": ("cnncalc.cli.listing:list_specs", "The bundled specs with their parameters and MACs."),
+    "export": ("cnncalc.cli.export:export", "Write a spec as a standalone PyTorch module."),
     "rf": ("cnncalc.cli.rf:rf", "Receptive field, jump and centre per layer; the first layer "
                                 "that sees the whole input."),
 }

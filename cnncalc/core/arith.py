@@ -111,6 +111,19 @@ def pool_out(i: int, k: int, s: int | None = None, pb: int = 0, pa: int | None =
     return o
 
 
+def avg_pool3d_check(sizes: tuple[int, ...], kernels: tuple[int, ...]) -> None:
+    """3-D average pooling also needs the *unpadded* input to be at least the kernel on every
+    axis, whatever the padding: PyTorch's ``TORCH_META_FUNC(avg_pool3d)``
+    (aten/src/ATen/native/AveragePool3d.cpp) calls ``pool3d_shape_check`` (Pool.h) with
+    ``check_input_size=true`` ("input image (T: 1 H: 7 W: 3) smaller than kernel size").
+    ``LPPool3d`` is built on ``avg_pool3d`` and inherits it; 1-D/2-D pooling and max pooling do
+    not check it (found by tests/parity/test_random_layers.py)."""
+    if len(sizes) == 3 and any(i < k for i, k in zip(sizes, kernels)):
+        shown = "×".join(map(str, sizes))
+        raise ShapeError(f"3-D average pooling needs an input of at least the kernel "
+                         f"{'×'.join(map(str, kernels))} before padding, got {shown} (PyTorch)")
+
+
 def same_padding(k: int, d: int = 1) -> tuple[int, int]:
     """PyTorch ``padding='same'`` (stride 1 only): total ``d·(k−1)``, the odd pixel after.
 

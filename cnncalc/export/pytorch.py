@@ -66,8 +66,9 @@ from cnncalc.layers.pool import (
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 
-__all__ = ["Emission", "ExportError", "Site", "build_module", "emits", "emitter_for",
-           "identifier", "layer_output_shapes", "missing_emitters", "to_source"]
+__all__ = ["Emission", "ExportError", "Program", "Site", "Step", "build_module", "emits",
+           "emitter_for", "identifier", "layer_output_shapes", "missing_emitters", "program",
+           "to_source"]
 
 
 class ExportError(SpecError):
@@ -186,6 +187,11 @@ def _trim(pairs: Sequence[tuple[int, int]]) -> str:
     return "[" + ", ".join(parts) + "]"
 
 
+def _pairs_text(pairs: Sequence[tuple[int, int]]) -> str:
+    """``[(0, 1), (2, 3)]`` → ``(0, 1)×(2, 3)``: padding per axis, for comments."""
+    return "×".join(f"({b}, {a})" for b, a in pairs)
+
+
 def _args(*positional: str, **named: str | None) -> str:
     parts = list(positional) + [f"{k}={v}" for k, v in named.items() if v is not None]
     return ", ".join(parts)
@@ -222,7 +228,7 @@ def _conv(layer: Conv, site: Site) -> Emission:
     if explicit is None:
         return Emission(module)
     return Emission(module, lambda m, xs: f"{m}(F.pad({xs[0]}, {explicit}))",
-                    comment="asymmetric padding: F.pad in forward")
+                    comment=f"padding {_pairs_text(pairs)} (before, after): F.pad in forward")
 
 
 @emits(ConvTranspose)
@@ -244,7 +250,8 @@ def _conv_transpose(layer: ConvTranspose, site: Site) -> Emission:
         return Emission(module)
     trim = _trim(extra)
     return Emission(module, lambda m, xs: f"{m}({xs[0]}){trim}",
-                    comment="asymmetric padding: the extra is trimmed in forward")
+                    comment=f"padding {_pairs_text([(w.pb, w.pa) for w in ws])} (before, after): "
+                            f"the extra is trimmed in forward")
 
 
 @emits(LocallyConnected)
@@ -309,7 +316,8 @@ def _window_pool(layer: _WindowPool, site: Site, cls: str, pad_value: str,
     pads = _pad_tuple(pairs)
     value = f", value={pad_value}" if pad_value != "0.0" else ""
     return Emission(module, lambda m, xs: f"{m}(F.pad({xs[0]}, {pads}{value}))",
-                    comment=comment or "asymmetric padding: F.pad in forward")
+                    comment=comment or f"padding {_pairs_text(pairs)} (before, after): F.pad "
+                                       f"in forward")
 
 
 @emits(MaxPool)
@@ -724,6 +732,8 @@ def program(network: Any, input_shape: Any = None) -> Program:
         if emission.module is not None:
             remark = f"  # {_plain(emission.comment)}" if emission.comment else ""
             init_lines.append(f"self.{ident} = {emission.module}{remark}")
+            if not node.trainable:
+                init_lines.append(f"self.{ident}.requires_grad_(False)  # trainable: false")
             layer_names[node.name] = ident
         else:
             layer_names[node.name] = None
@@ -789,7 +799,7 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         lines += [*stdlib, ""]
     lines += [*third, ""]
     for helper in helpers:
-        lines += ["", _HELPERS[helper].strip("\n"), ""]
+        lines += ["", *_HELPERS[helper].strip("\n").split("\n"), ""]
     description = network.graph.description
     lines += [
         "",
@@ -832,6 +842,8 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         '    print(f"output {tuple(y.shape)}, '
         '{sum(p.numel() for p in model.parameters()):,} parameters")',
     ]
+    for step in steps:  # every step points at the statement that assigns its variable
+        assert lines[step.first - 1].lstrip().startswith(f"{step.variable} = "), step
     return Program("\n".join(lines) + "\n", name, layer_names, tuple(steps))
 
 

@@ -111,6 +111,11 @@ class AvgPool(_WindowPool):
     count_include_pad: bool = attr(Bool(), True,
                                    doc="divide by the full window, padding included (values only)")
 
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))
+        return super().infer(inputs)
+
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
         return Saved(inputs=(0,))
@@ -128,6 +133,11 @@ class LpPool(_WindowPool):
     kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
     stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))  # LPPool3d
+        return super().infer(inputs)
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:

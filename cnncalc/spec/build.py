@@ -438,12 +438,19 @@ class _Builder:
         return outputs
 
     def _input_names(self, item: Item, scope: Scope) -> list[str]:
+        if is_expression(item.value):
+            # a block parameter naming the layers to read (U-Net's up block: inputs: $skip)
+            arg = self._param(item.value, scope.env, item.mark)  # marked where it was passed
+            item = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or item.mark)
         entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
         if not entries:
             raise SpecError(f"inputs must be a layer name or a list of names, got "
                             f"{describe_value(item)}", item.mark, code="spec")
         out = []
         for e in entries:
+            if is_expression(e.value):
+                arg = self._param(e.value, scope.env, e.mark)
+                e = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or e.mark)
             if not isinstance(e.value, str):
                 raise SpecError(f"inputs must be layer names, got {describe_value(e)}", e.mark,
                                 code="spec")

@@ -1,14 +1,20 @@
-"""The parity suite runs only where the optional ``torch`` extra is installed
-(``pip install ".[test,torch]"``, as .ci/run does)."""
+"""The parity suite runs where the optional ``torch`` extra is installed
+(``pip install ".[test,torch]"``, as .ci/run does); see _torch.py."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
-torch = pytest.importorskip("torch")
 
+@pytest.fixture(autouse=True)
+def _deterministic_torch() -> Iterator[None]:
+    from ._torch import import_torch
 
-@pytest.fixture(autouse=True, scope="session")
-def _deterministic_torch() -> None:
+    torch = import_torch()
     torch.manual_seed(0)
-    torch.set_num_threads(min(2, torch.get_num_threads()))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(min(2, threads))  # the machines running this are shared
+    yield
+    torch.set_num_threads(threads)

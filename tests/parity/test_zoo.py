@@ -12,8 +12,9 @@ import cnncalc
 from cnncalc.export.pytorch import build_module, layer_output_shapes
 
 from ..conftest import SPECS
+from ._torch import import_torch
 
-torch = pytest.importorskip("torch")
+torch = import_torch()
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
@@ -31,6 +32,8 @@ def test_bundled_spec_matches_pytorch(name: str) -> None:
     report = cnncalc.load(name).summary()
     module = build_module(name)
     assert sum(p.numel() for p in module.parameters()) == report.totals.params
+    assert sum(p.numel() for p in module.parameters() if p.requires_grad) == \
+        report.totals.trainable_params
     buffers = sum(b.numel() for n, b in module.named_buffers()
                   if not n.endswith("num_batches_tracked"))
     assert buffers == report.totals.buffers
@@ -57,3 +60,14 @@ def test_forward_hooks_see_the_same_shapes() -> None:
 def test_googlenet_torchvision_export_has_the_published_parameter_count() -> None:
     module = build_module(SPECS / "googlenet_torchvision.yaml")
     assert sum(p.numel() for p in module.parameters()) == 6_624_904
+
+
+def test_frozen_layers_stay_frozen() -> None:
+    spec = ("input: [3, 16, 16]\nlayers:\n  - conv: {out: 8, kernel: 3, trainable: false}\n"
+            "  - batchnorm: {trainable: false}\n  - relu\n  - global_avgpool\n  - flatten\n"
+            "  - linear: {out: 4}\n")
+    report = cnncalc.parse(spec).summary()
+    module = build_module(cnncalc.parse(spec))
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    assert trainable == report.totals.trainable_params == 36
+    assert sum(p.numel() for p in module.parameters()) == report.totals.params
