@@ -58,6 +58,8 @@ KINDS = {
     "relu": "  - relu\n  - conv: {out: 2, kernel: 1}\n",
     "relu_inplace": "  - relu: {inplace: true}\n  - conv: {out: 2, kernel: 1}\n",
     "relu6": "  - relu6\n",
+    # in place, relu6 (hardtanh_) saves a copy of its input: no saving over the plain one
+    "relu6_inplace": "  - batchnorm\n  - relu6: {inplace: true}\n  - conv: {out: 2, kernel: 1}\n",
     "leaky_relu_inplace": "  - leaky_relu: {inplace: true}\n  - conv: {out: 2, kernel: 1}\n",
     "elu": "  - elu\n",
     "gelu": "  - gelu\n",

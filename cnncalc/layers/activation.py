@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from cnncalc.core.attrs import Bool, Choice, Float, attr
 from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.saved import INPLACE, NEW, VIEW, Saved
+from cnncalc.core.saved import INPLACE, NEW, VIEW, Extra, Saved
 from cnncalc.core.shape import Shape
 
 
@@ -16,12 +16,20 @@ class _Activation(Layer):
     category = "activation"
     saves_output: ClassVar[bool] = False
     """Whether backward reads the output (relu, sigmoid, tanh, softmax) rather than the input."""
+    inplace_saves_output: ClassVar[bool] = False
+    """Whether the in-place version's backward reads the output (relu, leaky_relu, elu). Where
+    it needs the input instead (relu6, whose in-place form is hardtanh_), PyTorch saves a copy
+    of the input before overwriting it, so running in place saves no memory in training."""
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
         """The output or the input, whichever its derivative is written in (PyTorch's
-        derivatives.yaml); an in-place activation keeps its output, the only copy left."""
-        if self.saves_output or getattr(self, "inplace", False):
+        derivatives.yaml, checked with saved_tensors_hooks)."""
+        if getattr(self, "inplace", False):
+            if self.saves_output or self.inplace_saves_output:
+                return Saved(output=True)
+            return Saved(extra=(Extra("copy of the input (in place)", inputs[0].numel),))
+        if self.saves_output:
             return Saved(output=True)
         return Saved(inputs=(0,))
 
@@ -57,6 +65,7 @@ class LeakyReLU(_Activation):
     kind = "leaky_relu"
     aliases = ("leakyrelu",)
     doc = "x if x > 0 else negative_slope·x"
+    inplace_saves_output = True
     negative_slope: float = attr(Float(), 0.01, doc="slope for negative inputs",
                                  aliases=("alpha", "slope"))
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
@@ -67,6 +76,7 @@ class LeakyReLU(_Activation):
 class ELU(_Activation):
     kind = "elu"
     doc = "x if x > 0 else alpha·(exp(x) − 1)"
+    inplace_saves_output = True
     alpha: float = attr(Float(), 1.0, doc="scale for negative inputs")
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
 

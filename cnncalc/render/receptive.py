@@ -93,8 +93,8 @@ def footer(report: Report) -> list[str]:
     if name is not None:
         rf = report.layer(name).rf
         assert rf is not None
-        return [f"Receptive field: '{name}' is the first layer that sees the whole {size}-pixel input "
-                f"(RF {per_axis(rf.size)}, jump {per_axis(rf.jump)})"]
+        return [f"Receptive field: '{name}' is the first layer that sees the whole {size}-pixel "
+                f"input (RF {per_axis(rf.size)}, jump {per_axis(rf.jump)})"]
     known = [r for r in report.layers if r.rf is not None and r.rf.size]
     if not known:
         return [f"Receptive field: no layer sees the whole {size}-pixel input"]
