@@ -87,18 +87,7 @@ def build(name: str, input_shape: tuple[int, ...] | None) -> Any:
 
     with torch.device("meta"):
         module = build_module(name, input_shape)
-    return freeze(module.to_empty(device="cpu"), name)
-
-
-def freeze(module: Any, spec: Any) -> Any:
-    """Stop gradients for the layers the spec marks ``trainable: false`` (the export keeps
-    every parameter trainable)."""
-    network = spec if isinstance(spec, cnncalc.Network) else cnncalc.load(spec)
-    for node in network.graph.nodes:
-        attribute = module.cnncalc_layers.get(node.name)
-        if not node.trainable and attribute is not None:
-            module.get_submodule(attribute).requires_grad_(False)
-    return module
+    return module.to_empty(device="cpu")  # keeps requires_grad (trainable: false layers)
 
 
 def torchinfo_estimate(report: Report) -> int:
