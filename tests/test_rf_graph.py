@@ -120,6 +120,22 @@ def test_resnet_v1_50_distill() -> None:
     assert not rep.warnings
 
 
+@pytest.mark.parametrize(("name", "layer", "size", "padding"), [
+    # hand-derived: conv1 7/2 → 7; maxpool 3/2 → 11 (jump 4); layer1 3 × 8 → 35; layer2 (stride
+    # in the first 3×3) 43, + 3 × 16 → 91; layer3 107, + 5 × 32 → 267; layer4 299, + 2 × 64 → 427
+    ("resnet50", "layer4.2.relu3", 427, 213),
+    # stem 3; features.1 7; then + 2·jump per depthwise 3×3: 11, 19, 27, 43, 59, 75, ..., 491
+    ("mobilenet_v2", "features.18.relu", 491, 245),
+])
+def test_zoo_receptive_fields_by_hand(name: str, layer: str, size: int, padding: int) -> None:
+    rep = cnncalc.load(name).summary()
+    rf = rep.layer(layer).rf
+    assert rf is not None
+    assert (rf.size, rf.jump, rf.effective_padding) == ((size, size), (32, 32),
+                                                        (padding, padding))
+    assert not rep.warnings
+
+
 # --- hand-computed chains (1-D: size, jump, start = centre of unit 0, effective padding) --------
 
 CHAINS = [
