@@ -204,73 +204,98 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
          config: MemoryConfig) -> tuple[tuple[LayerMemory, ...], MemoryTotals]:
     """The memory of ``graph`` whose nodes were analysed into ``layers`` (in the same order),
     for ``batch`` samples; linear in the number of layers."""
-    nodes = graph.nodes
     item = config.activation_bytes
-    users: dict[str, int] = {INPUT: 0}
-    for node in nodes:
-        users[node.name] = 0
+    readers: dict[str, int] = {INPUT: 0}
+    for node in graph.nodes:
+        readers[node.name] = 0
         for src in node.inputs:
-            users[src] += 1
-    users[graph.output] += 1  # the network's output is kept
+            readers[src] += 1
+    readers[graph.output] += 1  # the network's output is kept
+    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_numel * item, item)
+    saved, per_sample, fixed, working_copy = _training(graph, layers, readers,
+                                                       input_numel * item, batch, config)
+    params = sum(r.params for r in layers)
+    buffers = sum(r.buffers for r in layers)
+    trainable = sum(r.trainable_params for r in layers)
+    pbytes = config.parameter_bytes
+    totals = MemoryTotals(
+        config=config, batch=batch,
+        params_bytes=(params + buffers) * pbytes + working_copy,
+        gradients_bytes=trainable * pbytes,
+        optimizer_bytes=trainable * pbytes * OPTIMIZER_STATES[config.optimizer],
+        activations_inference_peak_bytes=peak * batch,
+        activations_training_bytes=per_sample * batch + fixed,
+        peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
+        training_fixed=fixed)
+    per_layer = tuple(
+        LayerMemory(rep.output_shape.numel * item * batch, lv * batch, sv, ru)
+        for rep, lv, sv, ru in zip(layers, live, saved, reuses))
+    return per_layer, totals
 
-    # ---- inference: liveness over the execution order (per sample, scaled at the end) -----
-    storage: dict[str, _Storage] = {INPUT: _Storage(input_numel * item)}
-    storage[INPUT].readers = users[INPUT] + 1  # the caller holds the input throughout
-    live = storage[INPUT].nbytes
+
+def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
+               input_bytes: int, item: int) -> tuple[list[int], list[bool], int, str | None]:
+    """Liveness over the execution order, per sample: each layer's live bytes, whether it
+    reuses an input's buffer, and the peak with its layer."""
+    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
+    storage[INPUT].readers = readers[INPUT] + 1  # the caller holds the input throughout
+    live = input_bytes
     peak, peak_layer = live, None
     live_per_layer: list[int] = []
     reuses: list[bool] = []
-    for node, rep in zip(nodes, layers):
-        out_bytes = rep.output_shape.numel * item
+    for node, rep in zip(graph.nodes, layers):
         mode = node.layer.output_storage(False)
         target: _Storage | None = None
         if node.inputs and mode == VIEW:
             target = storage[node.inputs[0]]
         elif node.inputs and mode == INPLACE:
             reads = Counter(node.inputs)
-            for src in node.inputs:
-                candidate = storage[src]
-                if src != INPUT and candidate.readers == reads[src]:
-                    target = candidate
+            for src in node.inputs:  # overwrite an input that nothing reads later
+                if src != INPUT and storage[src].readers == reads[src]:
+                    target = storage[src]
                     break
         reuses.append(target is not None)
         if target is None:
-            target = _Storage(out_bytes)
-            live += out_bytes
+            target = _Storage(rep.output_shape.numel * item)
+            live += target.nbytes
         storage[node.name] = target
-        target.readers += users[node.name]
+        target.readers += readers[node.name]
         live_per_layer.append(live)
         if live > peak:
             peak, peak_layer = live, node.name
         for src in node.inputs:
             storage[src].readers -= 1
         for buf in {id(b): b for b in [*(storage[src] for src in node.inputs), target]}.values():
-            if buf.readers == 0 and not buf.freed:
+            if buf.readers == 0 and not buf.freed:  # after its last reader (or never read)
                 buf.freed = True
                 live -= buf.nbytes
+    return live_per_layer, reuses, peak, peak_layer
 
-    # ---- training: what backward keeps, once per storage ----------------------------------
-    t_storage: dict[str, _Storage] = {INPUT: _Storage(input_numel * item)}
+
+def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
+              input_bytes: int, batch: int, config: MemoryConfig
+              ) -> tuple[list[int], int, int, int]:
+    """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
+    per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
+    item = config.activation_bytes
+    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
     grad: dict[str, bool] = {INPUT: False}
-    saved_per_layer: list[int] = []
-    per_sample = 0
-    fixed = 0
-    working_copy = 0
     fresh: dict[str, bool] = {INPUT: False}
-    for node, rep in zip(nodes, layers):
-        out_bytes = rep.output_shape.numel * item
+    saved_per_layer: list[int] = []
+    per_sample = fixed = working_copy = 0
+    for node, rep in zip(graph.nodes, layers):
         mode = node.layer.output_storage(True)
         if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
-                                    and users[node.inputs[0]] == 1):
+                                    and readers[node.inputs[0]] == 1):
             mode = NEW  # as cnncalc's PyTorch export: in place only over a fresh, unshared input
         if node.inputs and mode in (VIEW, INPLACE):
-            t_storage[node.name] = t_storage[node.inputs[0]]
+            storage[node.name] = storage[node.inputs[0]]
         else:
-            t_storage[node.name] = _Storage(out_bytes)
+            storage[node.name] = _Storage(rep.output_shape.numel * item)
         fresh[node.name] = mode == NEW
         weight_grad = node.trainable and rep.params > 0
         needs = weight_grad or any(grad[src] for src in node.inputs)
-        grad[node.name] = needs
+        grad[node.name] = needs  # autograd records nothing until something needs a gradient
         saved = node.layer.saved_for_backward(rep.input_shapes, rep.output_shape, weight_grad)
         if config.mixed and saved.weights:
             working_copy += rep.params * config.activation_bytes
@@ -278,10 +303,10 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
             saved_per_layer.append(0)
             continue
         new = 0
-        buffers = [t_storage[node.inputs[i]] for i in saved.inputs]
+        kept = [storage[node.inputs[i]] for i in saved.inputs]
         if saved.output:
-            buffers.append(t_storage[node.name])
-        for buf in buffers:
+            kept.append(storage[node.name])
+        for buf in kept:
             if not buf.saved:
                 buf.saved = True
                 new += buf.nbytes
@@ -293,24 +318,7 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         per_sample += new
         fixed += layer_fixed
         saved_per_layer.append(new * batch + layer_fixed)
-
-    params = sum(r.params for r in layers)
-    buffers_count = sum(r.buffers for r in layers)
-    trainable = sum(r.trainable_params for r in layers)
-    pbytes = config.parameter_bytes
-    totals = MemoryTotals(
-        config=config, batch=batch,
-        params_bytes=(params + buffers_count) * pbytes + working_copy,
-        gradients_bytes=trainable * pbytes,
-        optimizer_bytes=trainable * pbytes * OPTIMIZER_STATES[config.optimizer],
-        activations_inference_peak_bytes=peak * batch,
-        activations_training_bytes=per_sample * batch + fixed,
-        peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
-        training_fixed=fixed)
-    per_layer = tuple(
-        LayerMemory(rep.output_shape.numel * item * batch, lv * batch, sv, ru)
-        for rep, lv, sv, ru in zip(layers, live_per_layer, saved_per_layer, reuses))
-    return per_layer, totals
+    return saved_per_layer, per_sample, fixed, working_copy
 
 
 BINARY_UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
