@@ -215,19 +215,45 @@ layers:
     assert not rep.warnings
 
 
-def test_unaligned_strides_warn_and_mark_the_field() -> None:
+def test_upsampled_path_is_aligned_on_average() -> None:
+    # pooled then upsampled: units 2m and 2m + 1 both see pixels 2m..2m+1, half a pixel either
+    # side of where a regular field would put them; on average they sit where the conv's do
     rep = cnncalc.parse("""input: [1, 64]
 layers:
   - concat:
       - [maxpool: {kernel: 2}, upsample: {scale: 2}]
       - [conv: {out: 1, kernel: 3, padding: 1}]
 """).summary()
-    assert [w.code for w in rep.warnings] == ["unaligned-merge"]
+    assert not rep.warnings
     rf = rep.layers[-1].rf
     assert rf is not None
-    # the pooled-and-upsampled path repeats every 2 units: same average jump, other centres
-    assert (rf.size, rf.jump) == ((3,), (1,))
-    assert not rf.approximate
+    assert (rf.size, rf.jump, rf.start) == ((3,), (1,), (0,))
+
+
+def test_half_pixel_offset_warns() -> None:
+    rep = cnncalc.parse("""input: [1, 64]
+layers:
+  - concat:
+      - [maxpool: {kernel: 2}, upsample: {scale: 2}]
+      - [conv: {out: 1, kernel: 2, padding: [[0, 1]]}]
+""").summary()
+    assert [w.code for w in rep.warnings] == ["unaligned-merge"]
+    rf = rep.layers[-1].rf
+    assert rf is not None and not rf.approximate
+
+
+def test_different_jumps_warn_and_mark_the_field() -> None:
+    rep = cnncalc.parse("""input: [1, 64]
+layers:
+  - concat:
+      - [conv: {out: 1, kernel: 1}]
+      - [pad: {padding: 32}, adaptive_avgpool: {output: 64}]
+""").summary()
+    assert [w.code for w in rep.warnings] == ["unaligned-merge"]
+    assert "described by unit 0 only" in rep.warnings[0].message
+    rf = rep.layers[-1].rf
+    assert rf is not None and rf.approximate
+    assert rf.jump == (2,)
 
 
 def test_upsampled_skip_connection_is_exact() -> None:
@@ -245,7 +271,8 @@ layers:
     # enc: 3 at jump 1; pool: 4 at 2; conv: 8 at 2; up reads one unit: 8, jump 1, period 2
     assert (up.size, up.jump, up.regular) == ((8,), (1,), False)
     assert cat.size == (8,)
-    assert [w.code for w in rep.warnings] == ["unaligned-merge"]  # centres −½ vs 0
+    # up's units sit ½ before or after their average place, which is the skip's: aligned
+    assert not rep.warnings
 
 
 def test_coverage_needs_one_unit_to_see_every_pixel() -> None:

@@ -247,6 +247,15 @@ class AxisField:
                 return True
         return False
 
+    def mean_offset(self) -> Fraction | None:
+        """Where the units sit on average: the mean over one period of ``centre(o) − o·jump``
+        (for a regular field, the centre of unit 0). None when no unit sees anything."""
+        jump = Fraction(self.shift, self.period)
+        offsets = [Fraction(lo + h, 2) - o * jump
+                   for o, (lo, h) in enumerate(zip(self.lows, self.highs))
+                   if lo is not None and h is not None]
+        return sum(offsets, Fraction(0)) / len(offsets) if offsets else None
+
     def centres(self, count: int) -> tuple[int | None, ...]:
         """Twice the centre of each of the first ``count`` units (None: it sees nothing)."""
         out: list[int | None] = []
@@ -336,7 +345,10 @@ def union(fields: list[ReceptiveField], out_spatial: tuple[int, ...]
           ) -> tuple[ReceptiveField | None, bool]:
     """The receptive field of a merge (``concat``/``add``): unit ``o`` of the output sees what
     unit ``o`` of every input sees. Also says whether the paths are aligned (Distill, "Handling
-    multi-path networks": equal jumps and centres; here: every unit's centre agrees).
+    multi-path networks": equal jumps and centres). After an upsampling, units sit a fraction of
+    a jump before or after their average place (a 2×2/2 transposed convolution gives units 2m
+    and 2m + 1 the same centre); paths are aligned when their jumps and their units' average
+    places agree (:meth:`AxisField.mean_offset`), so U-Net's skips are, as they should be.
 
     Paths with different jumps do not give a repeating pattern; their union is then described
     by unit 0 with the largest jump, and marked ``approximate``.
@@ -386,8 +398,10 @@ def union(fields: list[ReceptiveField], out_spatial: tuple[int, ...]
             lows_out.append(min(los) if los else None)
             highs_out.append(max(his) if his else None)
         axes.append(AxisField(period, shift, tuple(lows_out), tuple(highs_out)).reduced())
-        check = period if n_out > 1 else 1
-        if len({x.centres(check) for x in per_path}) > 1:
+        if n_out > 1:
+            if len({x.mean_offset() for x in per_path}) > 1:
+                aligned = False
+        elif len({x.centres(1) for x in per_path}) > 1:
             aligned = False
     return ReceptiveField(tuple(axes), approximate=approximate), aligned
 
