@@ -317,3 +317,16 @@ def test_memory_option_misuse_is_exit_2(cli: Callable[..., Result], args: tuple[
 def test_fit_nothing(cli: Callable[..., Result]) -> None:
     result = cli("summary", "vgg16", "--fit", "100MiB")
     assert "nothing (not even batch 1) for inference" in result.out
+
+
+@pytest.mark.parametrize(("dtype", "optimizer"), [("float16", "adam"), ("float32", "momentum")])
+def test_memory_totals_interface_for_check(dtype: str, optimizer: str) -> None:
+    # `cnncalc check` budgets call memory_totals(graph, report, dtype=..., optimizer=...)
+    from cnncalc.core.memory import memory_totals
+
+    network = cnncalc.load("googlenet")
+    report = network.summary(batch=4)
+    direct = network.summary(batch=4, memory=MemoryConfig(dtype=dtype, optimizer=optimizer))
+    assert direct.totals.memory is not None
+    assert memory_totals(network.graph, report, dtype=dtype, optimizer=optimizer) == (
+        direct.totals.memory.to_dict())
