@@ -3,8 +3,9 @@
 The public API:
 
 * :func:`load` a spec (path, bundled name, YAML text or dict) → :class:`Network`;
-  ``network.summary(input_shape=None, batch=None)`` → :class:`Report` (``report.to_dict()`` is
-  the JSON of ``cnncalc summary --format json``).
+  ``network.summary(input_shape=None, batch=None, memory=None)`` → :class:`Report`
+  (``report.to_dict()`` is the JSON of ``cnncalc summary --format json``; ``memory`` a
+  :class:`MemoryConfig` for the dtype, optimizer and precision of the memory figures).
 * :func:`conv_output_size`, :func:`conv_transpose_output_size`, :func:`pool_output_size`:
   PyTorch's shape rules for an ``int`` or a per-axis tuple; they raise :class:`ShapeError`
   (a ``ValueError``) where PyTorch refuses the configuration.
@@ -46,6 +47,7 @@ _EXPORTS = {
     "ShapeError": "cnncalc.core.errors",
     "SpecError": "cnncalc.core.errors",
     "Limits": "cnncalc.core.limits",
+    "MemoryConfig": "cnncalc.core.memory",
     "LayerReport": "cnncalc.core.report",
     "Report": "cnncalc.core.report",
     "Shape": "cnncalc.core.shape",
@@ -56,6 +58,7 @@ __all__ = [
     "CnncalcError",
     "LayerReport",
     "Limits",
+    "MemoryConfig",
     "Network",
     "Report",
     "Shape",
@@ -87,6 +90,7 @@ if TYPE_CHECKING:
     from cnncalc.core.chain import chain
     from cnncalc.core.errors import CnncalcError, ShapeError, SpecError
     from cnncalc.core.limits import Limits
+    from cnncalc.core.memory import MemoryConfig
     from cnncalc.core.report import LayerReport, Report
     from cnncalc.core.shape import Shape
     from cnncalc.core.solve import pad, solve

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Union
 from cnncalc.core.errors import Mark, SpecError
 from cnncalc.core.graph import Graph
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.memory import MemoryConfig
 from cnncalc.core.report import Report
 from cnncalc.core.shape import Shape, parse_shape_text
 from cnncalc.core.walk import analyze
@@ -45,18 +46,21 @@ class Network:
     def input_shape(self) -> Shape:
         return self.graph.input_shape
 
-    def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None) -> Report:
-        """Analyse the network: shapes, parameters, MACs and receptive fields per layer.
+    def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None,
+                memory: MemoryConfig | None = None) -> Report:
+        """Analyse the network: shapes, parameters, MACs, receptive fields and memory per layer.
 
         ``input_shape`` overrides the spec's input (``"3x384x384"``, ``(3, 384, 384)``);
-        ``batch`` the spec's batch size.
+        ``batch`` the spec's batch size; ``memory`` the dtype, optimizer and precision of the
+        memory figures (``MemoryConfig(dtype="float16", optimizer="adam")``; default float32
+        and SGD).
         """
         shape = to_shape(input_shape) if input_shape is not None else None
         if shape is not None and shape.rank != self.graph.input_shape.rank:
             raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
                             f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
                             code="input-shape")
-        return analyze(self.graph, shape, batch)
+        return analyze(self.graph, shape, batch, memory)
 
     def explain(self, input_shape: ShapeLike | None = None,
                 batch: int | None = None) -> dict[str, tuple[str, ...]]:

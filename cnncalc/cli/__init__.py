@@ -45,6 +45,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chain": ("cnncalc.cli.quickhelp:chain", "Size, receptive field and jump after each step."),
     "solve": ("cnncalc.cli.quickhelp:solve", "Every stride and padding giving the wanted size."),
     "pad": ("cnncalc.cli.quickhelp:pad", "The padding that keeps the size (and TensorFlow's)."),
+    "rf": ("cnncalc.cli.rf:rf", "Receptive field, jump and centre per layer; the first layer "
+                                "that sees the whole input."),
 }
 
 QUICK = ("conv", "deconv", "pool", "chain", "solve", "pad")

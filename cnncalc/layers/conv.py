@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from math import prod
+from math import gcd, prod
 from typing import Any
 
 from cnncalc.core import arith, calc
@@ -13,6 +12,7 @@ from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.rf import AxisMap
+from cnncalc.core.saved import Extra, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import n, times
 
@@ -83,7 +83,7 @@ class Conv(Layer):
         return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -99,9 +99,28 @@ class Conv(Layer):
                          in_channels=x.channels, out_channels=self.out, groups=self.groups,
                          bias=self.bias, rank=x.rank).lines()
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
+
     def describe(self) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
         return text + (f" g{self.groups}" if self.groups > 1 else "")
+
+
+def transposed_map(k: int, s: int, pb: int, d: int) -> AxisMap:
+    """Which inputs a transposed convolution's outputs read: input ``i`` feeds output
+    ``i·s − pb + t·d`` for taps ``t < k`` (PyTorch ConvTranspose docs; Dumoulin & Visin §4), so
+    output ``o`` reads the ``i = (o + pb − t·d)/s`` that are integers. The pattern repeats every
+    ``s`` outputs, one input further on; an output no tap reaches reads nothing."""
+    step = d // gcd(s, d)  # the taps that land on an input are s/gcd(s, d) apart
+    ranges: list[tuple[int, int, int] | None] = []
+    for o in range(s):
+        taps = [(o + pb - t * d) // s for t in range(k) if (o + pb - t * d) % s == 0]
+        ranges.append((min(taps), max(taps), step) if taps else None)
+    return AxisMap.periodic(ranges, 1)
 
 
 @register
@@ -157,12 +176,7 @@ class ConvTranspose(Layer):
         return int(inputs[0].numel * (self.out // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        # output o = i·s − pb + t·d for taps t, so i ∈ [(o + pb − (k_eff−1))/s, (o + pb)/s].
-        maps = []
-        for _, k, s, pb, _, _, d in self._axes(inputs[0]):
-            k_eff = arith.effective_kernel(k, d)
-            maps.append(AxisMap(Fraction(1, s), Fraction(pb - k_eff + 1, s), Fraction(pb, s)))
-        return tuple(maps)
+        return tuple(transposed_map(k, s, pb, d) for _, k, s, pb, _, _, d in self._axes(inputs[0]))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc deconv`, other output_padding sizes and the inverse included.
@@ -173,6 +187,12 @@ class ConvTranspose(Layer):
             tuple((a[3], a[4]) for a in axes), tuple(a[5] for a in axes),
             tuple(a[6] for a in axes), in_channels=x.channels, out_channels=self.out,
             groups=self.groups, bias=self.bias, rank=x.rank).lines()
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
 
     def describe(self) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
@@ -215,7 +235,7 @@ class LocallyConnected(Layer):
         return self.counts(inputs, output).weights
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -235,6 +255,14 @@ class LocallyConnected(Layer):
                      f"{x.channels}·{times(k)} = {n(c.weights)} weights{bias} = {n(c.params)}")
         lines.append(f"MACs: one per weight = {n(self.macs(inputs, output))}")
         return tuple(lines)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The unfolded input patches ``C_in·∏k`` per output position, as the usual
+        ``unfold`` + batched matmul implementation saves them."""
+        k = per_axis("kernel", self.kernel, output.rank)
+        patches = inputs[0].channels * prod(k) * output.spatial_numel
+        return Saved(weights=True, extra=(Extra("unfolded input", patches),))
 
     def describe(self) -> str:
         return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cnncalc.core.errors import MergeError
 from cnncalc.core.layer import Layer, register
+from cnncalc.core.saved import INPLACE, NEW
 from cnncalc.core.shape import Shape
 
 
@@ -56,6 +57,11 @@ class Add(_Merge):
                 raise MergeError(f"shapes differ: {first} vs {other} (add needs equal shapes)",
                                  0, index)
         return first
+
+    def output_storage(self, training: bool) -> str:
+        """Into its first input at inference when nothing else reads it (``out += identity``
+        in torchvision's ResNet)."""
+        return NEW if training else INPLACE
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         return (f"shape: {output} (all {len(inputs)} inputs); additions are not counted as "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
+from math import gcd
 from typing import Any
 
 from cnncalc.core import arith, calc
@@ -11,6 +11,7 @@ from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, 
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Layer, register
 from cnncalc.core.rf import AxisMap
+from cnncalc.core.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import per_axis_lines
 
@@ -45,7 +46,7 @@ class _WindowPool(Layer):
                                     for i, w in zip(x.spatial, self.windows(x))))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -91,6 +92,11 @@ class MaxPool(_WindowPool):
     dilation: Any = attr(PerAxis(1), 1, doc="spacing between window taps")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
+
 
 @register
 @dataclass(frozen=True)
@@ -112,6 +118,10 @@ class AvgPool(_WindowPool):
         arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))
         return super().infer(inputs)
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        return Saved(inputs=(0,))
+
 
 @register
 @dataclass(frozen=True)
@@ -130,6 +140,13 @@ class LpPool(_WindowPool):
         x = inputs[0]
         arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))  # LPPool3d
         return super().infer(inputs)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """PyTorch composes it (``x^p``, average pooling, sign, relu, ``^(1/p)``): the input,
+        ``x^p`` and four distinct output-sized intermediates are kept."""
+        return Saved(inputs=(0,), extra=(Extra("x^p", inputs[0].numel),
+                                         Extra("pooling intermediates", 4 * output.numel)))
 
 
 @dataclass(frozen=True)
@@ -156,6 +173,11 @@ class GlobalAvgPool(_GlobalPool):
     aliases = ("gap", "global_avg_pool", "globalaveragepooling")
     doc = "average over every spatial position, keeping 1×1 (AdaptiveAvgPoolNd(1))"
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Nothing: PyTorch computes it as a mean, whose backward needs only the shape."""
+        return NOTHING
+
 
 @register
 @dataclass(frozen=True)
@@ -164,11 +186,24 @@ class GlobalMaxPool(_GlobalPool):
     aliases = ("gmp", "global_max_pool", "globalmaxpooling")
     doc = "maximum over every spatial position, keeping 1×1 (AdaptiveMaxPoolNd(1))"
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
+
 
 def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
     """PyTorch's adaptive pooling windows: ``[⌊o·n_in/n_out⌋, ⌈(o+1)·n_in/n_out⌉)``
     (aten/src/ATen/native/AdaptiveAveragePooling.cpp, start_index / end_index)."""
     return [((o * n_in) // n_out, -(-((o + 1) * n_in) // n_out)) for o in range(n_out)]
+
+
+def adaptive_map(n_in: int, n_out: int) -> AxisMap:
+    """The bins of :func:`adaptive_bins` as a receptive-field map: they repeat every
+    ``n_out/g`` outputs, ``n_in/g`` inputs further on (``g = gcd(n_in, n_out)``)."""
+    g = gcd(n_in, n_out)
+    bins = adaptive_bins(n_in, n_out)[: n_out // g]
+    return AxisMap.periodic([(start, end - 1, 1) for start, end in bins], n_in // g)
 
 
 @dataclass(frozen=True)
@@ -182,11 +217,8 @@ class _AdaptivePool(Layer):
         return x.with_spatial(per_axis("output", self.output, x.rank))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        maps = []
-        for n_in, n_out in zip(inputs[0].spatial, output.spatial):
-            widest = max(end - start for start, end in adaptive_bins(n_in, n_out))
-            maps.append(AxisMap(Fraction(n_in, n_out), Fraction(0), Fraction(widest - 1)))
-        return tuple(maps)
+        return tuple(adaptive_map(n_in, n_out)
+                     for n_in, n_out in zip(inputs[0].spatial, output.spatial))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
@@ -210,6 +242,14 @@ class AdaptiveAvgPool(_AdaptivePool):
     kind = "adaptive_avgpool"
     aliases = ("adaptive_avg_pool",)
     doc = "average pooling to a fixed output size (PyTorch AdaptiveAvgPoolNd)"
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input, except for a 1×1 output, which PyTorch computes as a mean (nothing
+        saved)."""
+        if all(n == 1 for n in output.spatial):
+            return NOTHING
+        return Saved(inputs=(0,))
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))
 
@@ -220,5 +260,10 @@ class AdaptiveMaxPool(_AdaptivePool):
     kind = "adaptive_maxpool"
     aliases = ("adaptive_max_pool",)
     doc = "max pooling to a fixed output size (PyTorch AdaptiveMaxPoolNd)"
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))

@@ -59,6 +59,9 @@ class View:
     footer: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Extra convention lines (e.g. the memory model's assumptions)."""
+    counts: bool = True
+    """Print the parameter/MAC totals and their conventions (off for tables about something
+    else, such as ``cnncalc rf``)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,9 @@ def total_row(report: Report, view: View) -> tuple[str, ...]:
 def footer_lines(report: Report, view: View | None = None) -> list[str]:
     """Totals spelled out (printed under every table)."""
     t = report.totals
+    if view is not None and not view.counts:
+        return [f"Input {report.input_shape}, batch {report.batch} → output "
+                f"{report.output_shape}", *view.footer]
     lines = [
         f"Input {report.input_shape}, batch {report.batch} → output {report.output_shape}",
         f"Params: {fmt.group(t.params)} ({fmt.si(t.params)}) = {fmt.group(t.weights)} weights + "
@@ -101,7 +107,8 @@ def footer_lines(report: Report, view: View | None = None) -> list[str]:
 
 
 def convention_lines(view: View | None = None) -> list[str]:
-    texts = [*CONVENTIONS.values(), *(view.notes if view else ())]
+    counts = list(CONVENTIONS.values()) if view is None or view.counts else []
+    texts = [*counts, *(view.notes if view else ())]
     return [f"* {text}." for text in texts]
 
 
