@@ -10,10 +10,10 @@ A step is a kind followed by its settings; steps are separated by ``;`` (or ``,`
     conv k3 p1 x3               x3 repeats the step three times
 
 Values may be per axis (``k1x7``) and written ``k=7`` or ``kernel=7``; padding may be a word
-(``p=same``, ``p=same_tf``, ``valid``, ``full``). The receptive field follows the recurrences of
-Araujo, Norris & Sim (Distill 2019) exactly as :mod:`cnncalc.core.rf` does for a whole spec:
-``r ← r + (k_eff − 1)·j`` and ``j ← j·s`` for a window, ``r ← r + (k_eff − 1)·j/s`` and
-``j ← j/s`` for a transposed convolution (a fractional jump, kept exact).
+(``p=same``, ``p=same_tf``, ``valid``, ``full``). Receptive fields come from
+:mod:`cnncalc.core.rf`, the model the spec walk uses: Araujo, Norris & Sim's recurrences (Distill
+2019) for windows, ``r ← r + (k_eff − 1)·j`` and ``j ← j·s``, and exact per-unit fields after a
+transposed convolution (the largest field, and the jump as an exact average such as 1/2).
 """
 
 from cnncalc.core import calc
@@ -267,6 +267,11 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
     r = calc.infer_rank(size, *per_axis_values, rank=rank)
     current = calc.per_axis("size", size, r)
     channels = in_channels
+    # Receptive fields with the walker's own exact model (cnncalc.core.rf), so that chain and
+    # `summary --rf` cannot disagree; loaded here, off the other calculators' start-up path.
+    from cnncalc.core.rf import AxisMap, ReceptiveField
+
+    field: ReceptiveField | None = ReceptiveField.of_input(r)
     rf: tuple[Exact, ...] = (1,) * r
     jump: tuple[Exact, ...] = (1,) * r
     rows = [ChainRow(0, "input", None, current, channels, rf, jump, (0,) * r, None, None, None)]
@@ -278,18 +283,17 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
             except ShapeError as exc:
                 shown = calc.fmt_shape(channels, current)
                 raise ShapeError(f"step {len(rows)} ({label}) on {shown}: {exc}") from None
-            k_eff = tuple(d * (k - 1) + 1 for k, d in zip(calc.per_axis("kernel", st.kernel, r),
-                                                         calc.per_axis("dilation", st.dilation, r)))
-            strides = tuple(a.stride for a in answer.axes)
+            kernels = calc.per_axis("kernel", st.kernel, r)
+            dilations = calc.per_axis("dilation", st.dilation, r)
             if st.kind == "conv_transpose":
-                from fractions import Fraction  # only a transposed step makes jumps fractional
-
-                rf = tuple(_exact(f + Fraction(ke - 1, s) * j)
-                           for f, ke, s, j in zip(rf, k_eff, strides, jump))
-                jump = tuple(_exact(Fraction(j) / s) for j, s in zip(jump, strides))
+                maps = tuple(AxisMap.transposed(k, a.stride, a.padding[0], d)
+                             for k, d, a in zip(kernels, dilations, answer.axes))
             else:
-                rf = tuple(_exact(f + (ke - 1) * j) for f, ke, j in zip(rf, k_eff, jump))
-                jump = tuple(_exact(j * s) for j, s in zip(jump, strides))
+                maps = tuple(AxisMap.window(d * (k - 1) + 1, a.stride, a.padding[0], d)
+                             for k, d, a in zip(kernels, dilations, answer.axes))
+            field = field.through(maps) if field is not None else None
+            if field is not None:
+                rf, jump = field.size, field.jump
             current = answer.output_size
             channels = answer.out_channels
             rows.append(ChainRow(len(rows), label, st, current, channels, rf, jump,

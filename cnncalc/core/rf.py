@@ -99,6 +99,19 @@ class AxisMap:
     def periodic(cls, ranges: list[Range] | tuple[Range, ...], shift: int) -> AxisMap:
         return cls(len(ranges), shift, tuple(ranges))
 
+    @classmethod
+    def transposed(cls, k: int, s: int, pb: int, d: int = 1) -> AxisMap:
+        """Which inputs a transposed convolution's outputs read: input ``i`` feeds output
+        ``i·s − pb + t·d`` for taps ``t < k`` (PyTorch ConvTranspose docs; Dumoulin & Visin §4),
+        so output ``o`` reads the ``i = (o + pb − t·d)/s`` that are integers. The pattern repeats
+        every ``s`` outputs, one input further on; an output no tap reaches reads nothing."""
+        step = d // gcd(s, d)  # the taps that land on an input are s/gcd(s, d) apart
+        ranges: list[Range] = []
+        for o in range(s):
+            taps = [(o + pb - t * d) // s for t in range(k) if (o + pb - t * d) % s == 0]
+            ranges.append((min(taps), max(taps), step) if taps else None)
+        return cls.periodic(ranges, 1)
+
 
 IDENTITY_AXIS = AxisMap(1, 1, ((0, 0, 1),))
 

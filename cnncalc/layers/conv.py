@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import gcd, prod
+from math import prod
 from typing import Any
 
 from cnncalc.core import arith, calc
@@ -110,19 +110,6 @@ class Conv(Layer):
         return text + (f" g{self.groups}" if self.groups > 1 else "")
 
 
-def transposed_map(k: int, s: int, pb: int, d: int) -> AxisMap:
-    """Which inputs a transposed convolution's outputs read: input ``i`` feeds output
-    ``i·s − pb + t·d`` for taps ``t < k`` (PyTorch ConvTranspose docs; Dumoulin & Visin §4), so
-    output ``o`` reads the ``i = (o + pb − t·d)/s`` that are integers. The pattern repeats every
-    ``s`` outputs, one input further on; an output no tap reaches reads nothing."""
-    step = d // gcd(s, d)  # the taps that land on an input are s/gcd(s, d) apart
-    ranges: list[tuple[int, int, int] | None] = []
-    for o in range(s):
-        taps = [(o + pb - t * d) // s for t in range(k) if (o + pb - t * d) % s == 0]
-        ranges.append((min(taps), max(taps), step) if taps else None)
-    return AxisMap.periodic(ranges, 1)
-
-
 @register
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
@@ -176,7 +163,8 @@ class ConvTranspose(Layer):
         return int(inputs[0].numel * (self.out // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(transposed_map(k, s, pb, d) for _, k, s, pb, _, _, d in self._axes(inputs[0]))
+        return tuple(AxisMap.transposed(k, s, pb, d)
+                     for _, k, s, pb, _, _, d in self._axes(inputs[0]))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc deconv`, other output_padding sizes and the inverse included.
