@@ -129,7 +129,8 @@ layers:
         (CHANGED, "flatten1", "flatten1", "name"),
         (CHANGED, "head", "head", "name"),
     ]
-    assert d.entries[4].changes == ("output_shape",)
+    # relu2's own output doubles (16 → 32 channels), and with it the bytes it holds
+    assert d.entries[4].changes == ("output_shape", "activation_bytes")
     assert d.entries[7].changes == ("params", "macs")
     second = d.entries[3]
     assert second.delta("params") == (8 * 9 * 32 + 32) - (8 * 9 * 16 + 16)
@@ -177,7 +178,8 @@ def test_memory_fields_are_compared_when_present() -> None:
         data["totals"]["memory"] = {"params_bytes": data["totals"]["params"] * scale,
                                     "training_step_bytes": 1000 * scale}
     d = diff_reports(old, new)
-    assert [key for key, _, _ in d.layer_metrics] == ["params", "macs", "activation_bytes"]
+    assert [key for key, _, _ in d.layer_metrics] == ["params", "macs", "activation_bytes",
+                                                      "live_bytes"]
     c1 = {e.name: e for e in d.entries}["c1"]
     assert c1.status == CHANGED and c1.changes == ("activation_bytes",)
     assert c1.delta("activation_bytes") == -6 * 28 * 28 * 2

@@ -244,12 +244,14 @@ def test_graph_svg_and_png_with_graphviz(cli: Callable[..., Any], tmp_path: Path
 
 
 def test_profile_series_without_matplotlib() -> None:
+    from cnncalc.core.memory import MemoryConfig
     from cnncalc.render.plot import profile_series
 
-    report = cnncalc.load("vgg16").summary(batch=2)
-    series = profile_series(report, "float16")
+    report = cnncalc.load("vgg16").summary(batch=2, memory=MemoryConfig(dtype="float16"))
+    series = profile_series(report)
     assert series.activation_bytes[0] == 64 * 224 * 224 * 2 * 2      # numel × batch × 2 bytes
-    assert "not the memory model" in series.activation_label
+    assert series.activation_bytes == tuple(r.activation_bytes for r in report.layers)
+    assert series.activation_label == "activation memory (batch 2, float16)"
     assert series.macs == tuple(r.macs for r in report.layers)
     pool5 = series.names.index("block5.pool")
     assert series.rf[pool5] == 212                                     # Distill: VGG-16 pool5

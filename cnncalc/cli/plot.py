@@ -22,7 +22,7 @@ MISSING = ("cnncalc plot: error: drawing needs matplotlib, an optional extra. In
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size (memory and MACs scale).")
 @click.option("--dtype", type=click.Choice(("float32", "float16", "bfloat16", "int8", "float64")),
               default="float32", show_default=True,
-              help="Bytes per value for the output tensor sizes.")
+              help="Element type of the activations (the memory model's dtype).")
 @click.option("--log", is_flag=True, help="Logarithmic scale for memory and MACs.")
 @limit_option
 def plot(spec: str, output: str, input_shape: str | None, batch: int | None, dtype: str,
@@ -30,9 +30,8 @@ def plot(spec: str, output: str, input_shape: str | None, batch: int | None, dty
     """Draw SPEC's profile along its depth: per layer, the activation memory, the MACs and the
     receptive field (with the input size marked), coloured by layer kind, blocks shaded.
 
-    Until the memory model is in the report, the memory panel shows each layer's output tensor
-    size (numel × batch × dtype size) and says so. Needs matplotlib:
-    pip install 'cnncalc[plot]'.
+    The memory panel is the memory model's activation bytes per layer (docs/memory.md) for
+    the batch and dtype. Needs matplotlib: pip install 'cnncalc[plot]'.
 
     \b
     Examples:
@@ -51,9 +50,11 @@ def plot(spec: str, output: str, input_shape: str | None, batch: int | None, dty
         click.echo(MISSING, err=True)
         return 1
     network = load_network(spec, parse_limits(limits))
-    report = network.summary(shape_option(input_shape), batch)
+    from cnncalc.core.memory import MemoryConfig
+
+    report = network.summary(shape_option(input_shape), batch, MemoryConfig(dtype=dtype))
     from cnncalc.render.plot import draw_profile, profile_series
 
-    draw_profile(profile_series(report, dtype), output, log)
+    draw_profile(profile_series(report), output, log)
     click.echo(f"wrote {output}", err=True)
     return 0

@@ -62,6 +62,8 @@ _ALL = (
          "exactly ('same' was probably meant)"),
     Code("unaligned-merge", "warning", "lint", "a merge of paths whose receptive fields are not "
          "aligned (different jumps or centres)"),
+    Code("rf-untracked", "warning", "lint", "receptive fields too irregular to follow (their "
+         "pattern repeats only every more than 4096 units: many upsamplings in a row)"),
     Code("rf-covers-input", "warning", "lint", "every unit sees the whole input long before the "
          "end of the network"),
     Code("dead-layer", "warning", "lint", "a layer whose output nothing uses"),

@@ -19,7 +19,9 @@ Matching, in O(n log n) for n layers (never quadratic):
 4. What is left over is *removed* (old only) or *added* (new only).
 
 A matched pair is *changed* when its kind, description, output shape, parameters, MACs, receptive
-field or any memory figure differ, when it moved, or when it is rewired: it reads a different
+field or its own memory figures differ, when it moved, or when it is rewired (``live_bytes``, the
+memory in use while the layer runs, depends on which other tensors are alive, so a difference there
+alone does not make a layer changed; it is shown for the layers that are): it reads a different
 number of inputs, or an input whose old and new producers are both matched and unmoved but not
 each other's match (an edge to an added, removed or moved layer is explained by that).
 Entries come in the new report's order; a removed layer is placed right after the new
@@ -38,6 +40,10 @@ from typing import Any
 DIFF_SCHEMA_VERSION = 1
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
+
+CONTEXT_METRICS = frozenset({"live_bytes"})
+"""Layer figures that depend on the rest of the network, not on the layer: shown, but a
+difference in them alone does not make a layer *changed*."""
 
 # Per-layer integer fields compared when a report has them: (JSON key, label, unit).
 LAYER_METRICS: tuple[tuple[str, str, str], ...] = (
@@ -363,7 +369,8 @@ def _changes(o: LayerFacts, n: LayerFacts, rename: Mapping[str, str], settled: s
         out.append("inputs")
     if rf_compared and o.rf_size != n.rf_size:
         out.append("rf")
-    out += [key for key, _, _ in metrics if o.value(key) != n.value(key)]
+    out += [key for key, _, _ in metrics
+            if key not in CONTEXT_METRICS and o.value(key) != n.value(key)]
     return tuple(out)
 
 

@@ -194,6 +194,11 @@ def unaligned_merge(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator
     return iter(())
 
 
+def rf_untracked(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[Diagnostic]:
+    """Also found by the walker: fields too irregular to follow (docs/receptive-field.md)."""
+    return iter(())
+
+
 # --- rf-covers-input ---------------------------------------------------------------------------
 
 
@@ -298,6 +303,7 @@ RULES: dict[str, Rule] = {
     "dropped-pixels": dropped_pixels,
     "padding-not-same": padding_not_same,
     "unaligned-merge": unaligned_merge,
+    "rf-untracked": rf_untracked,
     "rf-covers-input": rf_covers_input,
     "dead-layer": dead_layers,
 }

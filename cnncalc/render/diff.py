@@ -171,13 +171,20 @@ def _total_rows(diff: ReportDiff) -> list[list[str]]:
 # --- plain text --------------------------------------------------------------------------------
 
 
+def _optional(headers: list[str]) -> set[int]:
+    """The memory columns make way (rightmost first) when the table is too wide; the layer,
+    its shape and the parameter and MAC deltas always stay."""
+    return {i for i, h in enumerate(headers) if "mem" in h}
+
+
 def _fit(cell: str, width: int) -> str:
     return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int], shrinkable: set[int],
-           width: int) -> list[str]:
-    cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in shrinkable)
+           width: int, optional: frozenset[int] | set[int] = frozenset()) -> list[str]:
+    cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in shrinkable,
+                        optional=i in optional)
                  for i, h in enumerate(headers))
     widths = column_widths(View(columns=cols), [tuple(headers), *map(tuple, rows)], width)
 
@@ -207,7 +214,7 @@ def render_text(diff: ReportDiff, width: int = 100, show_all: bool = False,
         headers = _layer_headers(diff, show_rf)
         numeric = set(range(4, 4 + len(diff.layer_metrics)))
         rows = [_layer_cells(e, diff, show_rf) for e in entries]
-        out += _table(headers, rows, numeric, {1, 2}, width)
+        out += _table(headers, rows, numeric, {1, 2}, width, _optional(headers))
         out.append("")
     out.append(_counts_line(diff, show_all))
     if entries:
@@ -255,7 +262,9 @@ def render_rich(diff: ReportDiff, width: int = 100, show_all: bool = False,
         headers = _layer_headers(diff, show_rf)
         numeric = set(range(4, 4 + len(diff.layer_metrics)))
         rows = [_layer_cells(e, diff, show_rf) for e in entries]
-        cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in (1, 2))
+        optional = _optional(headers)
+        cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in (1, 2),
+                            optional=i in optional)
                      for i, h in enumerate(headers))
         widths = column_widths(View(columns=cols), [tuple(headers), *map(tuple, rows)], width,
                                gap=3)

@@ -40,18 +40,13 @@ class ProfileSeries:
     """Top-level blocks as (name, first index, last index)."""
 
 
-def profile_series(report: Report, dtype: str = "float32") -> ProfileSeries:
-    """Per-layer series of ``report`` (pure; no matplotlib)."""
-    data = report.to_dict()["layers"]
-    modelled = bool(data) and all(isinstance(d.get("activation_bytes"), int) for d in data)
-    size = DTYPE_BYTES[dtype]
-    if modelled:
-        act = tuple(int(d["activation_bytes"]) for d in data)
-        label = f"activation memory (memory model, batch {report.batch})"
-    else:
-        act = tuple(r.output_shape.numel * report.batch * size for r in report.layers)
-        label = (f"output tensor size = numel × batch {report.batch} × {size} B ({dtype}); "
-                 f"not the memory model")
+def profile_series(report: Report) -> ProfileSeries:
+    """Per-layer series of ``report`` (pure; no matplotlib). The memory panel shows each layer's
+    activation bytes from the memory model (docs/memory.md), for the report's batch and dtype."""
+    memory = report.totals.memory
+    dtype = memory.config.dtype if memory is not None else "float32"
+    act = tuple(r.activation_bytes for r in report.layers)
+    label = f"activation memory (batch {report.batch}, {dtype})"
     rf: list[float | None] = []
     for r in report.layers:
         rf.append(float(max(r.rf.size)) if r.rf is not None and r.rf.size else None)

@@ -120,7 +120,7 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
                   gap: int = 2) -> list[int]:
     """Column widths that fit ``width`` (``gap`` characters between columns): shrinkable columns
     (Layer, Kind) are cut down to a minimum; if that is not enough, optional columns get width 0
-    (hidden). Numbers and shapes are never cut."""
+    (hidden), the rightmost first. Numbers and shapes are never cut."""
     cols = view.columns
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
 
@@ -135,8 +135,8 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
             break
         widest = max(candidates, key=lambda i: widths[i])
         widths[widest] -= 1
-    for i, col in enumerate(cols):
-        if total() > width and col.optional:
+    for i in reversed(range(len(cols))):  # drop optional columns from the right until it fits
+        if total() > width and cols[i].optional:
             widths[i] = 0
     return widths
 
