@@ -330,3 +330,16 @@ def test_memory_totals_interface_for_check(dtype: str, optimizer: str) -> None:
     assert direct.totals.memory is not None
     assert memory_totals(network.graph, report, dtype=dtype, optimizer=optimizer) == (
         direct.totals.memory.to_dict())
+
+
+def test_block_rollup_sums_saved_and_peaks_live() -> None:
+    from cnncalc.core.rollup import block_dicts, by_block
+
+    report = cnncalc.load("googlenet").summary()
+    layers = [r for r in report.layers if r.scope and r.scope[0][0] == "inception_3a"]
+    row = by_block(report).layer("inception_3a")
+    assert row.saved_bytes == sum(r.saved_bytes for r in layers) > 0
+    assert row.live_bytes == max(r.live_bytes for r in layers)
+    assert row.activation_bytes == layers[-1].activation_bytes
+    block = next(b for b in block_dicts(report) if b["name"] == "inception_3a")
+    assert (block["saved_bytes"], block["live_bytes"]) == (row.saved_bytes, row.live_bytes)

@@ -94,6 +94,10 @@ def by_block(report: Report) -> Report:
             # A row is trainable when all its layers are (the JSON "blocks" have exact counts).
             trainable=all(r.trainable for r in g.layers),
             macs=sum(r.macs for r in g.layers),
+            # Memory: what the block keeps for backward adds up; the memory in use while it
+            # runs peaks at its busiest layer; its output is its last layer's.
+            saved_bytes=sum(r.saved_bytes for r in g.layers),
+            live_bytes=max(r.live_bytes for r in g.layers),
             mark=g.layers[0].mark,
             scope=(),
             attributes=(),
@@ -120,6 +124,9 @@ def block_dicts(report: Report) -> list[dict[str, object]]:
             "non_trainable": totals.non_trainable,
             "macs": totals.macs,
             "flops": totals.flops,
+            "activation_bytes": g.last.activation_bytes,
+            "live_bytes": max(r.live_bytes for r in g.layers),
+            "saved_bytes": sum(r.saved_bytes for r in g.layers),
         })
     return out
 
