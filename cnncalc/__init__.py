@@ -3,18 +3,28 @@
 The public API:
 
 * :func:`load` a spec (path, bundled name, YAML text or dict) → :class:`Network`;
-  ``network.summary(input_shape=None, batch=None)`` → :class:`Report` (``report.to_dict()`` is
-  the JSON of ``cnncalc summary --format json``).
+  ``network.summary(input_shape=None, batch=None, memory=None)`` → :class:`Report`
+  (``report.to_dict()`` is the JSON of ``cnncalc summary --format json``; ``memory`` a
+  :class:`MemoryConfig` for the dtype, optimizer and precision of the memory figures).
 * :func:`conv_output_size`, :func:`conv_transpose_output_size`, :func:`pool_output_size`:
   PyTorch's shape rules for an ``int`` or a per-axis tuple; they raise :class:`ShapeError`
   (a ``ValueError``) where PyTorch refuses the configuration.
+* The quick answers of the command line, one function each (docs/quick-answers.md):
+  :func:`conv`, :func:`deconv` (also :func:`conv_transpose`), :func:`pool` — the output size with
+  the formula, dropped pixels, parameters and MACs; :func:`chain` — size, receptive field and
+  jump after each step; :func:`solve` — every stride and padding giving a size; :func:`pad` —
+  the padding that keeps a size. ``network.explain()`` and ``network.sweep_input("128:512:32")``
+  are ``summary --explain`` and ``--sweep-input``.
+* :func:`validate` runs a network on random arrays with the NumPy kernels and compares every
+  layer's shape with the prediction (``cnncalc validate``).
 
 Names are imported on first use (PEP 562), so ``import cnncalc`` — and the command line's quick
 calculators — start without loading the whole package.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
+# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
+# are quoted.
 TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at start-up
 
 __version__ = "0.1.0"
@@ -26,29 +36,47 @@ _EXPORTS = {
     "conv_output_size": "cnncalc.core.arith",
     "conv_transpose_output_size": "cnncalc.core.arith",
     "pool_output_size": "cnncalc.core.arith",
+    "conv": "cnncalc.core.calc",
+    "deconv": "cnncalc.core.calc",
+    "conv_transpose": "cnncalc.core.calc",
+    "pool": "cnncalc.core.calc",
+    "chain": "cnncalc.core.chain",
+    "solve": "cnncalc.core.solve",
+    "pad": "cnncalc.core.solve",
     "CnncalcError": "cnncalc.core.errors",
     "ShapeError": "cnncalc.core.errors",
     "SpecError": "cnncalc.core.errors",
     "Limits": "cnncalc.core.limits",
+    "MemoryConfig": "cnncalc.core.memory",
     "LayerReport": "cnncalc.core.report",
     "Report": "cnncalc.core.report",
     "Shape": "cnncalc.core.shape",
+    "validate": "cnncalc.kernels.run",
 }
 
 __all__ = [
     "CnncalcError",
     "LayerReport",
     "Limits",
+    "MemoryConfig",
     "Network",
     "Report",
     "Shape",
     "ShapeError",
     "SpecError",
+    "chain",
+    "conv",
     "conv_output_size",
+    "conv_transpose",
     "conv_transpose_output_size",
+    "deconv",
     "load",
+    "pad",
     "parse",
+    "pool",
     "pool_output_size",
+    "solve",
+    "validate",
 ]
 
 if TYPE_CHECKING:
@@ -58,10 +86,15 @@ if TYPE_CHECKING:
         conv_transpose_output_size,
         pool_output_size,
     )
+    from cnncalc.core.calc import conv, conv_transpose, deconv, pool
+    from cnncalc.core.chain import chain
     from cnncalc.core.errors import CnncalcError, ShapeError, SpecError
     from cnncalc.core.limits import Limits
+    from cnncalc.core.memory import MemoryConfig
     from cnncalc.core.report import LayerReport, Report
     from cnncalc.core.shape import Shape
+    from cnncalc.core.solve import pad, solve
+    from cnncalc.kernels.run import validate
 
 
 def __getattr__(name: str) -> object:

@@ -10,16 +10,21 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from cnncalc.core.errors import Mark, SpecError
 from cnncalc.core.graph import Graph
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.memory import MemoryConfig
 from cnncalc.core.report import Report
 from cnncalc.core.shape import Shape, parse_shape_text
 from cnncalc.core.walk import analyze
+
+if TYPE_CHECKING:
+    from cnncalc.core.sweep import Sweep
 
 ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -42,17 +47,43 @@ class Network:
     def input_shape(self) -> Shape:
         return self.graph.input_shape
 
-    def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None) -> Report:
-        """Analyse the network: shapes, parameters, MACs and receptive fields per layer.
+    def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None,
+                memory: MemoryConfig | None = None) -> Report:
+        """Analyse the network: shapes, parameters, MACs, receptive fields and memory per layer.
 
         ``input_shape`` overrides the spec's input (``"3x384x384"``, ``(3, 384, 384)``);
-        ``batch`` the spec's batch size.
+        ``batch`` the spec's batch size; ``memory`` the dtype, optimizer and precision of the
+        memory figures (``MemoryConfig(dtype="float16", optimizer="adam")``; default float32
+        and SGD).
         """
         shape = to_shape(input_shape) if input_shape is not None else None
         if shape is not None and shape.rank != self.graph.input_shape.rank:
             raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
-                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}")
-        return analyze(self.graph, shape, batch, self.limits)
+                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
+                            code="input-shape")
+        return analyze(self.graph, shape, batch, memory, limits=self.limits)
+
+    def explain(self, input_shape: ShapeLike | None = None,
+                batch: int | None = None) -> dict[str, tuple[str, ...]]:
+        """Per layer name, its formulas with the numbers substituted (``summary --explain``)."""
+        from cnncalc.core.walk import explain
+
+        return explain(self.graph, self.summary(input_shape, batch))
+
+    def sweep_input(self, sizes: str | Iterable[int | tuple[int, ...]],
+                    batch: int | None = None) -> Sweep:
+        """The network at many input sizes (``summary --sweep-input``): ``"128:512:32"`` (both
+        ends included), ``"224,256,320"``, or sizes (an int for every spatial axis, or a tuple
+        per axis). Each row of the result has the report or the error that stops it, the layers
+        whose stride drops pixels, and whether the parameter count changes."""
+        from cnncalc.core.sweep import parse_sizes, sweep_input
+
+        if isinstance(sizes, str):
+            try:
+                sizes = parse_sizes(sizes)
+            except ValueError as exc:
+                raise SpecError(str(exc)) from None
+        return sweep_input(self.graph, sizes, batch)
 
 
 def to_shape(value: ShapeLike) -> Shape:
@@ -62,7 +93,7 @@ def to_shape(value: ShapeLike) -> Shape:
         try:
             return Shape.of(parse_shape_text(value))
         except ValueError as exc:
-            raise SpecError(str(exc)) from None
+            raise SpecError(str(exc), code="input-shape") from None
     return Shape.of(tuple(value))
 
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No per-example deadline anywhere: a loaded CI machine must not turn a slow example into a
+# failure. In CI (HYPOTHESIS_PROFILE=ci, set by .ci/run) examples are derandomised, so a run is
+# reproducible and cannot go red on a case no earlier run saw; locally they stay random.
+settings.register_profile("dev", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"

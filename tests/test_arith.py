@@ -172,4 +172,37 @@ def test_formula_text_substitutes_numbers() -> None:
     assert arith.conv_transpose_out_formula(3, 3, 2, 1, 1, 1) == (
         "(3−1)·2 − 2·1 + 1·(3−1) + 1 + 1 = 6")
     text = arith.pool_out_formula(6, 1, 4, 0, 0, 1, ceil_mode=True)
-    assert text.startswith("⌈(6 + 2·0 − 1·(1−1) − 1)/4⌉ + 1 = 3") and text.endswith("= 2")
+    # ceil gives 3 windows; the third would start at (3−1)·4 = 8 ≥ 6 + 0, in the padding: 2.
+    assert text == ("⌈(6 + 2·0 − 1·(1−1) − 1)/4⌉ + 1 − 1 = 2 (the last of 3 windows would start "
+                    "in the padding: (3−1)·4 ≥ 6 + 0)")
+
+
+# Found by tests/parity/test_random_layers.py: PyTorch's 3-D average pooling (and LPPool3d,
+# built on it) refuses an unpadded input smaller than the kernel on any axis, even where the
+# padding would make the window fit; max pooling and 1-D/2-D average pooling do not.
+AVG_POOL_3D = [
+    ("avgpool", {"kernel": 2, "padding": 1}, (1, 7, 3), None),            # PyTorch refuses
+    ("avgpool", {"kernel": 2, "padding": 1}, (2, 7, 3), (2, 4, 2)),
+    ("avgpool", {"kernel": 3, "stride": 3, "ceil_mode": True}, (6, 1, 1), None),
+    ("avgpool", {"kernel": [3, 1, 1], "stride": 3, "ceil_mode": True}, (6, 1, 1), (2, 1, 1)),
+    ("lppool", {"kernel": 2, "ceil_mode": True}, (1, 7, 2), None),
+    ("maxpool", {"kernel": 2, "padding": 1}, (1, 7, 3), (1, 4, 2)),          # no such check
+    ("avgpool", {"kernel": 2, "padding": 1}, (1, 7), (1, 4)),                # nor in 2-D
+]
+
+
+@pytest.mark.parametrize(("kind", "attrs", "spatial", "expected"), AVG_POOL_3D)
+def test_avg_pool3d_needs_the_kernel_inside_the_unpadded_input(
+        kind: str, attrs: dict[str, object], spatial: tuple[int, ...],
+        expected: tuple[int, ...] | None) -> None:
+    from cnncalc.core.layer import lookup
+    from cnncalc.core.shape import Shape
+
+    cls = lookup(kind)
+    assert cls is not None
+    layer = cls.from_attrs(attrs)
+    if expected is None:
+        with pytest.raises(ShapeError, match="3-D average pooling needs an input of at least"):
+            layer.infer((Shape(2, spatial),))
+    else:
+        assert layer.infer((Shape(2, spatial),)).spatial == expected

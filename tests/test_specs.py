@@ -3,6 +3,9 @@ from CS231n and the seeds."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 import cnncalc
@@ -19,6 +22,12 @@ PUBLISHED = {
     "vgg16_conv": (138_357_544, 15_470_264_320, [1000, 1, 1]),
     "googlenet": (6_998_552, 1_582_671_872, [1000]),
     "googlenet_torchvision": (6_624_904, 1_498_376_192, [1000]),
+    "vgg11": (132_863_336, 7_609_090_048, [1000]),
+    "vgg19": (143_667_240, 19_632_062_464, [1000]),
+    "resnet18": (11_689_512, 1_814_073_344, [1000]),
+    "resnet34": (21_797_672, 3_663_761_408, [1000]),
+    "resnet50": (25_557_032, 4_089_184_256, [1000]),
+    "mobilenet_v2": (3_504_872, 300_774_272, [1000]),
 }
 
 
@@ -39,6 +48,27 @@ def test_every_bundled_spec_has_a_source_comment() -> None:
         assert head[0].startswith("#"), path
         assert any("Source" in line for line in head), f"{path.name} names no source"
         assert any("Expected" in line or "Input" in line for line in head), path
+
+
+def header_totals(path: Path) -> tuple[int, int]:
+    """The params and MACs a spec's header comment promises ("Expected totals ...")."""
+    lines = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# "))
+    text = " ".join(lines)
+    params = re.search(r"([\d,]{4,}) params", text)
+    macs = re.search(r"([\d,]{4,}) MACs", text)
+    assert params and macs, f"{path.name}: the header gives no 'N params' and 'N MACs'"
+    return int(params.group(1).replace(",", "")), int(macs.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("path", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_header_comment_totals_are_true(path: Path) -> None:
+    # derived totals (ZFNet, U-Net, TCN, C3D) are also checked against PyTorch in tests/parity
+    report = cnncalc.load(path).summary()
+    assert header_totals(path) == (report.totals.params, report.totals.macs)
 
 
 def test_bundled_specs_are_all_tested() -> None:
@@ -129,3 +159,57 @@ def test_torchvision_alexnet_rejects_other_sizes_only_by_rule() -> None:
     net = cnncalc.load(SPECS / "alexnet_torchvision.yaml")
     assert net.summary("3x256x256").output_shape == Shape(1000)
     assert net.summary("3x256x256").totals.params == 61_100_840
+
+
+def test_zfnet_sizes_of_figure_3() -> None:
+    # Zeiler & Fergus 2014, figure 3: 110 → 55 → 26 → 13 → 13 → 13 → 6
+    report = cnncalc.load(SPECS / "zfnet.yaml").summary()
+    names = ("conv1", "pool1", "conv2", "pool2", "conv3", "conv5", "pool5")
+    sizes = [report.layer(n).output_shape.spatial for n in names]
+    assert sizes == [(110, 110), (55, 55), (26, 26), (13, 13), (13, 13), (13, 13), (6, 6)]
+    assert report.layer("pool5").output_shape.numel == 9_216
+
+
+def test_unet_valid_padding_sizes_of_figure_1() -> None:
+    # Ronneberger et al. 2015, figure 1: 572 → 568 ... 28 at the bottom, up to 388
+    report = cnncalc.load(SPECS / "unet.yaml").summary()
+    enc = [report.layer(f"enc{i}.relu2").output_shape.spatial[0] for i in range(1, 5)]
+    assert enc == [568, 280, 136, 64]
+    assert report.layer("bottom.relu2").output_shape == Shape(1024, (28, 28))
+    crops = [report.layer(f"dec{i}.crop").output_shape.spatial[0] for i in (4, 3, 2, 1)]
+    assert crops == [56, 104, 200, 392]
+    assert [report.layer(f"dec{i}.concat").output_shape.channels for i in (4, 3, 2, 1)] == [
+        1024, 512, 256, 128]
+    assert report.output_shape == Shape(2, (388, 388))
+
+
+def test_tcn_receptive_field_covers_the_sequence() -> None:
+    # two causal convolutions of kernel 7 per level, dilations 1 … 128: 1 + 2·6·(2⁸ − 1) = 3,061
+    report = cnncalc.load(SPECS / "tcn1d.yaml").summary()
+    last = report.layer("level7.relu3")
+    assert last.output_shape == Shape(25, (784,))
+    assert last.rf is not None and last.rf.size == (3_061,)
+    assert report.output_shape == Shape(10)
+
+
+def test_c3d_feature_sizes() -> None:
+    # Tran et al. 2015: pool1 keeps the 16 frames; pool5 gives 512×1×4×4 = 8,192 features
+    report = cnncalc.load(SPECS / "c3d.yaml").summary()
+    assert report.layer("pool1").output_shape == Shape(64, (16, 56, 56))
+    assert report.layer("pool5").output_shape == Shape(512, (1, 4, 4))
+    assert report.layer("fc6").input_shapes[0] == Shape(8_192)
+
+
+def test_resnet50_is_v15_with_the_stride_in_the_3x3() -> None:
+    report = cnncalc.load(SPECS / "resnet50.yaml").summary()
+    assert report.layer("layer2.0.conv1").output_shape == Shape(128, (56, 56))
+    assert report.layer("layer2.0.conv2").output_shape == Shape(128, (28, 28))
+    assert report.layer("layer2.0.downsample.0").output_shape == Shape(512, (28, 28))
+
+
+def test_mobilenet_v2_depthwise_and_residuals() -> None:
+    report = cnncalc.load(SPECS / "mobilenet_v2.yaml").summary()
+    dw = report.layer("features.2.depthwise")
+    assert dw.input_shapes[0].channels == 96 and dw.weights == 96 * 9  # groups = channels
+    adds = [r.name for r in report.layers if r.kind == "add"]
+    assert len(adds) == 10  # stride 1 and same channels: features 3, 5, 6, 8-10, 12, 13, 15, 16

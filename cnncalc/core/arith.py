@@ -9,10 +9,11 @@ per side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` ou
 Where PyTorch refuses a configuration these functions raise :class:`ShapeError` with the reason.
 """
 
-from __future__ import annotations
-
 from cnncalc.core.exceptions import ShapeError
 
+# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
+# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
+# are quoted.
 TYPE_CHECKING = False  # avoids importing typing: the quick calculators start in milliseconds
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -111,6 +112,19 @@ def pool_out(i: int, k: int, s: int | None = None, pb: int = 0, pa: int | None =
     return o
 
 
+def avg_pool3d_check(sizes: tuple[int, ...], kernels: tuple[int, ...]) -> None:
+    """3-D average pooling also needs the *unpadded* input to be at least the kernel on every
+    axis, whatever the padding: PyTorch's ``TORCH_META_FUNC(avg_pool3d)``
+    (aten/src/ATen/native/AveragePool3d.cpp) calls ``pool3d_shape_check`` (Pool.h) with
+    ``check_input_size=true`` ("input image (T: 1 H: 7 W: 3) smaller than kernel size").
+    ``LPPool3d`` is built on ``avg_pool3d`` and inherits it; 1-D/2-D pooling and max pooling do
+    not check it (found by tests/parity/test_random_layers.py)."""
+    if len(sizes) == 3 and any(i < k for i, k in zip(sizes, kernels)):
+        shown = "×".join(map(str, sizes))
+        raise ShapeError(f"3-D average pooling needs an input of at least the kernel "
+                         f"{'×'.join(map(str, kernels))} before padding, got {shown} (PyTorch)")
+
+
 def same_padding(k: int, d: int = 1) -> tuple[int, int]:
     """PyTorch ``padding='same'`` (stride 1 only): total ``d·(k−1)``, the odd pixel after.
 
@@ -172,7 +186,7 @@ def upsample_out(i: int, scale: float | None = None, size: int | None = None) ->
 
 # --- public, per-axis API ---------------------------------------------------------------------
 
-def _per_axis(name: str, value: IntOrSeq, rank: int) -> tuple[int, ...]:
+def _per_axis(name: str, value: "IntOrSeq", rank: int) -> tuple[int, ...]:
     if isinstance(value, bool):
         raise ShapeError(f"{name} must be an integer, got {value!r}")
     if isinstance(value, int):
@@ -186,16 +200,16 @@ def _per_axis(name: str, value: IntOrSeq, rank: int) -> tuple[int, ...]:
     return values
 
 
-def _rank_of(size: IntOrSeq) -> int:
+def _rank_of(size: "IntOrSeq") -> int:
     return 1 if isinstance(size, int) else len(tuple(size))
 
 
-def _result(size: IntOrSeq, values: list[int]) -> int | tuple[int, ...]:
+def _result(size: "IntOrSeq", values: list[int]) -> int | tuple[int, ...]:
     return values[0] if isinstance(size, int) else tuple(values)
 
 
-def conv_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
-                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
+def conv_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq" = 1,
+                     padding: "IntOrSeq" = 0, dilation: "IntOrSeq" = 1) -> int | tuple[int, ...]:
     """Output size of a convolution (PyTorch semantics) for one axis (``int``) or several.
 
     >>> conv_output_size(227, 11, stride=4)
@@ -210,9 +224,9 @@ def conv_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
     return _result(size, [conv_out(*a) for a in zip(i, k, s, p, p, d)])
 
 
-def conv_transpose_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
-                               padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
-                               dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
+def conv_transpose_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq" = 1,
+                               padding: "IntOrSeq" = 0, output_padding: "IntOrSeq" = 0,
+                               dilation: "IntOrSeq" = 1) -> int | tuple[int, ...]:
     """Output size of a transposed convolution (PyTorch semantics).
 
     >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
@@ -227,8 +241,8 @@ def conv_transpose_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSe
                           for ii, kk, ss, pp, oo, dd in zip(i, k, s, p, op, d)])
 
 
-def pool_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq | None = None,
-                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1,
+def pool_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq | None" = None,
+                     padding: "IntOrSeq" = 0, dilation: "IntOrSeq" = 1,
                      ceil_mode: bool = False) -> int | tuple[int, ...]:
     """Output size of max/avg pooling (PyTorch semantics; stride defaults to the kernel).
 
@@ -265,8 +279,8 @@ def pool_out_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1,
         return f"⌊{body}⌋ + 1 = {o}"
     raw = -(-(i + pb + pa - effective_kernel(k, d)) // s) + 1
     if raw != o:
-        return (f"⌈{body}⌉ + 1 = {raw}, minus the last window, which would start in the padding "
-                f"(({raw}−1)·{s} ≥ {i} + {pb}) = {o}")
+        return (f"⌈{body}⌉ + 1 − 1 = {o} (the last of {raw} windows would start in the padding: "
+                f"({raw}−1)·{s} ≥ {i} + {pb})")
     return f"⌈{body}⌉ + 1 = {o}"
 
 
@@ -276,3 +290,92 @@ def conv_transpose_out_formula(i: int, k: int, s: int, pb: int, pa: int, op: int
     o = conv_transpose_out(i, k, s, pb, pa, op, d)
     pads = f"2·{pb}" if pb == pa else f"{pb} − {pa}"
     return f"({i}−1)·{s} − {pads} + {d}·({k}−1) + {op} + 1 = {o}"
+
+
+def dropped_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1) -> str:
+    """Why :func:`dropped_inputs` pixels are dropped: ``1 input pixel at the end:
+    (10 + 2·0 − 3) mod 2 = 1`` (the windows stop short of the last ``(L mod s) − pa`` pixels,
+    ``L = i + pb + pa − k_eff``)."""
+    dropped = dropped_inputs(i, k, s, pb, pa, d)
+    left = (i + pb + pa - effective_kernel(k, d)) % s
+    less = f" − {pa} of padding" if pa and dropped else ""
+    return (f"{dropped} input pixel{'' if dropped == 1 else 's'} at the end: "
+            f"({i} + {_pad_text(pb, pa)} − {effective_kernel(k, d)}) mod {s} = {left}{less}")
+
+
+# --- parameters and MACs, and the same with the numbers substituted --------------------------
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _times(values: tuple[int, ...]) -> str:
+    return "×".join(str(v) for v in values) if values else "1"
+
+
+def _prod(values: tuple[int, ...]) -> int:
+    out = 1
+    for v in values:
+        out *= v
+    return out
+
+
+def conv_weights(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...]) -> int:
+    """``C_out · (C_in/groups) · ∏k``: PyTorch ``ConvNd.weight`` has shape
+    ``(C_out, C_in/groups, *kernel)``."""
+    return c_out * (c_in // groups) * _prod(kernel)
+
+
+def conv_macs(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
+              kernel: tuple[int, ...]) -> int:
+    """``C_out · ∏out · (C_in/groups) · ∏k`` multiply-accumulates per sample (fvcore's
+    ``conv_flop_count``; torchvision's published "GFLOPS")."""
+    return c_out * _prod(out_spatial) * (c_in // groups) * _prod(kernel)
+
+
+def conv_transpose_weights(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...]) -> int:
+    """``C_in · (C_out/groups) · ∏k``: PyTorch ``ConvTransposeNd.weight`` has shape
+    ``(C_in, C_out/groups, *kernel)``."""
+    return c_in * (c_out // groups) * _prod(kernel)
+
+
+def conv_transpose_macs(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
+                        kernel: tuple[int, ...]) -> int:
+    """Input-based: every input value is multiplied into ``(C_out/groups)·∏k`` outputs (fvcore,
+    ptflops ≥ 0.7.5; docs/conventions.md)."""
+    return c_in * _prod(in_spatial) * (c_out // groups) * _prod(kernel)
+
+
+def conv_params_formula(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...],
+                        bias: bool) -> str:
+    """``params: 64·3·7×7 = 9,408 weights + 64 bias = 9,472``."""
+    weights = conv_weights(c_out, c_in, groups, kernel)
+    grp = f" ({c_in}/{groups} per group)" if groups > 1 else ""
+    text = f"params: {c_out}·{c_in // groups}{grp}·{_times(kernel)} = {_n(weights)} weights"
+    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
+                   else f" = {_n(weights)}")
+
+
+def conv_macs_formula(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
+                      kernel: tuple[int, ...]) -> str:
+    """``MACs: 64·112×112 outputs × 3·7×7 = 118,013,952``."""
+    macs = conv_macs(c_out, out_spatial, c_in, groups, kernel)
+    return (f"MACs: {c_out}·{_times(out_spatial)} outputs × {c_in // groups}·{_times(kernel)} "
+            f"= {_n(macs)}")
+
+
+def conv_transpose_params_formula(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...],
+                                  bias: bool) -> str:
+    """``params: 128·64·2×2 = 32,768 weights + 64 bias = 32,832``."""
+    weights = conv_transpose_weights(c_in, c_out, groups, kernel)
+    text = f"params: {c_in}·{c_out // groups}·{_times(kernel)} = {_n(weights)} weights"
+    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
+                   else f" = {_n(weights)}")
+
+
+def conv_transpose_macs_formula(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
+                                kernel: tuple[int, ...]) -> str:
+    """``MACs (input-based): 128·28×28 inputs × 64·2×2 = 25,690,112``."""
+    macs = conv_transpose_macs(c_in, in_spatial, c_out, groups, kernel)
+    return (f"MACs (input-based): {c_in}·{_times(in_spatial)} inputs × {c_out // groups}·"
+            f"{_times(kernel)} = {_n(macs)}")

@@ -2,7 +2,9 @@
 (``cnncalc conv ...``) can raise and catch them without loading the rest of the package.
 :mod:`cnncalc.core.errors` re-exports them beside the located :class:`SpecError`."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
+# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
+# are quoted.
 
 
 class CnncalcError(Exception):

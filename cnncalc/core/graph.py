@@ -13,6 +13,20 @@ from cnncalc.core.shape import Shape
 INPUT = "input"
 """The name by which nodes refer to the network's input tensor."""
 
+LINT_DISABLE = "lint_disable"
+"""``Graph.options`` / ``Node.options`` key: a frozenset of disabled warning codes."""
+ALL = "all"
+"""In a LINT_DISABLE set: every warning code."""
+
+
+def silenced(graph: Graph, node: Node, code: str) -> bool:
+    """Whether the spec turned warning ``code`` off for the file or for this layer."""
+    for options in (graph.options, node.options):
+        off = options.get(LINT_DISABLE, ())
+        if ALL in off or code in off:
+            return True
+    return False
+
 
 @dataclass(frozen=True)
 class Node:

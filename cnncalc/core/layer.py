@@ -17,7 +17,9 @@ from typing import Any, ClassVar
 
 from cnncalc.core.attrs import Attr, FieldValues
 from cnncalc.core.errors import AttributeValueError
-from cnncalc.core.rf import AxisMap
+from cnncalc.core.geometry import Window
+from cnncalc.core.rf import IDENTITY_AXIS, AxisMap
+from cnncalc.core.saved import NEW, NOTHING, Saved
 from cnncalc.core.shape import Shape
 
 
@@ -91,11 +93,29 @@ class Layer(FieldValues):
                       output: Shape) -> tuple[AxisMap, ...] | None:
         """How output units read input units on each spatial axis; ``WHOLE_INPUT`` (None) when
         each output unit reads all of its input. The default is the identity."""
-        return tuple(AxisMap(*_IDENTITY) for _ in output.spatial)
+        return tuple(IDENTITY_AXIS for _ in output.spatial)
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         """Input pixels per axis that no window reaches (a stride that does not divide)."""
         return tuple(0 for _ in inputs[0].spatial)
+
+    def windows(self, x: Shape) -> tuple[Window, ...] | None:
+        """The sliding window (kernel, stride, padding, dilation) on each spatial axis of input
+        ``x``, for kinds that slide one (convolution, pooling); None for the others. Lint reads
+        it to explain dropped pixels and padding."""
+        return None
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """What PyTorch's autograd keeps for this layer's backward pass, per sample (memory
+        model, docs/memory.md); ``weight_grad`` says whether its weights are trained. Default:
+        nothing (shape-only backward: add, concat, upsampling, ...)."""
+        return NOTHING
+
+    def output_storage(self, training: bool) -> str:
+        """How the output is stored: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over input 0
+        (:mod:`cnncalc.core.saved`), at inference or in training."""
+        return NEW
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         """Formulas with the numbers substituted, one line per quantity."""
@@ -178,7 +198,6 @@ class Layer(FieldValues):
         return self.kind
 
 
-_IDENTITY = (1, 0, 0)
 _EXAMPLES = {"out": 64, "kernel": 3, "size": 5, "output": 1}
 
 _REGISTRY: dict[str, type[Layer]] = {}

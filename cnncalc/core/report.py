@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.core.errors import Diagnostic, Mark
+from cnncalc.core.memory import MemoryTotals
 from cnncalc.core.rf import ReceptiveField
 from cnncalc.core.shape import Shape
 
@@ -48,6 +49,14 @@ class LayerReport:
     mark: Mark | None
     scope: tuple[tuple[str, str], ...]
     attributes: tuple[tuple[str, Any], ...] = ()
+    activation_bytes: int = 0
+    """Bytes of the output tensor for the whole batch (docs/memory.md)."""
+    live_bytes: int = 0
+    """Inference: bytes of activations allocated while this layer runs."""
+    saved_bytes: int = 0
+    """Training: bytes this layer newly keeps for the backward pass."""
+    reuses_input: bool = False
+    """Inference: the output is a view of, or written over, an input (no new memory)."""
 
     @property
     def params(self) -> int:
@@ -87,6 +96,9 @@ class LayerReport:
             "scope": [name for name, _ in self.scope],
             "line": self.mark.line if self.mark else None,
             "column": self.mark.column if self.mark else None,
+            "activation_bytes": self.activation_bytes,
+            "live_bytes": self.live_bytes,
+            "saved_bytes": self.saved_bytes,
         }
         return out
 
@@ -102,6 +114,7 @@ class Totals:
     bias: int
     buffers: int
     macs: int
+    memory: MemoryTotals | None = None
 
     @property
     def flops(self) -> int:
@@ -123,10 +136,14 @@ class Totals:
                    non_trainable=buffers + frozen, weights=weights, bias=bias, buffers=buffers,
                    macs=macs)
 
-    def to_dict(self) -> dict[str, int]:
-        return {"params": self.params, "trainable_params": self.trainable_params,
-                "non_trainable": self.non_trainable, "weights": self.weights, "bias": self.bias,
-                "buffers": self.buffers, "macs": self.macs, "flops": self.flops}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "params": self.params, "trainable_params": self.trainable_params,
+            "non_trainable": self.non_trainable, "weights": self.weights, "bias": self.bias,
+            "buffers": self.buffers, "macs": self.macs, "flops": self.flops}
+        if self.memory is not None:
+            out["memory"] = self.memory.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -161,6 +178,8 @@ class Report:
             "totals": self.totals.to_dict(),
             "conventions": dict(CONVENTIONS),
             "warnings": [_diagnostic_dict(d) for d in self.warnings],
+            **({"memory_settings": self.totals.memory.config.to_dict()}
+               if self.totals.memory is not None else {}),
         }
 
 

@@ -6,88 +6,116 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cnncalc.core.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
 from cnncalc.core.gcpause import paused_gc
-from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.graph import INPUT, Graph, Node, silenced
 from cnncalc.core.layer import Counts
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.core.memory import LayerFacts, MemoryConfig, plan
 from cnncalc.core.report import LayerReport, Report, Totals
-from cnncalc.core.rf import AxisMap, ReceptiveField, union
+from cnncalc.core.rf import MAX_PERIOD, AxisMap, ReceptiveField, union
 from cnncalc.core.shape import Shape
 
 RF_MAX_BITS = 128
-"""Receptive fields are exact: integers, or fractions after upsampling and transposed convolutions.
-A chain of rescalings that never cancel (upsample to 7, conv to 6, upsample to 7, ...) makes their
-numerators and denominators grow with every layer, and exact arithmetic on them would make the
-walk quadratic. Beyond this many bits (far past any meaningful field: 2^128 pixels) a layer's
-receptive field, and those of the layers after it, are reported as unknown (``null``)."""
+"""Receptive fields are exact integers. A stride on an axis that has shrunk to one unit (or a
+chain of rescalings) doubles the jump at every layer, and exact arithmetic on numbers that grow
+by a bit per layer would make the walk quadratic in time and memory. Beyond this many bits (far
+past any meaningful field: 2^128 pixels) a layer's receptive field, and those after it, are not
+followed (``null``, with an ``rf-untracked`` warning)."""
+
+RF_BUDGET = 20_000_000
+"""Receptive fields with a long period (after upsamplings) cost work in proportion to their
+period at every layer; past this much work in one walk they are no longer followed, so that a
+deep stack behind an irregular upsampling stays linear."""
 
 
 def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = None,
-            limits: Limits = DEFAULT_LIMITS) -> Report:
+            memory: MemoryConfig | None = None, limits: Limits = DEFAULT_LIMITS) -> Report:
     """Walk ``graph`` for an input shape (default: the spec's) and batch size (default: the
-    spec's) and return the finished :class:`Report`. Every size, given or computed, must be at
-    most ``limits.max_dim``."""
+    spec's) and return the finished :class:`Report`, memory included (for ``memory``'s dtype
+    and optimizer, default float32 and SGD). Every size, given or computed, must be at most
+    ``limits.max_dim``."""
     with paused_gc():
-        return _analyze(graph, input_shape, batch, limits)
+        return _analyze(graph, input_shape, batch, memory, limits)
 
 
 def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
-             limits: Limits) -> Report:
+             memory: MemoryConfig | None, limits: Limits) -> Report:
     shape_in = input_shape or graph.input_shape
     batch = graph.batch if batch is None else batch
     if batch < 1:
-        raise SpecError(f"batch must be at least 1, got {batch}")
+        raise SpecError(f"batch must be at least 1, got {batch}", code="type")
     if shape_in.channels < 1 or any(d < 1 for d in shape_in.spatial):
-        raise SpecError(f"input shape {shape_in} has a size below 1")
-    max_dim = limits.max_dim
-    if batch > max_dim:
+        raise SpecError(f"input shape {shape_in} has a size below 1", code="input-shape")
+    if batch > limits.max_dim:
         raise LimitError(limits.exceeded("max_dim", "batch", batch), code="limit")
-    if max(shape_in.dims) > max_dim:
+    if max(shape_in.dims) > limits.max_dim:
         raise LimitError(limits.exceeded("max_dim", f"input {shape_in}: size",
                                          max(shape_in.dims)), code="limit")
     input_size = shape_in.spatial
     shapes: dict[str, Shape] = {INPUT: shape_in}
-    fields: dict[str, ReceptiveField | None] = {INPUT: ReceptiveField.of_input(shape_in.rank)}
-    layers: list[LayerReport] = []
+    fields: dict[str, ReceptiveField | None] = {
+        INPUT: ReceptiveField.of_input(shape_in.rank)}
+    drafts: list[dict[str, Any]] = []
+    facts: list[LayerFacts] = []
     warnings: list[Diagnostic] = []
     # What a layer computes depends only on the layer and its input shapes, and the builder
     # interns equal layers, so deep stacks of identical blocks compute each step once.
     memo: dict[tuple[int, tuple[Shape, ...]], _Step] = {}
+    rf_work = 0
     for node in graph.nodes:
         inputs = node.inputs
         in_shapes = ((shapes[inputs[0]],) if len(inputs) == 1
                      else tuple(shapes[src] for src in inputs))
-        layer = node.layer
-        key = (id(layer), in_shapes)
+        key = (id(node.layer), in_shapes)
         step = memo.get(key)
         if step is None:
             step = memo[key] = _evaluate(node, in_shapes, limits)
         out = step.output
         rf, aligned = _receptive_field(node, in_shapes, step, fields, input_size)
-        if rf is not None and _too_precise(rf):
-            rf = None
-            warnings.append(Diagnostic(
-                f"receptive fields from {node.kind} '{node.name}' on are not tracked: they "
-                f"need numbers beyond {RF_MAX_BITS} bits (rescalings that never cancel)",
-                node.mark, "warning", "rf-untracked", node.name))
-        if not aligned:
+        untracked = ""
+        if rf is not None:
+            rf_work += sum(axis.period for axis in rf.axes)
+            if rf_work > RF_BUDGET:
+                rf, untracked = None, (f"following them has taken more than {RF_BUDGET:,} "
+                                       f"steps (long periods after upsamplings, many layers)")
+            elif _too_large(rf):
+                rf, untracked = None, (f"they need numbers beyond {RF_MAX_BITS} bits (a stride "
+                                       f"or rescaling on every layer)")
+        elif all(fields[src] is not None for src in inputs):
+            untracked = (f"their pattern repeats only every more than {MAX_PERIOD} units (many "
+                         f"upsamplings with no stride between them)")
+        if not aligned and not silenced(graph, node, "unaligned-merge"):
+            rough = (" (the merged field is described by unit 0 only)"
+                     if rf is not None and rf.approximate else "")
             warnings.append(Diagnostic(
                 f"{node.kind} '{node.name}' merges paths whose receptive fields are not aligned "
-                f"(different jumps or centres: {', '.join(node.inputs)})", node.mark, "warning",
-                "unaligned-merge", node.name))
+                f"(different jumps or centres: {', '.join(inputs)}){rough}", node.mark,
+                "warning", "unaligned-merge", node.name))
+        if untracked and not silenced(graph, node, "rf-untracked"):
+            warnings.append(Diagnostic(
+                f"{node.kind} '{node.name}': receptive fields are not followed from this layer "
+                f"on: {untracked}", node.mark, "warning", "rf-untracked", node.name))
         shapes[node.name] = out
         fields[node.name] = rf
         counts = step.counts
-        layers.append(LayerReport(
+        drafts.append(dict(
             name=node.name, kind=node.kind, description=step.description, inputs=inputs,
             input_shapes=in_shapes, output_shape=out, weights=counts.weights, bias=counts.bias,
             buffers=counts.buffers, trainable=node.trainable, macs=step.macs * batch, rf=rf,
-            dropped=step.dropped, mark=node.mark, scope=node.scope, attributes=step.attributes))
-    frozen = tuple(layers)
-    return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, Totals.of(frozen),
+            dropped=step.dropped, mark=node.mark, scope=node.scope,
+            attributes=step.attributes))
+        facts.append(LayerFacts(in_shapes, out, counts.params, counts.buffers,
+                                counts.params if node.trainable else 0))
+    per_layer, mem = plan(graph, shape_in.numel, facts, batch, memory or MemoryConfig())
+    frozen = tuple(LayerReport(**d, activation_bytes=m.activation_bytes, live_bytes=m.live_bytes,
+                               saved_bytes=m.saved_bytes, reuses_input=m.reuses_input)
+                   for d, m in zip(drafts, per_layer))
+    totals = replace(Totals.of(frozen), memory=mem)
+    return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))
 
 
@@ -136,14 +164,13 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
                         layer=node.name, code="shape") from None
 
 
-def _too_precise(rf: ReceptiveField) -> bool:
-    for values in (rf.size, rf.jump, rf.start):
-        for v in values:
-            if type(v) is int:
-                if v.bit_length() > RF_MAX_BITS:
-                    return True
-            elif (v.numerator.bit_length() > RF_MAX_BITS
-                  or v.denominator.bit_length() > RF_MAX_BITS):
+def _too_large(rf: ReceptiveField) -> bool:
+    """Whether a field holds a number beyond :data:`RF_MAX_BITS` bits."""
+    for axis in rf.axes:
+        if axis.shift.bit_length() > RF_MAX_BITS:
+            return True
+        for value in (*axis.lows, *axis.highs):
+            if value is not None and value.bit_length() > RF_MAX_BITS:
                 return True
     return False
 
@@ -151,28 +178,31 @@ def _too_precise(rf: ReceptiveField) -> bool:
 def _receptive_field(node: Node, in_shapes: tuple[Shape, ...], step: _Step,
                      fields: dict[str, ReceptiveField | None],
                      input_size: tuple[int, ...]) -> tuple[ReceptiveField | None, bool]:
-    """The receptive field of ``node``'s output (None when an input's is not tracked), and
-    whether its merged paths are aligned."""
-    inputs = node.inputs
-    if len(inputs) == 1:
-        rf = fields[inputs[0]]
-        if rf is None:
+    """The receptive field of ``node``'s output (None when it cannot be followed), and whether
+    its merged paths are aligned."""
+    out = step.output
+    if type(node.layer).max_inputs is None:
+        sources = [fields[src] for src in node.inputs]
+        known = [f for f in sources if f is not None]
+        if len(known) < len(sources):
             return None, True
+        rf, aligned = union(known, out.spatial)
     else:
-        sources = [fields[src] for src in inputs]
-        if any(s is None for s in sources):
+        first = fields[node.inputs[0]]
+        x = in_shapes[0]
+        if first is None:
             return None, True
-        known: list[ReceptiveField] = sources  # type: ignore[assignment]
-        if type(node.layer).max_inputs is None:
-            return union(known)
-        rf = known[0]
-    x = in_shapes[0]
-    if not x.spatial:
-        return rf, True
-    maps = step.maps
-    if maps is None or len(maps) != len(rf.size):
-        return rf.whole(x.spatial, input_size), True
-    return rf.through(maps, input_size), True
+        if not x.spatial:
+            return first, True
+        maps = step.maps
+        if maps is None or len(maps) != len(first.axes):
+            rf = first.whole(x.spatial)
+        else:
+            rf = first.through(maps)
+        aligned = True
+    if rf is None:
+        return None, aligned
+    return rf.with_coverage(input_size, out.spatial), aligned
 
 
 def explain(graph: Graph, report: Report) -> dict[str, tuple[str, ...]]:

@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cnncalc.core.attrs import Bool, Choice, Float, attr
 from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.saved import INPLACE, NEW, VIEW, Extra, Saved
 from cnncalc.core.shape import Shape
 
 
 class _Activation(Layer):
     category = "activation"
+    saves_output: ClassVar[bool] = False
+    """Whether backward reads the output (relu, sigmoid, tanh, softmax) rather than the input."""
+    inplace_saves_output: ClassVar[bool] = False
+    """Whether the in-place version's backward reads the output (relu, leaky_relu, elu). Where
+    it needs the input instead (relu6, whose in-place form is hardtanh_), PyTorch saves a copy
+    of the input before overwriting it, so running in place saves no memory in training."""
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The output or the input, whichever its derivative is written in (PyTorch's
+        derivatives.yaml, checked with saved_tensors_hooks)."""
+        if getattr(self, "inplace", False):
+            if self.saves_output or self.inplace_saves_output:
+                return Saved(output=True)
+            return Saved(extra=(Extra("copy of the input (in place)", inputs[0].numel),))
+        if self.saves_output:
+            return Saved(output=True)
+        return Saved(inputs=(0,))
+
+    def output_storage(self, training: bool) -> str:
+        """In place at inference (as inference runtimes fuse it into the layer before); in
+        training only with ``inplace: true``, as PyTorch does."""
+        if not training or getattr(self, "inplace", False):
+            return INPLACE
+        return NEW
 
 
 @register
@@ -21,6 +47,7 @@ class ReLU(_Activation):
 
     kind = "relu"
     doc = "max(0, x)"
+    saves_output = True
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); "
                                             "changes memory, not shapes")
 
@@ -43,6 +70,7 @@ class LeakyReLU(_Activation):
     kind = "leaky_relu"
     aliases = ("leakyrelu",)
     doc = "x if x > 0 else negative_slope·x"
+    inplace_saves_output = True
     negative_slope: float = attr(Float(), 0.01, doc="slope for negative inputs",
                                  aliases=("alpha", "slope"))
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
@@ -55,6 +83,7 @@ class ELU(_Activation):
 
     kind = "elu"
     doc = "x if x > 0 else alpha·(exp(x) − 1)"
+    inplace_saves_output = True
     alpha: float = attr(Float(), 1.0, doc="scale for negative inputs")
     inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True)")
 
@@ -71,17 +100,28 @@ class PReLU(_Activation):
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         return Counts(inputs[0].channels if self.per_channel else 1)
 
+    def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        slopes = (f"one slope per channel = {inputs[0].channels}" if self.per_channel
+                  else "one slope shared by every channel = 1")
+        return (f"shape: {output} (unchanged)", f"params: {slopes}")
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        return Saved(inputs=(0,), weights=True)
+
 
 @register
 class Sigmoid(_Activation):
     kind = "sigmoid"
     doc = "1 / (1 + exp(−x))"
+    saves_output = True
 
 
 @register
 class Tanh(_Activation):
     kind = "tanh"
     doc = "hyperbolic tangent"
+    saves_output = True
 
 
 @register
@@ -112,6 +152,7 @@ class Hardswish(_Activation):
 class Softmax(_Activation):
     kind = "softmax"
     doc = "exp(x) normalised over the channel axis"
+    saves_output = True
 
 
 @register
@@ -119,3 +160,6 @@ class Identity(Layer):
     kind = "identity"
     doc = "passes its input through unchanged"
     category = "other"
+
+    def output_storage(self, training: bool) -> str:
+        return VIEW

@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any
 
-from cnncalc.core import arith
+from cnncalc.core import arith, calc
 from cnncalc.core.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
 from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.rf import AxisMap, ratio
+from cnncalc.core.rf import AxisMap
+from cnncalc.core.saved import Extra, Saved
 from cnncalc.core.shape import Shape
-from cnncalc.layers._explain import n, per_axis_lines, times
+from cnncalc.layers._explain import n, times
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
 STRIDE_DOC = "stride"
@@ -82,7 +83,7 @@ class Conv(Layer):
         return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -90,20 +91,19 @@ class Conv(Layer):
                      for i, w in zip(x.spatial, self.windows(x)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.
         x = inputs[0]
         ws = self.windows(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
-        c = self.counts(inputs, output)
-        cin_g = x.channels // self.groups
-        k = tuple(w.k for w in ws)
-        grp = f" ({x.channels}/{self.groups} per group)" if self.groups > 1 else ""
-        bias = f" + {n(c.bias)} bias" if c.bias else ""
-        lines.append(f"params: {self.out}·{cin_g}{grp}·{times(k)} = {n(c.weights)} weights{bias}"
-                     f" = {n(c.params)}")
-        lines.append(f"MACs: {self.out}·{times(output.spatial)} outputs × {cin_g}·{times(k)} "
-                     f"= {n(self.macs(inputs, output))}")
-        return tuple(lines)
+        return calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                         tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                         in_channels=x.channels, out_channels=self.out, groups=self.groups,
+                         bias=self.bias, rank=x.rank).lines()
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
 
     def describe(self) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
@@ -163,27 +163,24 @@ class ConvTranspose(Layer):
         return int(inputs[0].numel * (self.out // self.groups) * prod(k))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        # output o = i·s − pb + t·d for taps t, so i ∈ [(o + pb − (k_eff−1))/s, (o + pb)/s].
-        maps = []
-        for _, k, s, pb, _, _, d in self._axes(inputs[0]):
-            k_eff = arith.effective_kernel(k, d)
-            maps.append(AxisMap(ratio(1, s), ratio(pb - k_eff + 1, s), ratio(pb, s)))
-        return tuple(maps)
+        return tuple(AxisMap.transposed(k, s, pb, d)
+                     for _, k, s, pb, _, _, d in self._axes(inputs[0]))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc deconv`, other output_padding sizes and the inverse included.
         x = inputs[0]
         axes = self._axes(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_transpose_out_formula(*axes[a]),
-                               "out")
-        c = self.counts(inputs, output)
-        k = tuple(a[1] for a in axes)
-        cout_g = self.out // self.groups
-        bias = f" + {n(c.bias)} bias" if c.bias else ""
-        lines.append(f"params: {x.channels}·{cout_g}·{times(k)} = {n(c.weights)} weights{bias}"
-                     f" = {n(c.params)}")
-        lines.append(f"MACs (input-based): {x.channels}·{times(x.spatial)} inputs × "
-                     f"{cout_g}·{times(k)} = {n(self.macs(inputs, output))}")
-        return tuple(lines)
+        return calc.conv_transpose(
+            x.spatial, tuple(a[1] for a in axes), tuple(a[2] for a in axes),
+            tuple((a[3], a[4]) for a in axes), tuple(a[5] for a in axes),
+            tuple(a[6] for a in axes), in_channels=x.channels, out_channels=self.out,
+            groups=self.groups, bias=self.bias, rank=x.rank).lines()
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
 
     def describe(self) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
@@ -226,7 +223,7 @@ class LocallyConnected(Layer):
         return self.counts(inputs, output).weights
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -236,8 +233,9 @@ class LocallyConnected(Layer):
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         ws = self.windows(x)
-        lines = per_axis_lines(x.rank, lambda a: arith.conv_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d), "out")
+        lines = list(calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                               rank=x.rank).lines())  # formulas and dropped pixels
         c = self.counts(inputs, output)
         k = tuple(w.k for w in ws)
         bias = f" + {n(c.bias)} bias (one per output value)" if c.bias else ""
@@ -245,6 +243,14 @@ class LocallyConnected(Layer):
                      f"{x.channels}·{times(k)} = {n(c.weights)} weights{bias} = {n(c.params)}")
         lines.append(f"MACs: one per weight = {n(self.macs(inputs, output))}")
         return tuple(lines)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The unfolded input patches ``C_in·∏k`` per output position, as the usual
+        ``unfold`` + batched matmul implementation saves them."""
+        k = per_axis("kernel", self.kernel, output.rank)
+        patches = inputs[0].channels * prod(k) * output.spatial_numel
+        return Saved(weights=True, extra=(Extra("unfolded input", patches),))
 
     def describe(self) -> str:
         return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation)

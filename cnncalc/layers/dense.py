@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from cnncalc.core.attrs import Bool, Int, attr
 from cnncalc.core.errors import ShapeError
 from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.saved import VIEW, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import n
 
@@ -46,6 +47,12 @@ class Linear(Layer):
                 f"= {n(c.params)}",
                 f"MACs: {inputs[0].channels}·{self.out} = {n(self.macs(inputs, output))}")
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its weight, and its input only when the weight is trained (AddmmBackward0 saves
+        ``mat1`` only for the weight's gradient)."""
+        return Saved(inputs=(0,) if weight_grad else (), weights=True)
+
     def describe(self) -> str:
         return f"linear → {self.out}"
 
@@ -63,6 +70,9 @@ class Flatten(Layer):
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> None:
         return None
+
+    def output_storage(self, training: bool) -> str:
+        return VIEW  # a contiguous tensor flattens to a view
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         dims = "·".join(str(d) for d in inputs[0].dims)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cnncalc.core.errors import MergeError
 from cnncalc.core.layer import Layer, register
+from cnncalc.core.saved import INPLACE, NEW
 from cnncalc.core.shape import Shape
 
 
@@ -32,8 +33,8 @@ class Concat(_Merge):
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         parts = " + ".join(str(x.channels) for x in inputs)
-        return (f"channels: {parts} = {output.channels}; spatial {output.spatial} from every "
-                f"input",)
+        spatial = "×".join(map(str, output.spatial)) or "none"
+        return (f"channels: {parts} = {output.channels}; spatial {spatial} from every input",)
 
 
 @register
@@ -51,6 +52,11 @@ class Add(_Merge):
                 raise MergeError(f"shapes differ: {first} vs {other} (add needs equal shapes)",
                                  0, index)
         return first
+
+    def output_storage(self, training: bool) -> str:
+        """Into its first input at inference when nothing else reads it (``out += identity``
+        in torchvision's ResNet)."""
+        return NEW if training else INPLACE
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         return (f"shape: {output} (all {len(inputs)} inputs); additions are not counted as "

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cnncalc.core.attrs import Bool, Float, Int, attr
 from cnncalc.core.layer import Counts, Layer, register
+from cnncalc.core.saved import MASK, NEW, NOTHING, STAT, VIEW, Extra, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import n
 
@@ -30,6 +31,13 @@ class BatchNorm(Layer):
         c = inputs[0].channels
         return Counts(c if self.affine else 0, c if self.affine else 0,
                       2 * c if self.track_running_stats else 0)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the batch mean and inverse standard deviation per channel, in float32
+        (NativeBatchNormBackward0; the running statistics are buffers, not counted here)."""
+        stats = Extra("batch mean and inverse std", fixed=2 * inputs[0].channels, element=STAT)
+        return Saved(inputs=(0,), extra=(stats,))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         c = inputs[0].channels
@@ -58,6 +66,16 @@ class LocalResponseNorm(Layer):
     beta: float = attr(Float(), 0.75, doc="exponent")
     k: float = attr(Float(), 1.0, doc="additive constant (PyTorch and Caffe: 1; the paper: 2)")
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """PyTorch composes it from element-wise ops and an average pooling over channels: it
+        keeps the input, the squared input padded by ``size − 1`` channels, and two
+        input-sized intermediates (the scaled sum and its power)."""
+        x = inputs[0]
+        padded = (x.channels + self.size - 1) * x.spatial_numel
+        return Saved(inputs=(0,), extra=(Extra("padded squares", padded),
+                                         Extra("denominator and its base", 2 * x.numel)))
+
 
 @register
 @dataclass(frozen=True, eq=False, repr=False)
@@ -71,3 +89,14 @@ class Dropout(Layer):
 
     p: float = attr(Float(0.0, 1.0), 0.5, doc="probability of zeroing an element",
                     aliases=("rate",))
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """The mask (p = 0 and p = 1 need none: PyTorch returns the input or zeros)."""
+        if self.p in (0.0, 1.0):
+            return NOTHING
+        return Saved(extra=(Extra("dropout mask", output.numel, element=MASK),))
+
+    def output_storage(self, training: bool) -> str:
+        """The input itself at inference, and in training with p = 0."""
+        return NEW if training and self.p > 0 else VIEW

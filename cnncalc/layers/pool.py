@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import gcd
 from typing import Any
 
-from cnncalc.core import arith
+from cnncalc.core import arith, calc
 from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
 from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
 from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import AxisMap, ratio
+from cnncalc.core.rf import MAX_PERIOD, AxisMap
+from cnncalc.core.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import per_axis_lines
 
@@ -44,7 +46,7 @@ class _WindowPool(Layer):
                                     for i, w in zip(x.spatial, self.windows(x))))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb) for w in self.windows(inputs[0]))
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         x = inputs[0]
@@ -54,11 +56,13 @@ class _WindowPool(Layer):
                      for i, w in zip(x.spatial, self.windows(x)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        # The same lines as `cnncalc pool`: formulas, the other rounding, dropped pixels.
         x = inputs[0]
         ws = self.windows(x)
-        ceil, rounding = self._rounding()
-        lines = per_axis_lines(x.rank, lambda a: arith.pool_out_formula(
-            x.spatial[a], ws[a].k, ws[a].s, ws[a].pb, ws[a].pa, ws[a].d, ceil, rounding), "out")
+        ceil_mode = "caffe" if self.ceil_mode == "caffe" else bool(self.ceil_mode)
+        lines = list(calc.pool(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
+                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
+                               ceil_mode=ceil_mode, rank=x.rank).lines())
         lines.append(f"channels: {x.channels} (pooling keeps them); no parameters, 0 MACs")
         return tuple(lines)
 
@@ -90,6 +94,11 @@ class MaxPool(_WindowPool):
     dilation: Any = attr(PerAxis(1), 1, doc="spacing between window taps")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
+
 
 @register
 @dataclass(frozen=True, eq=False, repr=False)
@@ -108,6 +117,15 @@ class AvgPool(_WindowPool):
     count_include_pad: bool = attr(Bool(), True,
                                    doc="divide by the full window, padding included (values only)")
 
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))
+        return super().infer(inputs)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        return Saved(inputs=(0,))
+
 
 @register
 @dataclass(frozen=True, eq=False, repr=False)
@@ -123,6 +141,18 @@ class LpPool(_WindowPool):
     kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
     stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
+
+    def infer(self, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        arith.avg_pool3d_check(x.spatial, tuple(w.k for w in self.windows(x)))  # LPPool3d
+        return super().infer(inputs)
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """PyTorch composes it (``x^p``, average pooling, sign, relu, ``^(1/p)``): the input,
+        ``x^p`` and four distinct output-sized intermediates are kept."""
+        return Saved(inputs=(0,), extra=(Extra("x^p", inputs[0].numel),
+                                         Extra("pooling intermediates", 4 * output.numel)))
 
 
 class _GlobalPool(Layer):
@@ -147,12 +177,22 @@ class GlobalAvgPool(_GlobalPool):
     aliases = ("gap", "global_avg_pool", "globalaveragepooling")
     doc = "average over every spatial position, keeping 1×1 (AdaptiveAvgPoolNd(1))"
 
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Nothing: PyTorch computes it as a mean, whose backward needs only the shape."""
+        return NOTHING
+
 
 @register
 class GlobalMaxPool(_GlobalPool):
     kind = "global_maxpool"
     aliases = ("gmp", "global_max_pool", "globalmaxpooling")
     doc = "maximum over every spatial position, keeping 1×1 (AdaptiveMaxPoolNd(1))"
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
 
 
 def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
@@ -166,11 +206,21 @@ def adaptive_window_sizes(n_in: int, n_out: int) -> tuple[int, ...]:
     axis may be huge). Window ``o`` has size ``⌈(r + n_in)/n_out⌉`` where ``r = o·n_in mod n_out``
     runs over the multiples of ``g = gcd(n_in, n_out)`` below ``n_out``, so the sizes are
     ``⌈n_in/n_out⌉`` (r = 0) and ``⌈(n_in + n_out − g)/n_out⌉`` (r = n_out − g)."""
-    from math import gcd
-
     smallest = -(-n_in // n_out)
     largest = -(-(n_in + n_out - gcd(n_in, n_out)) // n_out)
     return (smallest,) if largest == smallest else (smallest, largest)
+
+
+def adaptive_map(n_in: int, n_out: int) -> AxisMap:
+    """The bins of :func:`adaptive_bins` as a receptive-field map: they repeat every
+    ``n_out/g`` outputs, ``n_in/g`` inputs further on (``g = gcd(n_in, n_out)``). A period
+    past :data:`MAX_PERIOD` is not followed (and not listed: the output may be 10¹² wide)."""
+    g = gcd(n_in, n_out)
+    period = n_out // g
+    if period > MAX_PERIOD:
+        return AxisMap(period, n_in // g, ())
+    bins = [((o * n_in) // n_out, -(-((o + 1) * n_in) // n_out)) for o in range(period)]
+    return AxisMap.periodic([(start, end - 1, 1) for start, end in bins], n_in // g)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -186,11 +236,8 @@ class _AdaptivePool(Layer):
         return x.with_spatial(per_axis("output", self.output, x.rank))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        maps = []
-        for n_in, n_out in zip(inputs[0].spatial, output.spatial):
-            widest = adaptive_window_sizes(n_in, n_out)[-1]
-            maps.append(AxisMap(ratio(n_in, n_out), 0, widest - 1))
-        return tuple(maps)
+        return tuple(adaptive_map(n_in, n_out)
+                     for n_in, n_out in zip(inputs[0].spatial, output.spatial))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
@@ -215,6 +262,14 @@ class AdaptiveAvgPool(_AdaptivePool):
     kind = "adaptive_avgpool"
     aliases = ("adaptive_avg_pool",)
     doc = "average pooling to a fixed output size (PyTorch AdaptiveAvgPoolNd)"
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input, except for a 1×1 output, which PyTorch computes as a mean (nothing
+        saved)."""
+        if all(n == 1 for n in output.spatial):
+            return NOTHING
+        return Saved(inputs=(0,))
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))
 
@@ -227,5 +282,10 @@ class AdaptiveMaxPool(_AdaptivePool):
     kind = "adaptive_maxpool"
     aliases = ("adaptive_max_pool",)
     doc = "max pooling to a fixed output size (PyTorch AdaptiveMaxPoolNd)"
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
+        return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))

@@ -10,11 +10,47 @@ from cnncalc.core.attrs import Bool, Choice, Float, Padding, PerAxis, Ref, Scale
 from cnncalc.core.errors import AttributeValueError, ShapeError
 from cnncalc.core.geometry import format_axes, per_axis, require_spatial
 from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import AxisMap, half, ratio
+from cnncalc.core.rf import MAX_PERIOD, AxisMap
+from cnncalc.core.saved import NOTHING, VIEW, Saved
 from cnncalc.core.shape import Shape
 from cnncalc.layers._explain import per_axis_lines
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
+
+
+def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
+                      align_corners: bool) -> AxisMap:
+    """Which inputs an interpolated output reads, as PyTorch computes them
+    (aten/src/ATen/native/UpSample.h: ``nearest_idx``, ``area_pixel_compute_scale`` and
+    ``area_pixel_compute_source_index``): the source coordinate of output ``o`` is ``o·r``
+    (nearest, and linear with ``align_corners``) or ``(o + ½)·r − ½`` (linear), with
+    ``r = 1/scale`` when a scale is given, ``n_in/n_out`` for a size and
+    ``(n_in − 1)/(n_out − 1)`` with ``align_corners``. Nearest reads ``⌊src⌋``; linear reads
+    ``⌊src⌋`` and the next input unless ``src`` is a whole number; cubic four inputs around
+    it. Clamping at the border is treated like padding: the field reaches past the edge."""
+    from fractions import Fraction
+
+    if mode != "nearest" and align_corners:
+        ratio = Fraction(n_in - 1, n_out - 1) if n_out > 1 else Fraction(0)
+    elif scale is not None:
+        ratio = 1 / Fraction(str(scale))
+    else:
+        ratio = Fraction(n_in, n_out)
+    period, shift = ratio.denominator, ratio.numerator
+    if period > MAX_PERIOD:
+        return AxisMap(period, shift, ())
+    centred = mode != "nearest" and not align_corners
+    ranges: list[tuple[int, int, int] | None] = []
+    for o in range(period):
+        src = (o + Fraction(1, 2)) * ratio - Fraction(1, 2) if centred else o * ratio
+        first = src.numerator // src.denominator
+        if mode == "nearest" or src.denominator == 1:
+            ranges.append((first, first, 1))
+        elif mode == "bicubic":
+            ranges.append((first - 1, first + 2, 1))
+        else:
+            ranges.append((first, first + 1, 1))
+    return AxisMap.periodic(ranges, shift)
 
 
 @register
@@ -51,17 +87,11 @@ class Upsample(Layer):
                                     for i, s in zip(x.spatial, scales)))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        maps = []
-        for n_in, n_out in zip(inputs[0].spatial, output.spatial):
-            scale = ratio(n_in, n_out)
-            if self.mode == "nearest":
-                # output o copies input ⌊o·n_in/n_out⌋: one input unit, unit 0 reads unit 0.
-                maps.append(AxisMap(scale, 0, 0))
-            else:
-                # half-pixel centres: o reads the two inputs around (o + 1/2)·ratio − 1/2.
-                lo = half(scale - 1)
-                maps.append(AxisMap(scale, lo, lo + 1))
-        return tuple(maps)
+        x = inputs[0]
+        scales = per_axis("scale", self.scale, x.rank) if self.scale is not None else None
+        return tuple(interpolation_map(n_in, n_out, None if scales is None else scales[a],
+                                       self.mode, self.align_corners)
+                     for a, (n_in, n_out) in enumerate(zip(x.spatial, output.spatial)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
@@ -111,8 +141,12 @@ class Pad(Layer):
         return x.with_spatial(tuple(i + pb + pa for i, (pb, pa) in zip(x.spatial, pads)))
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap(1, -pb, -pb)
-                     for pb, _ in self.pads(inputs[0]))
+        return tuple(AxisMap.shifted(-pb) for pb, _ in self.pads(inputs[0]))
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Reflect and replicate padding keep their input; constant and circular nothing."""
+        return Saved(inputs=(0,)) if self.mode in ("reflect", "replicate") else NOTHING
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
@@ -180,8 +214,10 @@ class Crop(Layer):
         return x.with_spatial(spatial)
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap(1, b, b)
-                     for b, _ in self.offsets(inputs))
+        return tuple(AxisMap.shifted(b) for b, _ in self.offsets(inputs))
+
+    def output_storage(self, training: bool) -> str:
+        return VIEW  # slicing gives a view of the input
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]

@@ -26,6 +26,8 @@ def render_summary(report: Report, width: int = 100, view: View | None = None) -
     """A rich renderable for a console ``width`` columns wide: shrinkable columns are cut with an
     ellipsis and optional ones dropped to fit; numbers are never cut."""
     view = view or View()
+    if view.explanations:
+        return _explained_summary(report, width, view)
     rows = layer_rows(report, view)
     total = total_row(report, view)
     widths = column_widths(view, [header_row(view), *(r.cells for r in rows), total], width,
@@ -51,4 +53,40 @@ def render_summary(report: Report, width: int = 100, view: View | None = None) -
     for w in warning_lines(report):
         parts.append(Text(w, style="yellow"))
     parts += [Text(line, style="dim") for line in ["", *convention_lines(view)]]
+    return Group(*parts)
+
+
+def _explained_summary(report: Report, width: int, view: View) -> Any:
+    """The summary with each layer's explanation under its row, across the whole width. A rich
+    Table cannot span a line over its columns (it would be cut to the Layer column), so this lays
+    the table out like the plain-text renderer, with the rich table's styles."""
+    from cnncalc.render.text import explain_lines
+
+    rows = layer_rows(report, view)
+    header = header_row(view)
+    total = total_row(report, view)
+    widths = column_widths(view, [header, *(r.cells for r in rows), total], width, gap=2)
+
+    def line(cells: tuple[str, ...], style: str | None = None) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        shown = [(col, cell, w) for col, cell, w in zip(view.columns, cells, widths) if w]
+        for index, (col, cell, w) in enumerate(shown):
+            if index:
+                text.append("  ")
+            cell = cell if len(cell) <= w else cell[: max(1, w - 1)] + "…"
+            text.append(cell.rjust(w) if col.numeric else cell.ljust(w), style=style or col.style)
+        text.rstrip()
+        return text
+
+    used = [w for w in widths if w]
+    rule = Text("─" * min(width, sum(used) + 2 * (len(used) - 1)), style="dim")
+    parts: list[Any] = [Text(report.name, style="bold"), line(header, "bold"), rule]
+    for row in rows:
+        parts.append(line(row.cells))
+        parts += [Text(text, style="dim", no_wrap=True) for explanation in row.explain
+                  for text in explain_lines(explanation, width)]
+    parts += [rule, line(total, "bold")]
+    parts += [Text(text) for text in footer_lines(report, view)]
+    parts += [Text(w, style="yellow") for w in warning_lines(report)]
+    parts += [Text(text, style="dim") for text in ["", *convention_lines(view)]]
     return Group(*parts)

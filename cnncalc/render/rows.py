@@ -59,6 +59,9 @@ class View:
     footer: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Extra convention lines (e.g. the memory model's assumptions)."""
+    counts: bool = True
+    """Print the parameter/MAC totals and their conventions (off for tables about something
+    else, such as ``cnncalc rf``)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ def total_row(report: Report, view: View) -> tuple[str, ...]:
 def footer_lines(report: Report, view: View | None = None) -> list[str]:
     """Totals spelled out (printed under every table)."""
     t = report.totals
+    if view is not None and not view.counts:
+        return [f"Input {report.input_shape}, batch {report.batch} → output "
+                f"{report.output_shape}", *view.footer]
     lines = [
         f"Input {report.input_shape}, batch {report.batch} → output {report.output_shape}",
         f"Params: {fmt.group(t.params)} ({fmt.si(t.params)}) = {fmt.group(t.weights)} weights + "
@@ -103,7 +109,8 @@ def footer_lines(report: Report, view: View | None = None) -> list[str]:
 
 
 def convention_lines(view: View | None = None) -> list[str]:
-    texts = [*CONVENTIONS.values(), *(view.notes if view else ())]
+    counts = list(CONVENTIONS.values()) if view is None or view.counts else []
+    texts = [*counts, *(view.notes if view else ())]
     return [f"* {text}." for text in texts]
 
 
@@ -115,7 +122,7 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
                   gap: int = 2) -> list[int]:
     """Column widths that fit ``width`` (``gap`` characters between columns): shrinkable columns
     (Layer, Kind) are cut down to a minimum; if that is not enough, optional columns get width 0
-    (hidden). Numbers and shapes are never cut."""
+    (hidden), the rightmost first. Numbers and shapes are never cut."""
     cols = view.columns
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
 
@@ -123,13 +130,15 @@ def column_widths(view: View, table: list[tuple[str, ...]], width: int,
         shown = [w for w in widths if w]
         return sum(shown) + gap * (len(shown) - 1)
 
-    for i, col in enumerate(cols):
-        if col.shrinkable:
-            cut = min(total() - width, widths[i] - max(MIN_SHRUNK, len(col.header)))
-            if cut > 0:
-                widths[i] -= cut
-    for i, col in enumerate(cols):
-        if total() > width and col.optional:
+    floor = [max(MIN_SHRUNK, len(c.header)) if c.shrinkable else w for c, w in zip(cols, widths)]
+    while total() > width:  # cut the widest shrinkable column, one character at a time
+        candidates = [i for i, c in enumerate(cols) if c.shrinkable and widths[i] > floor[i]]
+        if not candidates:
+            break
+        widest = max(candidates, key=lambda i: widths[i])
+        widths[widest] -= 1
+    for i in reversed(range(len(cols))):  # drop optional columns from the right until it fits
+        if total() > width and cols[i].optional:
             widths[i] = 0
     return widths
 

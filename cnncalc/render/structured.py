@@ -108,14 +108,20 @@ def _json(value: Any, indent: str) -> str:
     raise TypeError(f"Object of type {kind.__name__} is not JSON serializable")
 
 
-def render_csv(report: Report) -> str:
+def render_csv(report: Report,
+               explanations: Mapping[str, Sequence[str]] | None = None) -> str:
+    """One row per layer; with ``explanations`` (``--explain``) a last column ``explain`` holds
+    the layer's lines joined by `` | ``."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    writer.writerow((*CSV_FIELDS, "explain") if explanations else CSV_FIELDS)
     for r in report.layers:
-        writer.writerow([r.name, r.kind, r.description, ";".join(r.inputs),
-                         "x".join(str(d) for d in r.output_shape.dims), r.params, r.weights,
-                         r.bias, r.trainable_params, r.non_trainable, r.macs, r.flops])
+        row = [r.name, r.kind, r.description, ";".join(r.inputs),
+               "x".join(str(d) for d in r.output_shape.dims), r.params, r.weights,
+               r.bias, r.trainable_params, r.non_trainable, r.macs, r.flops]
+        if explanations:
+            row.append(" | ".join(explanations.get(r.name, ())))
+        writer.writerow(row)
     return buf.getvalue()
 
 

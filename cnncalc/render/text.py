@@ -45,7 +45,8 @@ def render_summary(report: Report, width: int = 100, view: View | None = None,
     out += [line(header), rule]
     for row in rows:
         out.append(line(row.cells))
-        out.extend(f"    {text}" for text in row.explain)
+        for text in row.explain:
+            out += explain_lines(text, width)
     out += [rule, line(total), ""]
     out += _wrap(footer_lines(report, view), width, "  ")
     warnings = warning_lines(report)
@@ -53,6 +54,15 @@ def render_summary(report: Report, width: int = 100, view: View | None = None,
         out += ["", *warnings]
     out += ["", *_wrap(convention_lines(view), width, "  ")]
     return "\n".join(out) + "\n"
+
+
+def explain_lines(text: str, width: int) -> list[str]:
+    """One explanation line under its layer, indented, wrapped to ``width`` with a hanging
+    indent (formulas are never broken inside a word)."""
+    import textwrap  # only with --explain: not on the plain summary's start-up path
+
+    return textwrap.wrap(f"    {text}", width, subsequent_indent="        ",
+                         break_on_hyphens=False, break_long_words=False) or [""]
 
 
 def _wrap(lines: list[str], width: int, indent: str) -> list[str]:

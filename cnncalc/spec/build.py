@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.core.attrs import Ref
@@ -23,10 +23,11 @@ from cnncalc.core.shape import Shape, parse_shape_text
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
 
-TOP_KEYS = ("name", "description", "input", "batch", "defaults", "blocks", "layers")
-COMMON_KEYS = ("name", "inputs", "trainable")
+TOP_KEYS = ("name", "description", "input", "batch", "defaults", "blocks", "layers", "lint",
+            "budget")
+COMMON_KEYS = ("name", "inputs", "trainable", "expect", "lint")
 """Keys any layer accepts besides its kind's attributes."""
-REPEAT_KEYS = ("repeat", "layers", "name")
+REPEAT_KEYS = ("repeat", "layers", "name", "expect", "lint")
 BLOCK_KEYS = ("params", "layers", "description")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 MAX_ATTRIBUTE_VALUES = 64
@@ -118,6 +119,9 @@ class _Builder:
         self.steps = 0  # work done so far, bounded by limits.max_expansions
         self.depth = 0  # entries being expanded inside each other, bounded by limits.max_depth
         self.where: Mark | None = None  # the entry being expanded (for errors without a mark)
+        # check options given on a block use or repeat, for the layers it made (docs/ci.md)
+        self.scope_lint: dict[str, frozenset[str]] = {}
+        self.scope_expect: dict[str, tuple[Any, ...]] = {}
 
     # --- top level -------------------------------------------------------------------------
 
@@ -151,9 +155,17 @@ class _Builder:
         if not layers.is_list or not layers.value:
             raise SpecError("'layers' must be a non-empty list of layers", layers.mark,
                             code="spec")
+        options: dict[str, Any] = {}
+        if "lint" in top or "budget" in top:
+            from cnncalc.spec import options as check_options  # only specs that use them
+
+            if "lint" in top:
+                options[check_options.LINT_DISABLE] = check_options.read_lint(top["lint"])
+            if "budget" in top:
+                options[check_options.BUDGETS] = check_options.read_budget(top["budget"])
         self._sequence(layers, Scope(), INPUT)
-        return Graph.create(name, input_shape, self.nodes, batch=batch, source=self.path,
-                            description=description)
+        return Graph.create(name, input_shape, self._nodes_with_scope_options(), batch=batch,
+                            source=self.path, description=description, options=options)
 
     def _input_shape(self, item: Item) -> Shape:
         value = item.value
@@ -161,20 +173,20 @@ class _Builder:
             try:
                 dims: tuple[Any, ...] = parse_shape_text(value)
             except ValueError as exc:
-                raise SpecError(f"input: {exc}", item.mark, code="spec") from None
+                raise SpecError(f"input: {exc}", item.mark, code="input-shape") from None
         elif item.is_list:
             dims = tuple(v.value for v in value)
         else:
             raise SpecError(f"input must be a list like [3, 224, 224] (channels first), got "
-                            f"{describe_value(item)}", item.mark, code="spec")
+                            f"{describe_value(item)}", item.mark, code="input-shape")
         if not 1 <= len(dims) <= 4:
             raise SpecError(f"input has {len(dims)} sizes; write channels then 0 to 3 spatial "
-                            f"sizes, e.g. [3, 224, 224]", item.mark, code="spec")
+                            f"sizes, e.g. [3, 224, 224]", item.mark, code="input-shape")
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, int) or d < 1:
                 at = value[i].mark if item.is_list else item.mark
                 raise SpecError(f"input sizes must be positive integers, got {d!r}", at,
-                                code="spec")
+                                code="input-shape")
             if d > self.limits.max_dim:
                 at = value[i].mark if item.is_list else item.mark
                 raise LimitError(self.limits.exceeded("max_dim", "input size", d), at,
@@ -206,10 +218,10 @@ class _Builder:
             mark = item.key_mark(name)
             if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
                 raise SpecError(f"'{_clip(name)}' is not a usable block name (letters, digits, _; "
-                                f"at most {MAX_NAME_LENGTH} characters)", mark, code="spec")
+                                f"at most {MAX_NAME_LENGTH} characters)", mark, code="invalid-name")
             if lookup(name) is not None or name in ("repeat", *COMMON_KEYS):
                 raise SpecError(f"block name '{name}' is already a layer kind or keyword", mark,
-                                code="spec")
+                                code="invalid-name")
             params: dict[str, Item | None] = {}
             if body.is_list:
                 layers = body
@@ -238,7 +250,7 @@ class _Builder:
             for p in item.value:
                 if (not isinstance(p.value, str) or len(p.value) > MAX_NAME_LENGTH
                         or not _NAME_RE.fullmatch(p.value)):
-                    raise SpecError("block params are names", p.mark, code="spec")
+                    raise SpecError("block params are names", p.mark, code="invalid-name")
                 out[p.value] = None
             return out
         if item.is_map:
@@ -328,6 +340,7 @@ class _Builder:
             raise SpecError("repeat needs 'layers', a list of layers to repeat", item.mark,
                             code="spec")
         label = self._string(value["name"], "name") if "name" in value else None
+        first_node = len(self.nodes)
         if label is not None:
             self._check_name(label, value["name"].mark)
             label_full = f"{scope.prefix}{label}"
@@ -364,6 +377,7 @@ class _Builder:
         if label is not None:
             self.scope_outputs[f"{scope.prefix}{label}"] = prev
             scope.aliases[label] = prev
+        self._scope_options(value, scope, first_node, prev, item.mark)
         return prev
 
     # --- one layer -------------------------------------------------------------------------
@@ -428,7 +442,8 @@ class _Builder:
                 raise SpecError(f"trainable must be true or false, got {describe_value(t)}",
                                 t.mark, code="type")
             trainable = t.value
-        self._add(Node(name, layer, tuple(inputs), kind_mark, scope.path, trainable), kind_mark)
+        self._add(Node(name, layer, tuple(inputs), kind_mark, scope.path, trainable,
+                       self._check_options(common, scope)), kind_mark)
         return name
 
     def _make_layer(self, cls: type[Layer], attrs: dict[str, Item],
@@ -470,7 +485,8 @@ class _Builder:
     def _attribute_value(self, item: Item, env: Mapping[str, Arg]) -> Any:
         if item.size > MAX_ATTRIBUTE_VALUES:
             raise SpecError(f"this attribute value holds {item.size:,} values; an attribute is a "
-                            f"number, a word or a short per-axis list", item.mark, code="type")
+                            f"number, a word or a short per-axis list", item.mark,
+                            code="attribute")
         return self._value(item, env)
 
     def _value(self, item: Item, env: Mapping[str, Arg]) -> Any:
@@ -482,7 +498,7 @@ class _Builder:
                 if arg.item.size > MAX_ATTRIBUTE_VALUES:
                     raise SpecError(f"${v.lstrip('$').strip()[:40]} stands for "
                                     f"{describe_value(arg.item)} of {arg.item.size:,} values, too "
-                                    f"big for an attribute", item.mark, code="type")
+                                    f"big for an attribute", item.mark, code="attribute")
                 arg.value = self._value(arg.item, arg.env)
             return arg.value
         if isinstance(v, list):
@@ -493,7 +509,8 @@ class _Builder:
 
     def _param(self, text: str, env: Mapping[str, Arg], mark: Mark | None) -> Arg:
         """``$name`` → the argument as written; ``$expr`` → a literal Item with its value."""
-        body = text[1:].strip()
+        body = text.strip()
+        body = body[1:].strip() if body.startswith("$") else body
         if body.startswith("{") and body.endswith("}"):
             body = body[1:-1].strip()
         if body in env:
@@ -524,12 +541,19 @@ class _Builder:
         return outputs
 
     def _input_names(self, item: Item, scope: Scope) -> list[str]:
+        if is_expression(item.value):
+            # a block parameter naming the layers to read (U-Net's up block: inputs: $skip)
+            arg = self._param(item.value, scope.env, item.mark)  # marked where it was passed
+            item = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or item.mark)
         entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
         if not entries:
             raise SpecError(f"inputs must be a layer name or a list of names, got "
                             f"{describe_value(item)}", item.mark, code="spec")
         out = []
         for e in entries:
+            if is_expression(e.value):
+                arg = self._param(e.value, scope.env, e.mark)
+                e = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or e.mark)
             if not isinstance(e.value, str):
                 raise SpecError(f"inputs must be layer names, got {describe_value(e)}", e.mark,
                                 code="spec")
@@ -599,10 +623,68 @@ class _Builder:
             start = names[0]
         inner = scope.child(name + ".", (name, block_name), args, block_name)
         self.names.setdefault(name, mark)
+        first_node = len(self.nodes)
         last = self._sequence(block.body, inner, start)
+        self._scope_options(common, scope, first_node, last, mark)
         scope.aliases[_local(name, scope)] = last
         self.scope_outputs[name] = last
         return last
+
+    # --- check options (expect, lint) ------------------------------------------------------
+
+    def _check_options(self, common: Mapping[str, Item], scope: Scope) -> dict[str, Any]:
+        if "expect" not in common and "lint" not in common:
+            return {}
+        from cnncalc.spec import options as check_options  # only specs that use them
+
+        def value_of(item: Item) -> Any:
+            return self._value(item, scope.env)
+
+        options: dict[str, Any] = {}
+        if "expect" in common:
+            options[check_options.EXPECT] = check_options.read_expect(common["expect"], value_of)
+        if "lint" in common:
+            options[check_options.LINT_DISABLE] = check_options.read_lint(common["lint"],
+                                                                          value_of)
+        return options
+
+    def _scope_options(self, common: Mapping[str, Item], scope: Scope, first_node: int,
+                       last: str, mark: Mark | None) -> None:
+        """``lint`` on a block use or repeat covers every layer it made; ``expect`` is about
+        its output (its last layer)."""
+        options = self._check_options(common, scope)
+        if not options:
+            return
+        from cnncalc.spec.options import EXPECT, LINT_DISABLE
+
+        made = self.nodes[first_node:]
+        if EXPECT in options:
+            if not made or last not in {node.name for node in made}:
+                raise SpecError("expect needs a layer: this block use or repeat adds none of its "
+                                "own", common["expect"].mark, code="spec")
+            self.scope_expect[last] = self.scope_expect.get(last, ()) + options[EXPECT]
+        for node in made:
+            off = self.scope_lint.get(node.name, frozenset())
+            self.scope_lint[node.name] = off | options.get(LINT_DISABLE, frozenset())
+
+    def _nodes_with_scope_options(self) -> list[Node]:
+        if not self.scope_lint and not self.scope_expect:
+            return self.nodes
+        from cnncalc.spec.options import EXPECT, LINT_DISABLE
+
+        out = []
+        for node in self.nodes:
+            lint_off = self.scope_lint.get(node.name)
+            expects = self.scope_expect.get(node.name)
+            if lint_off or expects:
+                options = dict(node.options)
+                if lint_off:
+                    options[LINT_DISABLE] = options.get(LINT_DISABLE, frozenset()) | lint_off
+                if expects:
+                    options[EXPECT] = tuple(options.get(EXPECT, ())) + expects
+                node = replace(node, options=options)
+            out.append(node)
+        return out
 
     # --- names -----------------------------------------------------------------------------
 
@@ -637,14 +719,14 @@ class _Builder:
         if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
             raise SpecError(f"'{_clip(name)}' is not a usable layer name (start with a letter; "
                             f"letters, digits, _ . -; at most {MAX_NAME_LENGTH} characters)", mark,
-                            code="spec")
+                            code="invalid-name")
 
     def _check_full_name(self, full: str, mark: Mark | None) -> None:
         if len(full) > MAX_FULL_NAME_LENGTH:
             raise SpecError(f"the name '{_clip(full)}' is {len(full):,} characters long with the "
                             f"names of the blocks and repeats around it (at most "
                             f"{MAX_FULL_NAME_LENGTH:,}): are blocks nested too deeply?", mark,
-                            code="spec")
+                            code="invalid-name")
 
     def _add(self, node: Node, mark: Mark | None) -> None:
         self._step(len(node.inputs), mark)

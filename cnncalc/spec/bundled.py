@@ -7,17 +7,15 @@ from pathlib import Path
 
 
 def specs_dir() -> Path | None:
-    """The folder holding the bundled specs, installed or in a source checkout."""
-    try:
-        from importlib.resources import files
-
-        installed = Path(str(files("cnncalc.specs")))
-        if installed.is_dir() and any(installed.glob("*.yaml")):
-            return installed
-    except (ImportError, ModuleNotFoundError, TypeError):
-        pass
-    checkout = Path(__file__).resolve().parents[2] / "specs"
-    return checkout if checkout.is_dir() else None
+    """The folder holding the bundled specs: ``cnncalc/specs`` in an installed package (the
+    package data ``cnncalc.specs``), else ``specs/`` beside the package in a source checkout
+    (an editable install included). Plain paths: ``importlib.resources.files`` returns a
+    MultiplexedPath for this data-only folder, whose ``str`` is not a path."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package / "specs", package.parent / "specs"):
+        if folder.is_dir() and any(folder.glob("*.yaml")):
+            return folder
+    return None
 
 
 def names() -> list[str]:

@@ -1,9 +1,9 @@
-"""Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``${(c + 1) // 2}``.
+"""Block parameters in attribute values: ``$planes``, ``$planes * 4``, ``$c * $expand``,
+``${(c + 1) // 2}`` (inside an expression the ``$`` before further names is optional).
 
-A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names,
-written with or without their own ``$``: ``$c * $e`` and ``$c * e`` are the same); nothing is ever
-passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single ``$name`` stands
-for the parameter's value whatever its type (a list, a word like ``same``).
+A tiny integer-only evaluator (``+ - * / // %``, parentheses, integer literals, parameter names);
+nothing is ever passed to Python's ``eval``. ``/`` must divide exactly. A string that is a single
+``$name`` stands for the parameter's value whatever its type (a list, a word like ``same``).
 
 Hostile input is bounded: an expression is at most ``MAX_LENGTH`` characters and ``MAX_NESTING``
 parentheses or signs deep, and every intermediate value must fit a 64-bit integer, so no
@@ -31,12 +31,14 @@ class ExprError(AttributeValueError):
 
 
 def is_expression(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("$")
+    """A string with a ``$`` in it (no layer name or keyword contains one)."""
+    return isinstance(value, str) and "$" in value
 
 
 def evaluate(text: str, env: Mapping[str, Any]) -> Any:
     """Evaluate ``$...`` against ``env`` (parameter name → value)."""
-    body = text[1:].strip()
+    body = text.strip()
+    body = body[1:].strip() if body.startswith("$") else body
     if body.startswith("{") and body.endswith("}"):
         body = body[1:-1].strip()
     if len(body) > MAX_LENGTH:

@@ -1,0 +1,69 @@
+"""Options that add analyses to ``cnncalc summary``: ``--rf`` and the memory model
+(``--memory``, ``--dtype``, ``--optimizer``, ``--mixed``, ``--device``, ``--fit``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def analysis_options(f: F) -> F:
+    """Add the receptive-field and memory options to a command."""
+    options = [
+        click.option("--rf", "show_rf", is_flag=True,
+                     help="Add receptive-field columns (RF, Jump, Start; see `cnncalc rf`) in "
+                          "place of %P and %M."),
+        click.option("--memory", "show_memory", is_flag=True,
+                     help="Add memory columns (Act, Live, Saved) in place of %P and %M, and the "
+                          "memory totals."),
+        click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
+                     help="Element type of activations (and of parameters unless --mixed)."),
+        click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="sgd",
+                     show_default=True,
+                     help="Optimizer state: sgd none, momentum 1 copy, adam 2 copies of the "
+                          "trainable parameters."),
+        click.option("--mixed", is_flag=True,
+                     help="Mixed precision (float16/bfloat16 with torch.autocast): float32 "
+                          "master weights, gradients and optimizer state, plus a --dtype copy "
+                          "of conv/linear weights."),
+        click.option("--device", type=click.Choice(("cuda", "cpu")), default="cuda",
+                     show_default=True,
+                     help="Where training runs (dropout masks: 1 byte on CUDA, --dtype on CPU)."),
+        click.option("--fit", "fit", metavar="SIZE",
+                     help="Largest batch whose inference and training step fit in SIZE, "
+                          "e.g. 24GiB (binary) or 24GB (decimal)."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> Any:
+    """The core's MemoryConfig, with misuse reported as a usage error (exit 2)."""
+    from cnncalc.core.memory import MemoryConfig
+
+    try:
+        return MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--mixed") from None
+
+
+def fit_budget(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from cnncalc.core.memory import parse_bytes
+
+    try:
+        budget = parse_bytes(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fit") from None
+    if budget <= 0:
+        raise click.BadParameter("needs a positive size, e.g. 24GiB", param_hint="--fit")
+    return budget

@@ -1,0 +1,125 @@
+"""``cnncalc list``: the bundled specs with their headline numbers (a module not named
+``list``, which as an attribute of ``cnncalc.cli`` would shadow the builtin there)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from cnncalc.cli.common import echo
+
+FORMATS = ("text", "json", "markdown")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bundled spec, analysed at its own input size and batch 1."""
+
+    spec: str
+    name: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: int
+    macs: int
+    layers: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"spec": self.spec, "name": self.name, "input_shape": list(self.input_shape),
+                "output_shape": list(self.output_shape), "params": self.params,
+                "macs": self.macs, "flops": 2 * self.macs, "layers": self.layers}
+
+
+def bundled_entries() -> list[Entry]:
+    """Every bundled spec, in name order."""
+    from cnncalc.api import load
+    from cnncalc.spec import bundled
+
+    entries = []
+    for spec in bundled.names():
+        report = load(spec).summary(batch=1)
+        entries.append(Entry(spec, report.name, report.input_shape.dims,
+                             report.output_shape.dims, report.totals.params, report.totals.macs,
+                             len(report.layers)))
+    return entries
+
+
+def _dims(dims: tuple[int, ...]) -> str:
+    return "×".join(str(d) for d in dims)
+
+
+HEADER = ("spec", "network", "input", "output", "params", "MACs")
+NUMERIC = (False, False, False, False, True, True)
+
+
+def _cells(entry: Entry, exact: bool = True) -> tuple[str, ...]:
+    from cnncalc.render.fmt import si
+
+    return (entry.spec, entry.name, _dims(entry.input_shape), _dims(entry.output_shape),
+            f"{entry.params:,}", f"{entry.macs:,}" if exact else si(entry.macs))
+
+
+def render_text(entries: list[Entry], width: int = 100) -> str:
+    """A plain table that fits ``width`` columns: the network name is shortened to fit."""
+    rows = [HEADER, *(_cells(e, exact=False) for e in entries)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    fixed = sum(w for i, w in enumerate(widths) if i != 1) + 2 * (len(HEADER) - 1)
+    widths[1] = max(len(HEADER[1]), min(widths[1], width - fixed))
+    lines = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if len(cell) > widths[i]:
+                cell = cell[: widths[i] - 1] + "…"
+            cells.append(cell.rjust(widths[i]) if NUMERIC[i] else cell.ljust(widths[i]))
+        lines.append("  ".join(cells).rstrip())
+    lines += ["", f"{len(entries)} bundled specs. MACs: multiply-accumulates of conv and linear "
+                  "layers at batch 1", "(FLOPs = 2 × MACs; docs/conventions.md); exact counts with "
+                  "--format json or markdown."]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(entries: list[Entry]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |",
+             "|" + "|".join("---:" if n else "---" for n in NUMERIC) + "|"]
+    for entry in entries:
+        cells = list(_cells(entry))
+        cells[0] = f"`{cells[0]}`"
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+@click.command(name="list", context_settings={"max_content_width": 100})
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: a table; json: a list of objects with exact counts; markdown.")
+@click.option("--width", type=click.IntRange(min=60),
+              help="Table width for --format text (default: the terminal's, or 100 when piped).")
+def list_specs(fmt: str, width: int | None) -> None:
+    """List the bundled specs: input, output, parameters and MACs of each.
+
+    A bundled spec's name works wherever a SPEC is expected. Each spec's header comment names
+    its source; tests check the totals against the published numbers (docs/conventions.md)
+    and against PyTorch.
+
+    \b
+    Examples:
+      cnncalc list
+      cnncalc list --format json | jq '.[] | select(.params < 10000000) | .spec'
+      cnncalc summary resnet50
+      cnncalc export mobilenet_v2 --to pytorch -o mobilenet_v2.py
+    """
+    entries = bundled_entries()
+    if fmt == "json":
+        echo(json.dumps([e.to_dict() for e in entries], indent=2, ensure_ascii=False) + "\n")
+    elif fmt == "markdown":
+        echo(render_markdown(entries))
+    else:
+        if width is None:
+            import shutil
+
+            from cnncalc.cli.common import stdout_is_terminal
+
+            width = shutil.get_terminal_size((100, 24)).columns if stdout_is_terminal() else 100
+        echo(render_text(entries, width))

@@ -1,0 +1,125 @@
+"""``cnncalc validate``: run the network on random arrays and check every predicted shape."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from cnncalc.cli.common import (
+    echo,
+    limit_option,
+    load_network,
+    parse_limits,
+    shape_option,
+    stdout_is_terminal,
+)
+
+FORMATS = ("table", "text", "json")
+
+
+def _max_memory(value: str | None) -> int | None:
+    if value is None:
+        return None
+    from cnncalc.kernels.run import parse_size
+
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-memory") from None
+
+
+@contextmanager
+def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], None] | None]:
+    """A rich progress bar on stderr while the layers run (only on a terminal)."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(TextColumn("[bold]validating"), BarColumn(bar_width=30), MofNCompleteColumn(),
+                  TextColumn("{task.fields[layer]}", style="dim"), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("validate", total=layers, layer="")
+
+        def update(done: int, total: int, layer: str) -> None:
+            bar.update(task, completed=done, total=total, layer=layer)
+
+        yield update
+
+
+@click.command(context_settings={"max_content_width": 100})
+@click.argument("spec")
+@click.option("--input", "input_shape", metavar="SHAPE",
+              help="Run at another input size, channels first: 3x384x384.")
+@click.option("--batch", type=click.IntRange(min=1), help="Batch size (default: the spec's, or 1).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the random weights and input.")
+@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
+              show_default=True, help="Element type of the arrays.")
+@click.option("--max-memory", metavar="SIZE",
+              help="Refuse to start when the estimated peak memory is above SIZE (512MiB, "
+                   "8GiB, 8GB = 8·10⁹ bytes, or a number of bytes; as `cnncalc check`). "
+                   "Default: half of this machine's RAM.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+              help="table: rich table on a terminal, plain text when piped; text; json (see "
+                   "docs/validate.md).")
+@click.option("--no-progress", is_flag=True, help="No progress bar (it is shown only on a "
+              "terminal, on stderr).")
+@click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
+@click.option("--width", type=click.IntRange(min=40),
+              help="Table width (default: terminal, or 100 when piped).")
+@limit_option
+def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, dtype: str,
+             max_memory: str | None, fmt: str, no_progress: bool, no_color: bool,
+             width: int | None, limits: tuple[str, ...]) -> int:
+    """Run SPEC on random arrays and check every layer's predicted output shape.
+
+    Every layer runs with NumPy kernels (no deep-learning framework) on random, seeded weights
+    and input, in the graph's order, each array freed after its last consumer. The table shows
+    each layer's predicted shape (the same walk as `cnncalc summary`), the shape its array
+    really has, ✓ or ✗, and the kernel time. The sizes of the weight tensors are checked
+    against the predicted parameter counts as well.
+
+    Exit code 0 when every layer matches, 1 when one does not (or a kernel fails, or the run
+    would not fit in --max-memory), 2 on misuse.
+
+    \b
+    Examples:
+      cnncalc validate lenet5
+      cnncalc validate specs/vgg16_conv.yaml --input 3x384x384
+      cnncalc validate googlenet --batch 4 --seed 7
+      cnncalc validate my_net.yaml --max-memory 2GiB --format json > check.json
+    """
+    dims = shape_option(input_shape)
+    limit = _max_memory(max_memory)
+    network = load_network(spec, parse_limits(limits))
+    from cnncalc.kernels.run import validate as run_validation
+
+    show_progress = not no_progress and sys.stderr.isatty()
+    with _progress(show_progress, len(network.graph.nodes)) as progress:
+        result = run_validation(network, dims, batch, seed=seed, dtype=dtype,
+                                max_memory=limit, progress=progress)
+    if fmt == "json":
+        from cnncalc.render.validation import render_json
+
+        echo(render_json(result))
+    elif fmt == "table" and stdout_is_terminal():
+        from rich.console import Console
+
+        from cnncalc.render.validation import render_rich
+
+        console = Console(no_color=no_color or None, width=width)
+        console.print(render_rich(result, console.width))
+    else:
+        from cnncalc.render.validation import render_text
+
+        echo(render_text(result, width or 100))
+    return 0 if result.ok else 1

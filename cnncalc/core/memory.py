@@ -1,0 +1,364 @@
+"""The memory model: parameters, gradients, optimizer state, the inference peak of live
+activations and what training keeps for the backward pass (docs/memory.md).
+
+Everything is exact integer bytes for a batch and a dtype. Two linear passes over the graph in
+execution order:
+
+* **Inference.** Each tensor is freed after its last consumer; an activation overwrites its
+  input when nothing else reads that input later; views (flatten, crop, dropout) share their
+  input's memory; everything else (concat included) allocates its output. ``live_bytes`` of a
+  layer is what is allocated while it runs: its inputs, its output and every tensor still
+  waiting for a later consumer. The peak is the largest of them.
+* **Training.** What each layer kind's backward needs (:meth:`Layer.saved_for_backward`),
+  counted once per storage: PyTorch keeps one buffer for a conv output that an in-place ReLU
+  overwrites, and a saved tensor that several layers save (the input of an inception module's
+  four branches) is kept once.
+
+The per-kind facts live on the layer classes; this module only combines them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from cnncalc.core.graph import INPUT, Graph
+from cnncalc.core.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
+from cnncalc.core.shape import Shape
+
+if TYPE_CHECKING:
+    from cnncalc.core.report import Report
+
+DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
+                               "float64": 8}
+"""Bytes per element of each ``--dtype``."""
+
+OPTIMIZER_STATES: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2}
+"""Copies of the trainable parameters an optimizer keeps: plain SGD none, SGD with momentum
+one (the velocity), Adam two (first and second moments)."""
+
+DEVICES = ("cuda", "cpu")
+
+UNITS = "bytes (binary multiples: 1 KiB = 1024 B, 1 MiB = 1024² B, 1 GiB = 1024³ B)"
+
+
+@dataclass(frozen=True)
+class MemoryConfig:
+    """How the network is run: element type, optimizer, mixed precision and device.
+
+    ``dtype`` is the type of activations (and of parameters unless ``mixed``). With ``mixed``
+    (``float16``/``bfloat16`` only, as ``torch.autocast``), parameters, their gradients and the
+    optimizer state stay float32 ("master weights") and a ``dtype`` copy of the weights of
+    convolution and linear layers is made for the computation. ``device`` matters only for
+    dropout masks: CUDA keeps a 1-byte bool per element, the CPU one element of ``dtype``.
+    """
+
+    dtype: str = "float32"
+    optimizer: str = "sgd"
+    mixed: bool = False
+    device: str = "cuda"
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPE_BYTES:
+            raise ValueError(f"unknown dtype {self.dtype!r} (use {', '.join(DTYPE_BYTES)})")
+        if self.optimizer not in OPTIMIZER_STATES:
+            raise ValueError(f"unknown optimizer {self.optimizer!r} "
+                             f"(use {', '.join(OPTIMIZER_STATES)})")
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r} (use {', '.join(DEVICES)})")
+        if self.mixed and self.dtype not in ("float16", "bfloat16"):
+            raise ValueError(f"mixed precision keeps float32 master weights for float16 or "
+                             f"bfloat16 computation, not {self.dtype}")
+
+    @property
+    def activation_bytes(self) -> int:
+        return DTYPE_BYTES[self.dtype]
+
+    @property
+    def parameter_bytes(self) -> int:
+        return 4 if self.mixed else DTYPE_BYTES[self.dtype]
+
+    def element_bytes(self, element: str) -> int:
+        """Bytes of one element of a saved extra (:mod:`cnncalc.core.saved`)."""
+        if element == INDEX:
+            return 8
+        if element == STAT:
+            return 4
+        if element == MASK and self.device == "cuda":
+            return 1
+        if element in (MASK, ACTIVATION):
+            return self.activation_bytes
+        raise ValueError(f"unknown element type {element!r}")
+
+    def describe(self) -> str:
+        """``float16 mixed precision (float32 master weights), Adam`` and the like."""
+        text = (f"{self.dtype} mixed precision (float32 master weights)" if self.mixed
+                else self.dtype)
+        return f"{text}, {OPTIMIZER_NAMES[self.optimizer]}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dtype": self.dtype, "mixed": self.mixed, "optimizer": self.optimizer,
+                "device": self.device, "activation_element_bytes": self.activation_bytes,
+                "parameter_element_bytes": self.parameter_bytes, "units": UNITS}
+
+
+OPTIMIZER_NAMES = {"sgd": "SGD (no optimizer state)", "momentum": "SGD with momentum (1 copy)",
+                   "adam": "Adam (2 copies)"}
+
+
+@dataclass(frozen=True)
+class MemoryTotals:
+    """The memory of one network for one batch and config, in bytes.
+
+    ``to_dict`` gives exactly the six figures of the JSON contract; the other fields say where
+    the inference peak is and how the figures scale with the batch (for ``--fit``).
+    """
+
+    config: MemoryConfig
+    batch: int
+    params_bytes: int
+    gradients_bytes: int
+    optimizer_bytes: int
+    activations_inference_peak_bytes: int
+    activations_training_bytes: int
+    peak_layer: str | None
+    inference_per_sample: int
+    training_per_sample: int
+    training_fixed: int
+
+    @property
+    def training_step_bytes(self) -> int:
+        """Parameters + gradients + optimizer state + activations kept for backward."""
+        return (self.params_bytes + self.gradients_bytes + self.optimizer_bytes
+                + self.activations_training_bytes)
+
+    @property
+    def inference_bytes(self) -> int:
+        """Parameters + the peak of live activations."""
+        return self.params_bytes + self.activations_inference_peak_bytes
+
+    def inference_at(self, batch: int) -> int:
+        return self.params_bytes + batch * self.inference_per_sample
+
+    def training_at(self, batch: int) -> int:
+        return (self.params_bytes + self.gradients_bytes + self.optimizer_bytes
+                + self.training_fixed + batch * self.training_per_sample)
+
+    def largest_batch(self, budget: int) -> tuple[int, int]:
+        """The largest batch whose inference and whose training step fit in ``budget`` bytes
+        (0 when not even batch 1 does)."""
+        state = self.params_bytes + self.gradients_bytes + self.optimizer_bytes
+        return (_fit(budget - self.params_bytes, self.inference_per_sample),
+                _fit(budget - state - self.training_fixed, self.training_per_sample))
+
+    def to_dict(self) -> dict[str, int]:
+        return {"params_bytes": self.params_bytes, "gradients_bytes": self.gradients_bytes,
+                "optimizer_bytes": self.optimizer_bytes,
+                "activations_inference_peak_bytes": self.activations_inference_peak_bytes,
+                "activations_training_bytes": self.activations_training_bytes,
+                "training_step_bytes": self.training_step_bytes}
+
+
+def _fit(room: int, per_sample: int) -> int:
+    if room < per_sample or room <= 0:
+        return 0
+    if per_sample <= 0:
+        return 0
+    return room // per_sample
+
+
+@dataclass(frozen=True)
+class LayerMemory:
+    """One layer's figures: its output's size, the live memory while it runs (inference), the
+    bytes it newly keeps for backward (training), and whether at inference its output reuses
+    its input's memory."""
+
+    activation_bytes: int
+    live_bytes: int
+    saved_bytes: int
+    reuses_input: bool
+
+
+class LayerFacts(NamedTuple):
+    """What the memory model needs to know about one analysed layer."""
+
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    params: int
+    buffers: int
+    trainable_params: int
+
+
+class _Storage:
+    """A buffer that one or more tensors live in (a tensor, its views, in-place results)."""
+
+    __slots__ = ("freed", "nbytes", "readers", "saved")
+
+    def __init__(self, nbytes: int) -> None:
+        self.nbytes = nbytes
+        self.readers = 0
+        self.saved = False
+        self.freed = False
+
+
+def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: int,
+         config: MemoryConfig) -> tuple[tuple[LayerMemory, ...], MemoryTotals]:
+    """The memory of ``graph`` whose nodes were analysed into ``layers`` (in the same order),
+    for ``batch`` samples; linear in the number of layers."""
+    item = config.activation_bytes
+    readers: dict[str, int] = {INPUT: 0}
+    for node in graph.nodes:
+        readers[node.name] = 0
+        for src in node.inputs:
+            readers[src] += 1
+    readers[graph.output] += 1  # the network's output is kept
+    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_numel * item, item)
+    saved, per_sample, fixed, working_copy = _training(graph, layers, readers,
+                                                       input_numel * item, batch, config)
+    params = sum(r.params for r in layers)
+    buffers = sum(r.buffers for r in layers)
+    trainable = sum(r.trainable_params for r in layers)
+    pbytes = config.parameter_bytes
+    totals = MemoryTotals(
+        config=config, batch=batch,
+        params_bytes=(params + buffers) * pbytes + working_copy,
+        gradients_bytes=trainable * pbytes,
+        optimizer_bytes=trainable * pbytes * OPTIMIZER_STATES[config.optimizer],
+        activations_inference_peak_bytes=peak * batch,
+        activations_training_bytes=per_sample * batch + fixed,
+        peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
+        training_fixed=fixed)
+    per_layer = tuple(
+        LayerMemory(rep.output_shape.numel * item * batch, lv * batch, sv, ru)
+        for rep, lv, sv, ru in zip(layers, live, saved, reuses))
+    return per_layer, totals
+
+
+def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
+               input_bytes: int, item: int) -> tuple[list[int], list[bool], int, str | None]:
+    """Liveness over the execution order, per sample: each layer's live bytes, whether it
+    reuses an input's buffer, and the peak with its layer."""
+    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
+    storage[INPUT].readers = readers[INPUT] + 1  # the caller holds the input throughout
+    live = input_bytes
+    peak, peak_layer = live, None
+    live_per_layer: list[int] = []
+    reuses: list[bool] = []
+    for node, rep in zip(graph.nodes, layers):
+        mode = node.layer.output_storage(False)
+        target: _Storage | None = None
+        if node.inputs and mode == VIEW:
+            target = storage[node.inputs[0]]
+        elif node.inputs and mode == INPLACE:
+            reads = Counter(node.inputs)
+            for src in node.inputs:  # overwrite an input that nothing reads later
+                if src != INPUT and storage[src].readers == reads[src]:
+                    target = storage[src]
+                    break
+        reuses.append(target is not None)
+        if target is None:
+            target = _Storage(rep.output_shape.numel * item)
+            live += target.nbytes
+        storage[node.name] = target
+        target.readers += readers[node.name]
+        live_per_layer.append(live)
+        if live > peak:
+            peak, peak_layer = live, node.name
+        for src in node.inputs:
+            storage[src].readers -= 1
+        for buf in {id(b): b for b in [*(storage[src] for src in node.inputs), target]}.values():
+            if buf.readers == 0 and not buf.freed:  # after its last reader (or never read)
+                buf.freed = True
+                live -= buf.nbytes
+    return live_per_layer, reuses, peak, peak_layer
+
+
+def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
+              input_bytes: int, batch: int, config: MemoryConfig
+              ) -> tuple[list[int], int, int, int]:
+    """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
+    per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
+    item = config.activation_bytes
+    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
+    grad: dict[str, bool] = {INPUT: False}
+    fresh: dict[str, bool] = {INPUT: False}
+    saved_per_layer: list[int] = []
+    per_sample = fixed = working_copy = 0
+    for node, rep in zip(graph.nodes, layers):
+        mode = node.layer.output_storage(True)
+        if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
+                                    and readers[node.inputs[0]] == 1):
+            mode = NEW  # as cnncalc's PyTorch export: in place only over a fresh, unshared input
+        if node.inputs and mode in (VIEW, INPLACE):
+            storage[node.name] = storage[node.inputs[0]]
+        else:
+            storage[node.name] = _Storage(rep.output_shape.numel * item)
+        fresh[node.name] = mode == NEW
+        weight_grad = node.trainable and rep.params > 0
+        needs = weight_grad or any(grad[src] for src in node.inputs)
+        grad[node.name] = needs  # autograd records nothing until something needs a gradient
+        saved = node.layer.saved_for_backward(rep.input_shapes, rep.output_shape, weight_grad)
+        if config.mixed and saved.weights:
+            working_copy += rep.params * config.activation_bytes
+        if not needs:
+            saved_per_layer.append(0)
+            continue
+        new = 0
+        kept = [storage[node.inputs[i]] for i in saved.inputs]
+        if saved.output:
+            kept.append(storage[node.name])
+        for buf in kept:
+            if not buf.saved:
+                buf.saved = True
+                new += buf.nbytes
+        layer_fixed = 0
+        for extra in saved.extra:
+            size = config.element_bytes(extra.element)
+            new += extra.per_sample * size
+            layer_fixed += extra.fixed * size
+        per_sample += new
+        fixed += layer_fixed
+        saved_per_layer.append(new * batch + layer_fixed)
+    return saved_per_layer, per_sample, fixed, working_copy
+
+
+def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
+                  optimizer: str = "sgd", mixed: bool = False,
+                  device: str = "cuda") -> dict[str, int]:
+    """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
+    from ``graph``, for another dtype, optimizer or precision at the report's batch. This is
+    the interface ``cnncalc check`` uses for memory budgets (docs/ci.md); raises ValueError for
+    an unknown setting."""
+    facts = [LayerFacts(r.input_shapes, r.output_shape, r.params, r.buffers, r.trainable_params)
+             for r in report.layers]
+    config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
+    _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)
+    return totals.to_dict()
+
+
+BINARY_UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
+                "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+
+
+def parse_bytes(text: str) -> int:
+    """``24GiB`` → 25769803776. Binary units (KiB, MiB, GiB, TiB) or decimal ones (kB, MB, GB,
+    TB), or plain bytes; a bare ``G`` is refused as ambiguous."""
+    cleaned = text.strip().replace(" ", "").replace("_", "").replace(",", "")
+    digits = len(cleaned) - len(cleaned.lstrip("0123456789."))
+    number, unit = cleaned[:digits], cleaned[digits:].lower()
+    if not number or number.count(".") > 1:
+        raise ValueError(f"expected a size like 24GiB, got {text!r}")
+    if unit in ("k", "m", "g", "t"):
+        raise ValueError(f"'{text}' is ambiguous: write {number}{unit.upper()}iB (binary, "
+                         f"as GPU memory is sold) or {number}{unit.upper()}B (decimal)")
+    factor = BINARY_UNITS.get(unit or "b")
+    if factor is None:
+        raise ValueError(f"unknown unit {cleaned[digits:]!r} in {text!r} (use B, KiB, MiB, "
+                         f"GiB, TiB, or kB, MB, GB, TB)")
+    whole, _, frac = number.partition(".")
+    value = int(whole or "0") * factor
+    if frac:
+        value += int(frac) * factor // 10 ** len(frac)
+    return value

@@ -1,0 +1,53 @@
+"""What a layer keeps for the backward pass, and how its output is stored: the per-kind facts
+that the memory model (:mod:`cnncalc.core.memory`) combines. Each layer kind states them in
+:meth:`Layer.saved_for_backward` and :meth:`Layer.output_storage`; the numbers are what PyTorch's
+eager autograd really keeps (checked with ``torch.autograd.graph.saved_tensors_hooks``, see
+docs/memory.md and benchmarks/memory_accuracy.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NEW = "new"
+"""The output is a new tensor."""
+VIEW = "view"
+"""The output shares input 0's memory (``flatten``, ``identity``, a crop, dropout at inference)."""
+INPLACE = "inplace"
+"""The output overwrites input 0 (an in-place activation). At inference cnncalc does this only
+when nothing reads input 0 later; in training only where the spec asks (``inplace: true``), as
+PyTorch does."""
+
+ACTIVATION = "activation"
+"""An element in the activation dtype (``--dtype``)."""
+INDEX = "index"
+"""A 64-bit index (max pooling's argmax): 8 bytes whatever the dtype."""
+MASK = "mask"
+"""A dropout mask element: a 1-byte bool on CUDA, the activation dtype on the CPU."""
+STAT = "stat"
+"""A float32 statistic (batch norm's saved mean and inverse std): 4 bytes."""
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A tensor a layer saves that is neither an input nor its output: ``per_sample`` elements
+    for each sample of the batch plus ``fixed`` elements once, each of type ``element``."""
+
+    what: str
+    per_sample: int = 0
+    fixed: int = 0
+    element: str = ACTIVATION
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What a layer's backward pass needs: some of its inputs, its output, its weights (a
+    parameter, so free unless mixed precision keeps a low-precision copy), and extras."""
+
+    inputs: tuple[int, ...] = ()
+    output: bool = False
+    weights: bool = False
+    extra: tuple[Extra, ...] = ()
+
+
+NOTHING = Saved()

@@ -1,0 +1,323 @@
+"""Inverse questions: which settings give the size I want (``cnncalc solve``), and which padding
+keeps a size (``cnncalc pad``).
+
+Solving a convolution, for one axis: ``o = ⌊(i + 2p − k_eff)/s⌋ + 1`` (PyTorch; ``k_eff =
+d·(k−1) + 1``). For a fixed kernel, dilation and padding, ``L = i + 2p − k_eff`` must be ≥ 0
+(PyTorch refuses a kernel larger than the padded input) and the strides that give ``o`` are
+exactly ``⌊L/o⌋ + 1 ≤ s ≤ ⌊L/(o−1)⌋`` — every stride from ``⌊L⌋ + 1`` on when ``o = 1``, which
+the answer reports as one open-ended row. Padding is searched from 0 to ``k_eff − 1``: with more,
+some window would cover nothing but padding.
+
+Solving a transposed convolution: ``o = (i−1)·s − 2p + k_eff + op`` with ``op < s or op < d``
+(PyTorch). For each kernel, dilation, padding and output padding the stride is then fixed (when
+``i > 1``), or free above ``op`` (when ``i = 1``: an open-ended row). Padding is searched from 0 to
+``k_eff − 1``: the equivalent direct convolution pads the stretched input by ``k_eff − 1 − p``
+(Dumoulin & Visin, relationship 14), which more padding would make negative.
+
+Ranges are inclusive pairs ``(lo, hi)``; an ``int`` fixes a value; ``None`` searches the default.
+"""
+
+from cnncalc.core import arith, calc
+from cnncalc.core.calc import Record
+from cnncalc.core.exceptions import ShapeError
+
+# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
+# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
+# are quoted.
+TYPE_CHECKING = False  # avoids importing typing at start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Union
+
+    RangeLike = Union[int, tuple[int, int], range, None]
+
+
+class Solution(Record):
+    """One answer. ``stride_open`` means every stride from ``stride`` on gives the same output
+    (an output of size 1). ``dropped`` counts the input pixels at the end that no window reaches
+    (always 0 for a transposed convolution)."""
+
+    __slots__ = ("dilation", "dropped", "kernel", "output_padding", "padding", "stride",
+                 "stride_open")
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int
+    output_padding: int
+    dropped: int
+    stride_open: bool
+
+    def __init__(self, kernel: int, stride: int, padding: int, dilation: int = 1,
+                 output_padding: int = 0, dropped: int = 0, stride_open: bool = False) -> None:
+        self._set(kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                  output_padding=output_padding, dropped=dropped, stride_open=stride_open)
+
+
+class Solutions(Record):
+    """Every :class:`Solution` for a question, sorted by kernel, dilation, stride, padding and
+    output padding; ``searched`` names the settings that were searched (not fixed)."""
+
+    __slots__ = ("kernel", "searched", "size_in", "size_out", "solutions", "transpose")
+    size_in: int
+    size_out: int
+    kernel: tuple[int, int]
+    transpose: bool
+    solutions: tuple[Solution, ...]
+    searched: tuple[str, ...]
+
+    def __init__(self, size_in: int, size_out: int, kernel: tuple[int, int], transpose: bool,
+                 solutions: tuple[Solution, ...], searched: tuple[str, ...]) -> None:
+        self._set(size_in=size_in, size_out=size_out, kernel=kernel, transpose=transpose,
+                  solutions=solutions, searched=searched)
+
+    def __len__(self) -> int:
+        return len(self.solutions)
+
+    def __iter__(self) -> "Iterable[Solution]":
+        return iter(self.solutions)
+
+
+def as_range(name: str, value: "RangeLike", low: int) -> tuple[int, int] | None:
+    """``None`` stays ``None`` (search the default); an int ``v`` is ``(v, v)``; a pair or a
+    ``range`` (step 1) is its inclusive bounds."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ShapeError(f"{name} must be a whole number or a range, got {value!r}")
+    if isinstance(value, int):
+        lo, hi = value, value
+    elif isinstance(value, range):
+        if value.step != 1 or not value:
+            raise ShapeError(f"{name}: only a non-empty range with step 1 can be searched")
+        lo, hi = value.start, value.stop - 1
+    else:
+        try:
+            lo, hi = value
+        except (TypeError, ValueError):
+            raise ShapeError(f"{name} must be a whole number or a (low, high) pair, "
+                             f"got {value!r}") from None
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi)):
+            raise ShapeError(f"{name} must be whole numbers, got {value!r}")
+    if lo < low:
+        raise ShapeError(f"{name} must be at least {low}, got {lo}")
+    if hi < lo:
+        raise ShapeError(f"{name}: the range {lo}..{hi} is empty")
+    return lo, hi
+
+
+def _size(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ShapeError(f"{name} must be a whole number of at least 1, got {value!r}")
+    return value
+
+
+def _searched(**given: object) -> tuple[str, ...]:
+    return tuple(name for name, value in given.items()
+                 if value is None or (isinstance(value, tuple) and value[0] != value[1]))
+
+
+def solve_conv(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeLike" = None,
+               padding: "RangeLike" = None, dilation: "RangeLike" = 1) -> Solutions:
+    """Every (kernel, stride, padding, dilation) with which a convolution maps ``size_in`` to
+    ``size_out`` (PyTorch's rule, symmetric padding). See the module docstring for the bounds."""
+    i, o = _size("size_in", size_in), _size("size_out", size_out)
+    k_range, s_range = as_range("kernel", kernel, 1), as_range("stride", stride, 1)
+    p_range, d_range = as_range("padding", padding, 0), as_range("dilation", dilation, 1)
+    if k_range is None:
+        raise ShapeError("give the kernel size (or a range of them) to solve for")
+    d_lo, d_hi = d_range or (1, 1)
+    found: list[Solution] = []
+    for k in range(k_range[0], k_range[1] + 1):
+        for d in range(d_lo, d_hi + 1):
+            k_eff = arith.effective_kernel(k, d)
+            p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
+            for p in range(p_lo, p_hi + 1):
+                span = i + 2 * p - k_eff  # L: PyTorch refuses L < 0
+                if span < 0:
+                    continue
+                lo = span // o + 1
+                hi: int | None = span // (o - 1) if o > 1 else None
+                if s_range is not None:
+                    lo = max(lo, s_range[0])
+                    hi = s_range[1] if hi is None else min(hi, s_range[1])
+                if hi is None:
+                    found.append(Solution(k, lo, p, d, 0,
+                                          arith.dropped_inputs(i, k, lo, p, p, d), True))
+                    continue
+                for s in range(lo, hi + 1):
+                    found.append(Solution(k, s, p, d, 0, arith.dropped_inputs(i, k, s, p, p, d)))
+    found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding))
+    return Solutions(i, o, (k_range[0], k_range[1]), False, tuple(found),
+                     _searched(kernel=k_range, stride=s_range, padding=p_range,
+                               dilation=d_range or (1, 1)))
+
+
+def solve_conv_transpose(size_in: int, size_out: int, kernel: "RangeLike",
+                         stride: "RangeLike" = None, padding: "RangeLike" = None,
+                         output_padding: "RangeLike" = None,
+                         dilation: "RangeLike" = 1) -> Solutions:
+    """Every (kernel, stride, padding, output_padding, dilation) with which a transposed
+    convolution maps ``size_in`` to ``size_out`` (PyTorch's rule). See the module docstring."""
+    i, o = _size("size_in", size_in), _size("size_out", size_out)
+    k_range, s_range = as_range("kernel", kernel, 1), as_range("stride", stride, 1)
+    p_range, d_range = as_range("padding", padding, 0), as_range("dilation", dilation, 1)
+    op_range = as_range("output_padding", output_padding, 0)
+    if k_range is None:
+        raise ShapeError("give the kernel size (or a range of them) to solve for")
+    d_lo, d_hi = d_range or (1, 1)
+    found: list[Solution] = []
+    for k in range(k_range[0], k_range[1] + 1):
+        for d in range(d_lo, d_hi + 1):
+            k_eff = arith.effective_kernel(k, d)
+            p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
+            for p in range(p_lo, p_hi + 1):
+                # (i−1)·s + op = o + 2p − k_eff, with 0 ≤ op and (op < s or op < d).
+                rest = o + 2 * p - k_eff
+                if rest < 0:
+                    continue
+                op_lo, op_hi = op_range if op_range is not None else (0, rest)
+                for op in range(op_lo, min(op_hi, rest) + 1):
+                    found += _transpose_strides(i, k, p, d, op, rest - op, s_range)
+    found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding, x.output_padding))
+    return Solutions(i, o, (k_range[0], k_range[1]), True, tuple(found),
+                     _searched(kernel=k_range, stride=s_range, padding=p_range,
+                               output_padding=op_range, dilation=d_range or (1, 1)))
+
+
+def _transpose_strides(i: int, k: int, p: int, d: int, op: int, product: int,
+                       s_range: tuple[int, int] | None) -> list[Solution]:
+    """Strides ``s`` with ``(i−1)·s = product`` that PyTorch accepts with this output padding."""
+    s_lo, s_hi = s_range if s_range is not None else (1, None)
+    least = s_lo if op < d else max(s_lo, op + 1)  # op < s or op < d
+    if i == 1:
+        if product != 0:
+            return []
+        if s_hi is None:
+            return [Solution(k, least, p, d, op, 0, True)]
+        return [Solution(k, s, p, d, op) for s in range(least, s_hi + 1)]
+    if product % (i - 1):
+        return []
+    s = product // (i - 1)
+    if s < least or (s_hi is not None and s > s_hi):
+        return []
+    return [Solution(k, s, p, d, op)]
+
+
+def solve(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeLike" = None,
+          padding: "RangeLike" = None, dilation: "RangeLike" = 1, *,
+          output_padding: "RangeLike" = None, transpose: bool = False) -> Solutions:
+    """:func:`solve_conv`, or :func:`solve_conv_transpose` with ``transpose=True``."""
+    if transpose:
+        return solve_conv_transpose(size_in, size_out, kernel, stride, padding, output_padding,
+                                    dilation)
+    if output_padding is not None:
+        raise ShapeError("output_padding is only for a transposed convolution (transpose=True)")
+    return solve_conv(size_in, size_out, kernel, stride, padding, dilation)
+
+
+# --- padding that keeps the size -----------------------------------------------------------
+
+class TfSplit(Record):
+    """TensorFlow 'SAME' padding for input sizes ``i`` with ``i mod stride == residue`` (or for
+    one ``size``): output ``⌈i/s⌉``, ``before``/``after`` padding (the odd pixel after), and the
+    symmetric PyTorch paddings that give the same output size (possibly none)."""
+
+    __slots__ = ("after", "before", "output", "residue", "size", "symmetric")
+    residue: int | None
+    size: int | None
+    output: int | None
+    before: int
+    after: int
+    symmetric: tuple[int, ...]
+
+    def __init__(self, residue: int | None, size: int | None, output: int | None, before: int,
+                 after: int, symmetric: tuple[int, ...]) -> None:
+        self._set(residue=residue, size=size, output=output, before=before, after=after,
+                  symmetric=symmetric)
+
+
+class AxisPadding(Record):
+    """Padding that keeps the size on one axis. ``total = k_eff − 1``; ``symmetric`` is the
+    PyTorch ``padding=N`` that keeps it (``None`` when the total is odd); ``same`` is PyTorch's
+    ``padding='same'`` split (the odd pixel after); ``tf`` lists TensorFlow 'SAME' splits for
+    a stride above 1."""
+
+    __slots__ = ("axis", "dilation", "k_eff", "kernel", "same", "stride", "symmetric", "tf",
+                 "total")
+    axis: str
+    kernel: int
+    dilation: int
+    stride: int
+    k_eff: int
+    total: int
+    symmetric: int | None
+    same: tuple[int, int]
+    tf: tuple[TfSplit, ...]
+
+    def __init__(self, axis: str, kernel: int, dilation: int, stride: int,
+                 tf: tuple[TfSplit, ...]) -> None:
+        k_eff = arith.effective_kernel(kernel, dilation)
+        total = k_eff - 1
+        self._set(axis=axis, kernel=kernel, dilation=dilation, stride=stride, k_eff=k_eff,
+                  total=total, symmetric=total // 2 if total % 2 == 0 else None,
+                  same=arith.same_padding(kernel, dilation), tf=tf)
+
+
+class PaddingAnswer(Record):
+    """The answer of :func:`padding_for`: one :class:`AxisPadding` per axis."""
+
+    __slots__ = ("axes", "size")
+    axes: tuple[AxisPadding, ...]
+    size: tuple[int, ...] | None
+
+    def __init__(self, axes: tuple[AxisPadding, ...], size: tuple[int, ...] | None) -> None:
+        self._set(axes=axes, size=size)
+
+
+def _symmetric_matches(i: int, k: int, s: int, d: int) -> tuple[int, ...]:
+    """Symmetric paddings ``p`` (0 … k_eff − 1) for which PyTorch's output is ``⌈i/s⌉``."""
+    target = -(-i // s)
+    k_eff = arith.effective_kernel(k, d)
+    out = []
+    for p in range(k_eff):
+        if i + 2 * p >= k_eff and (i + 2 * p - k_eff) // s + 1 == target:
+            out.append(p)
+    return tuple(out)
+
+
+def tf_split(i: int, k: int, s: int, d: int = 1, residue: int | None = None) -> TfSplit:
+    before, after = arith.tf_same_padding(i, k, s, d)
+    return TfSplit(residue, None if residue is not None else i,
+                   None if residue is not None else -(-i // s), before, after,
+                   _symmetric_matches(i, k, s, d))
+
+
+def padding_for(kernel: "calc.Axes", dilation: "calc.Axes" = 1, stride: "calc.Axes" = 1,
+                size: "calc.Axes | None" = None, *, rank: int | None = None) -> PaddingAnswer:
+    """The padding that keeps the size (stride 1), and for a larger stride TensorFlow's 'SAME'
+    split — for ``size`` when given, otherwise for every residue of the input size modulo the
+    stride (the split depends only on it, once the input is at least ``k_eff + s``)."""
+    r = calc.infer_rank(size if size is not None else 0, kernel, dilation, stride, rank=rank)
+    k, d, s = (calc.per_axis(n, v, r) for n, v in (("kernel", kernel), ("dilation", dilation),
+                                                   ("stride", stride)))
+    sizes = calc.per_axis("size", size, r) if size is not None else None
+    for name, values in (("kernel", k), ("dilation", d), ("stride", s), ("size", sizes or ())):
+        for v in values:
+            if v < 1:
+                raise ShapeError(f"{name} must be at least 1, got {v}")
+    names = calc.axis_names(r)
+    axes = []
+    for a in range(r):
+        splits: tuple[TfSplit, ...] = ()
+        if s[a] > 1 and sizes is not None:
+            splits = (tf_split(sizes[a], k[a], s[a], d[a]),)
+        elif s[a] > 1:
+            base = arith.effective_kernel(k[a], d[a]) + s[a]
+            base += (-base) % s[a]  # a multiple of the stride, large enough for every residue
+            splits = tuple(tf_split(base + res, k[a], s[a], d[a], res) for res in range(s[a]))
+        axes.append(AxisPadding(names[a], k[a], d[a], s[a], splits))
+    return PaddingAnswer(tuple(axes), sizes)
+
+
+pad = padding_for
+"""``cnncalc.pad``: the name the command line uses for :func:`padding_for`."""

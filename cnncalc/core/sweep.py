@@ -1,0 +1,147 @@
+"""Input sweeps: one network analysed at many input sizes (``cnncalc summary SPEC --sweep-input
+128:512:32``) — "which input sizes does this network accept cleanly?".
+
+Each size is walked like ``--input`` would (the spec's channels, the size on every spatial axis,
+or a per-axis size) and gives a :class:`SweepRow`: the finished report, or the error that stops
+the walk (a merge whose inputs no longer match, a kernel larger than its input), the layers whose
+stride floors away input pixels, and whether the parameter count differs from the spec's own input
+(a flatten before a linear layer: a trained model's weights would not fit). Renderers pick what to
+show from the rows (:mod:`cnncalc.render.sweep`), so a new column — memory, once the memory model
+lands — needs no change here: each row keeps its whole :class:`~cnncalc.core.report.Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cnncalc.core.errors import SpecError
+from cnncalc.core.graph import Graph
+from cnncalc.core.report import Report
+from cnncalc.core.shape import Shape
+from cnncalc.core.walk import analyze
+
+MAX_SIZES = 10_000
+"""More sizes than this is a typo (a step forgotten in ``1:100000``), not a question."""
+
+
+@dataclass(frozen=True)
+class SweepError:
+    """Why a size fails: the diagnostic's code (``merge-mismatch``, ``shape``), the layer it
+    names and the message without the location."""
+
+    code: str | None
+    layer: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "layer": self.layer, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """The network at one input size."""
+
+    input_shape: Shape
+    report: Report | None
+    error: SweepError | None = None
+    dropped: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """(layer name, input pixels dropped per axis) for every layer whose stride drops some."""
+    params_differ: bool = False
+    """The parameter count differs from the one at the spec's input shape."""
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None
+
+    @property
+    def clean(self) -> bool:
+        """Accepted, with every pixel used by every layer."""
+        return self.ok and not self.dropped
+
+    @property
+    def merge_mismatch(self) -> bool:
+        return self.error is not None and self.error.code == "merge-mismatch"
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A network analysed at several input sizes; ``reference_params`` is the parameter count at
+    the spec's own input (``None`` if that input fails)."""
+
+    name: str
+    source: str | None
+    spec_input: Shape
+    batch: int
+    reference_params: int | None
+    rows: tuple[SweepRow, ...]
+
+    @property
+    def clean_sizes(self) -> tuple[Shape, ...]:
+        return tuple(r.input_shape for r in self.rows if r.clean)
+
+
+def parse_sizes(text: str) -> tuple[tuple[int, ...], ...]:
+    """``128:512:32`` (start:stop:step, both ends included; the step defaults to 1),
+    ``224,256,320``, or a mix (``128:256:64,300``); an item ``224x320`` is one per-axis size.
+    Returns per-axis tuples (one value: every spatial axis). Raises ValueError with a sentence."""
+    sizes: list[tuple[int, ...]] = []
+    for item in text.replace(" ", "").split(","):
+        if not item:
+            raise ValueError(f"empty item in {text!r}; write 128:512:32 or 224,256,320")
+        if ":" in item:
+            parts = item.split(":")
+            if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+                raise ValueError(f"expected start:stop[:step] with whole numbers, got {item!r}")
+            start, stop = int(parts[0]), int(parts[1])
+            step = int(parts[2]) if len(parts) == 3 else 1
+            if start < 1 or step < 1 or stop < start:
+                raise ValueError(f"{item!r} is empty or not positive (start ≥ 1, stop ≥ start, "
+                                 f"step ≥ 1)")
+            if (stop - start) // step + 1 + len(sizes) > MAX_SIZES:
+                raise ValueError(f"{item!r} gives more than {MAX_SIZES} sizes; use a step "
+                                 f"(128:512:32)")
+            sizes += [(v,) for v in range(start, stop + 1, step)]
+            continue
+        axes = item.lower().replace("×", "x").split("x")
+        if not all(a.isdigit() and int(a) >= 1 for a in axes):
+            raise ValueError(f"expected positive sizes like 224 or 224x320, got {item!r}")
+        sizes.append(tuple(int(a) for a in axes))
+    if len(sizes) > MAX_SIZES:
+        raise ValueError(f"more than {MAX_SIZES} sizes")
+    return tuple(sizes)
+
+
+def _shape_for(graph: Graph, size: tuple[int, ...]) -> Shape:
+    rank = graph.input_shape.rank
+    if rank == 0:
+        raise SpecError(f"the spec's input {graph.input_shape} has no spatial axes to sweep")
+    if len(size) == 1:
+        size = size * rank
+    if len(size) != rank:
+        raise SpecError(f"size {'x'.join(map(str, size))} has {len(size)} axes but the spec's "
+                        f"input {graph.input_shape} has {rank}")
+    return graph.input_shape.with_spatial(size)
+
+
+def sweep_input(graph: Graph, sizes: Iterable[int | tuple[int, ...]],
+                batch: int | None = None) -> Sweep:
+    """Analyse ``graph`` at every input size (an int for every spatial axis, or one per axis)."""
+    try:
+        reference: int | None = analyze(graph, None, batch).totals.params
+    except SpecError:
+        reference = None
+    rows: list[SweepRow] = []
+    for size in sizes:
+        shape = _shape_for(graph, (size,) if isinstance(size, int) else tuple(size))
+        try:
+            report = analyze(graph, shape, batch)
+        except SpecError as exc:
+            diag = exc.diagnostics[0]
+            rows.append(SweepRow(shape, None, SweepError(diag.code, diag.layer, diag.message)))
+            continue
+        dropped = tuple((r.name, r.dropped) for r in report.layers if any(r.dropped))
+        differ = reference is not None and report.totals.params != reference
+        rows.append(SweepRow(shape, report, None, dropped, differ))
+    batch_used = graph.batch if batch is None else batch
+    return Sweep(graph.name, graph.source, graph.input_shape, batch_used, reference, tuple(rows))

@@ -1,0 +1,83 @@
+"""Kernels for ``batchnorm`` (inference), ``lrn`` and ``dropout``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from cnncalc.core.shape import Shape
+from cnncalc.kernels._arrays import Array
+from cnncalc.kernels.registry import Param, kernel
+from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+
+
+def batchnorm_params(layer: BatchNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+    c = inputs[0].channels
+    out: dict[str, Param] = {}
+    if layer.affine:
+        out["weight"] = Param((c,), "weight", 0.1, 1.0)
+        out["bias"] = Param((c,), "bias", 0.1)
+    if layer.track_running_stats:
+        out["running_mean"] = Param((c,), "buffer", 0.1)
+        out["running_var"] = Param((c,), "buffer", 0.2, 1.0, positive=True)
+    return out
+
+
+def _per_channel(v: Array, ndim: int) -> Array:
+    return v.reshape(1, -1, *(1,) * (ndim - 2))
+
+
+@kernel(BatchNorm, params=batchnorm_params)
+def batchnorm(layer: BatchNorm, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> Array:
+    """Inference batch norm, as PyTorch's ``eval()`` computes it: ``x·α + β`` with
+    ``α = γ/√(var + eps)`` and ``β = bias − mean·α`` from the running statistics; without them
+    (``track_running_stats: false``) the batch's own mean and biased variance."""
+    x = inputs[0]
+    dtype = x.dtype
+    if "running_mean" in params:
+        mean, var = params["running_mean"], params["running_var"]
+    else:
+        axes = (0, *range(2, x.ndim))
+        mean = x.mean(axis=axes, dtype=dtype)
+        var = x.var(axis=axes, dtype=dtype)
+    alpha = 1.0 / np.sqrt(var + np.asarray(layer.eps, dtype))
+    if "weight" in params:
+        alpha = alpha * params["weight"]
+    beta = -mean * alpha
+    if "bias" in params:
+        beta = beta + params["bias"]
+    y = x * _per_channel(alpha.astype(dtype), x.ndim)
+    y += _per_channel(beta.astype(dtype), x.ndim)
+    return y
+
+
+@kernel(LocalResponseNorm)
+def lrn(layer: LocalResponseNorm, inputs: tuple[Array, ...],
+        params: Mapping[str, Array]) -> Array:
+    """PyTorch's ``local_response_norm``: ``x / (k + α/n·Σ x²)^β``, the sum over ``n``
+    channels from ``c − ⌊n/2⌋`` to ``c + ⌊(n−1)/2⌋`` (zero beyond the ends; the divisor is
+    always ``n``)."""
+    x = inputs[0]
+    dtype = x.dtype
+    c = x.shape[1]
+    size = layer.size
+    squares = x * x
+    lead, trail = size // 2, (size - 1) // 2
+    padded = np.zeros((x.shape[0], c + lead + trail, *x.shape[2:]), dtype)
+    padded[:, lead:lead + c] = squares
+    total = padded[:, 0:c].copy()
+    for j in range(1, size):
+        total += padded[:, j:j + c]
+    total /= np.asarray(size, dtype)
+    total *= np.asarray(layer.alpha, dtype)
+    total += np.asarray(layer.k, dtype)
+    np.power(total, np.asarray(layer.beta, dtype), out=total)
+    y: Array = x / total
+    return y
+
+
+@kernel(Dropout)
+def dropout(layer: Dropout, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> Array:
+    """Dropout at inference is the identity."""
+    return inputs[0]
