@@ -20,7 +20,7 @@ The per-kind facts live on the layer classes; this module only combines them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -268,7 +268,13 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
             peak, peak_layer = live, node.name
         for src in node.inputs:
             storage[src].readers -= 1
-        for buf in {id(b): b for b in [*(storage[src] for src in node.inputs), target]}.values():
+        if len(node.inputs) == 1:  # most layers: no need to deduplicate buffers
+            first = storage[node.inputs[0]]
+            touched: Iterable[_Storage] = (first,) if first is target else (first, target)
+        else:
+            touched = {id(b): b for b in [*(storage[src] for src in node.inputs),
+                                          target]}.values()
+        for buf in touched:
             if buf.readers == 0 and not buf.freed:  # after its last reader (or never read)
                 buf.freed = True
                 live -= buf.nbytes
