@@ -199,7 +199,12 @@ ARGS = ["summary", "kinds", "conv", "sumary", "lenet5", "alexnet", "nope", "--in
         "1x32x32", "3x0", "3xabc", "99999999999999999999999", "--batch", "0", "2", "-1",
         "--format", "json", "csv", "markdown", "text", "xml", "--explain", "--no-color",
         "--width", "40", "5", "--limit", "max_layers=10", "max_dim=2", "bad=1", "--help", "-h",
-        "--version", "--", "-", ""]
+        "--version", "--", "-", "",
+        # the quick calculators, with sizes a hostile or careless user might type
+        "deconv", "pool", "chain", "solve", "pad", "rf", "check", "list", "schema", "-k", "-s",
+        "-p", "-d", "--in", "--out", "--transpose", "--ceil", "1000000000000",
+        "1000000000000000000000", "224", "7", "3x5", "same", "conv k3 p1 x1000000000",
+        "conv k7 s2 p3; maxpool k3 s2", "deconv k4 s1000000000000"]
 
 
 @FUZZ

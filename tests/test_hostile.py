@@ -272,3 +272,28 @@ def test_huge_keys_are_quoted_short(cli: Callable[..., Result],
     first = result.err.splitlines()[0]
     assert first.startswith(f"{path}:3:5: error: [unknown-kind] unknown layer kind 'kkk")
     assert len(first) < len(str(path)) + 1100
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (("conv", "1000000000000", "-k", "3", "-s", "1000000000000000000000"), 0,
+     "3 and 1000000000000000000003 use every pixel"),
+    (("deconv", "5", "-k", "3", "-s", "1000000000000000000000", "-d", "100000000000000000"), 0,
+     "maps each of 4000200000000000000001…5000200000000000000000 back to 5"),
+    (("pool", "1000000000000", "-k", "3", "-s", "1000000000000000000000"), 0, "use every pixel"),
+    (("solve", "--in", "1000000000000", "--out", "5", "-k", "3"), 1,
+     "more than 10,000 settings give this size"),
+    (("solve", "--in", "7", "--out", "1000000000000", "--transpose", "-k", "4"), 1,
+     "more than 10,000 settings give this size"),
+    (("solve", "--in", "100", "--out", "5", "-k", "1:100000000"), 1,
+     "more than 10,000 settings give this size"),
+    (("pad", "-k", "5", "-s", "1000000000000"), 1, "give the size (--in)"),
+    (("chain", "224", "conv k3 p1 x1000000000"), 2, "at most 10,000"),
+])
+def test_quick_calculators_answer_huge_numbers_at_once(cli: Callable[..., Result],
+                                                      args: tuple[str, ...], code: int,
+                                                      message: str) -> None:
+    """Each of these once searched or listed in proportion to a size or stride (hours)."""
+    result = cli(*args)
+    assert result.code == code, (result.out, result.err)
+    assert message in result.out + result.err
+    assert "Traceback" not in result.err

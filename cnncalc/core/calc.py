@@ -318,6 +318,10 @@ def _dropped_text(a: AxisAnswer) -> str | None:
     return text
 
 
+MAX_LISTED = 64
+"""The most alternatives (output paddings) a note lists: a stride of 10⁹ allows 10⁹ of them."""
+
+
 def _other_text(kind: str, a: AxisAnswer, ceil_mode: bool | str) -> str | None:
     if a.other is None or a.other == a.output:
         return None
@@ -329,18 +333,26 @@ def _other_text(kind: str, a: AxisAnswer, ceil_mode: bool | str) -> str | None:
 
 
 def _clean_sizes(i: int, k: int, s: int, pb: int, pa: int, d: int) -> tuple[int, ...]:
-    """The nearest input sizes below and above ``i`` whose pixels every window reaches."""
+    """The nearest input sizes below and above ``i`` whose pixels every window reaches, in O(1)
+    (a stride may be huge). Size ``j`` drops nothing when ``(j + pb + pa − k_eff) mod s ≤ pa``
+    (:func:`arith.dropped_inputs`), so from ``j``'s residue ``r`` the next clean size up is
+    ``s − r`` further and the next one down ``r − pa`` nearer; sizes below
+    ``k_eff − pb − pa`` (or 1) are refused by PyTorch and end the search downwards."""
+    shift = pb + pa - arith.effective_kernel(k, d)
+    least = max(1, -shift)  # the smallest size PyTorch accepts
     found: list[int] = []
-    for candidates in (range(i - 1, max(0, i - s - 1), -1), range(i + 1, i + s + 1)):
-        for j in candidates:
-            try:
-                arith.conv_out(j, k, s, pb, pa, d)
-            except ShapeError:
-                break
-            if arith.dropped_inputs(j, k, s, pb, pa, d) == 0:
-                found.append(j)
-                break
-    return tuple(sorted(found))
+    below = i - 1
+    residue = (below + shift) % s
+    if residue > pa:
+        below -= residue - pa
+    if below >= least:
+        found.append(below)
+    above = i + 1
+    residue = (above + shift) % s
+    if residue > pa:
+        above += s - residue
+    found.append(above)
+    return tuple(found)
 
 
 def resolve_padding(padding: "PaddingLike", size: tuple[int, ...], kernel: tuple[int, ...],
@@ -471,7 +483,7 @@ def conv_transpose(size: "Axes", kernel: "Axes", stride: "Axes" = 1, padding: "P
 def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
                      o: int) -> tuple[str, ...]:
     others: list[tuple[int, int]] = []
-    for x in range(max(s, d)):
+    for x in range(min(max(s, d), MAX_LISTED)):  # every output_padding allowed, up to a bound
         if x == op:
             continue
         try:
@@ -486,10 +498,15 @@ def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
         notes.append(f"output_padding {listing} (allowed below the {limit})")
     # A convolution with the same settings maps o − op … o − op + s − 1 back to i.
     base = o - op
-    try:
-        back = [x for x in range(base, base + s) if arith.conv_out(x, k, s, pb, pa, d) == i]
-    except ShapeError:
-        back = []
+    k_eff = arith.effective_kernel(k, d)
+    # conv_out(x) == i exactly for x in [(i−1)·s + k_eff − pb − pa, i·s + k_eff − pb − pa − 1]
+    # (computed, not searched: the stride may be huge); none if PyTorch refuses a size here.
+    lowest = max(base, (i - 1) * s + k_eff - pb - pa)
+    highest = min(base + s - 1, i * s + k_eff - pb - pa - 1)
+    back: list[int] = []
+    if base >= max(1, k_eff - pb - pa):
+        back = (list(range(lowest, highest + 1)) if highest - lowest < 4
+                else [lowest, lowest + 1, lowest + 2, lowest + 3, highest])
     if back:
         span = " and ".join(str(x) for x in back) if len(back) <= 2 else \
             f"{', '.join(str(x) for x in back[:-1])} and {back[-1]}" if len(back) <= 4 else \

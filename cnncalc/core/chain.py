@@ -178,6 +178,11 @@ def parse_step(text: str) -> Step:
                 **found)  # type: ignore[arg-type]
 
 
+MAX_STEPS = 10_000
+"""The most steps (repeats counted) one chain runs: a quick stack, not a network (write a spec
+for that); ``x1000000000`` must not make the command hang."""
+
+
 def parse_steps(steps: "str | Sequence[str]") -> tuple[Step, ...]:
     """Steps from one string (``"conv k7 s2 p3; maxpool k3 s2"``) or several."""
     texts = [steps] if isinstance(steps, str) else list(steps)
@@ -188,7 +193,16 @@ def parse_steps(steps: "str | Sequence[str]") -> tuple[Step, ...]:
                 parsed.append(parse_step(part))
     if not parsed:
         raise StepSyntaxError("no steps given (e.g. \"conv k3 p1; maxpool k2\")")
+    _check_length(parsed)
     return tuple(parsed)
+
+
+def _check_length(steps: "Sequence[Step]") -> None:
+    total = sum(st.repeat for st in steps)
+    if total > MAX_STEPS:
+        raise StepSyntaxError(f"the chain has {total:,} steps with its repeats; at most "
+                              f"{MAX_STEPS:,} (write a spec and use `cnncalc summary` for a "
+                              f"whole network)")
 
 
 class ChainRow(Record):
@@ -257,6 +271,7 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
         parsed = parse_steps(steps)  # type: ignore[arg-type]
     else:
         parsed = tuple(steps)  # type: ignore[arg-type]
+        _check_length(parsed)
     per_axis_values: list[object] = []
     for st in parsed:
         per_axis_values += [st.kernel, st.dilation, st.output_padding]

@@ -15,6 +15,10 @@ Solving a transposed convolution: ``o = (i−1)·s − 2p + k_eff + op`` with ``
 (Dumoulin & Visin, relationship 14), which more padding would make negative.
 
 Ranges are inclusive pairs ``(lo, hi)``; an ``int`` fixes a value; ``None`` searches the default.
+
+The work is bounded (issue 8: no input may hang): a search over more than ``MAX_CANDIDATES``
+settings, or with more than ``MAX_SOLUTIONS`` answers (a 10¹²-pixel input has billions of
+strides that give 5 outputs), is refused with a message that says what to fix.
 """
 
 from cnncalc.core import arith, calc
@@ -30,6 +34,37 @@ if TYPE_CHECKING:
     from typing import Union
 
     RangeLike = Union[int, tuple[int, int], range, None]
+
+
+MAX_CANDIDATES = 1_000_000
+"""Kernel, dilation, padding and output-padding combinations one question may search."""
+MAX_SOLUTIONS = 10_000
+"""Answers one question may list."""
+MAX_RESIDUES = 64
+"""Strides up to which ``pad`` lists TensorFlow's split for every residue of the input size."""
+
+
+class _Budget:
+    """Counts the combinations a search has tried and the answers it has found."""
+
+    __slots__ = ("candidates", "found")
+
+    def __init__(self) -> None:
+        self.candidates = 0
+        self.found = 0
+
+    def candidate(self) -> None:
+        self.candidates += 1
+        if self.candidates > MAX_CANDIDATES:
+            raise ShapeError(f"this search tries more than {MAX_CANDIDATES:,} combinations of "
+                             f"kernel, dilation, padding and output padding; fix some of them "
+                             f"(e.g. --padding 1) or narrow their ranges")
+
+    def answers(self, count: int) -> None:
+        self.found += count
+        if self.found > MAX_SOLUTIONS:
+            raise ShapeError(f"more than {MAX_SOLUTIONS:,} settings give this size; fix the "
+                             f"stride or the padding (or narrow their ranges) to see them")
 
 
 class Solution(Record):
@@ -127,11 +162,13 @@ def solve_conv(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeL
         raise ShapeError("give the kernel size (or a range of them) to solve for")
     d_lo, d_hi = d_range or (1, 1)
     found: list[Solution] = []
+    budget = _Budget()
     for k in range(k_range[0], k_range[1] + 1):
         for d in range(d_lo, d_hi + 1):
             k_eff = arith.effective_kernel(k, d)
             p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
             for p in range(p_lo, p_hi + 1):
+                budget.candidate()
                 span = i + 2 * p - k_eff  # L: PyTorch refuses L < 0
                 if span < 0:
                     continue
@@ -141,9 +178,11 @@ def solve_conv(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeL
                     lo = max(lo, s_range[0])
                     hi = s_range[1] if hi is None else min(hi, s_range[1])
                 if hi is None:
+                    budget.answers(1)
                     found.append(Solution(k, lo, p, d, 0,
                                           arith.dropped_inputs(i, k, lo, p, p, d), True))
                     continue
+                budget.answers(max(0, hi - lo + 1))
                 for s in range(lo, hi + 1):
                     found.append(Solution(k, s, p, d, 0, arith.dropped_inputs(i, k, s, p, p, d)))
     found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding))
@@ -166,18 +205,22 @@ def solve_conv_transpose(size_in: int, size_out: int, kernel: "RangeLike",
         raise ShapeError("give the kernel size (or a range of them) to solve for")
     d_lo, d_hi = d_range or (1, 1)
     found: list[Solution] = []
+    budget = _Budget()
     for k in range(k_range[0], k_range[1] + 1):
         for d in range(d_lo, d_hi + 1):
             k_eff = arith.effective_kernel(k, d)
             p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
             for p in range(p_lo, p_hi + 1):
+                budget.candidate()
                 # (i−1)·s + op = o + 2p − k_eff, with 0 ≤ op and (op < s or op < d).
                 rest = o + 2 * p - k_eff
                 if rest < 0:
                     continue
                 op_lo, op_hi = op_range if op_range is not None else (0, rest)
                 for op in range(op_lo, min(op_hi, rest) + 1):
-                    found += _transpose_strides(i, k, p, d, op, rest - op, s_range)
+                    budget.candidate()
+                    more = _transpose_strides(i, k, p, d, op, rest - op, s_range, budget)
+                    found += more
     found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding, x.output_padding))
     return Solutions(i, o, (k_range[0], k_range[1]), True, tuple(found),
                      _searched(kernel=k_range, stride=s_range, padding=p_range,
@@ -185,7 +228,7 @@ def solve_conv_transpose(size_in: int, size_out: int, kernel: "RangeLike",
 
 
 def _transpose_strides(i: int, k: int, p: int, d: int, op: int, product: int,
-                       s_range: tuple[int, int] | None) -> list[Solution]:
+                       s_range: tuple[int, int] | None, budget: _Budget) -> list[Solution]:
     """Strides ``s`` with ``(i−1)·s = product`` that PyTorch accepts with this output padding."""
     s_lo, s_hi = s_range if s_range is not None else (1, None)
     least = s_lo if op < d else max(s_lo, op + 1)  # op < s or op < d
@@ -193,13 +236,16 @@ def _transpose_strides(i: int, k: int, p: int, d: int, op: int, product: int,
         if product != 0:
             return []
         if s_hi is None:
+            budget.answers(1)
             return [Solution(k, least, p, d, op, 0, True)]
+        budget.answers(max(0, s_hi - least + 1))
         return [Solution(k, s, p, d, op) for s in range(least, s_hi + 1)]
     if product % (i - 1):
         return []
     s = product // (i - 1)
     if s < least or (s_hi is not None and s > s_hi):
         return []
+    budget.answers(1)
     return [Solution(k, s, p, d, op)]
 
 
@@ -275,14 +321,17 @@ class PaddingAnswer(Record):
 
 
 def _symmetric_matches(i: int, k: int, s: int, d: int) -> tuple[int, ...]:
-    """Symmetric paddings ``p`` (0 … k_eff − 1) for which PyTorch's output is ``⌈i/s⌉``."""
+    """Symmetric paddings ``p`` (0 … k_eff − 1) for which PyTorch's output is ``⌈i/s⌉``:
+    ``(target − 1)·s ≤ i + 2p − k_eff < target·s``, an interval, computed rather than searched
+    (the kernel may be huge); refused when it holds more than ``MAX_SOLUTIONS`` paddings."""
     target = -(-i // s)
     k_eff = arith.effective_kernel(k, d)
-    out = []
-    for p in range(k_eff):
-        if i + 2 * p >= k_eff and (i + 2 * p - k_eff) // s + 1 == target:
-            out.append(p)
-    return tuple(out)
+    low = max(0, -(-((target - 1) * s - i + k_eff) // 2), -(-(k_eff - i) // 2))
+    high = min(k_eff - 1, (target * s - 1 - i + k_eff) // 2)
+    if high - low + 1 > MAX_SOLUTIONS:
+        raise ShapeError(f"{high - low + 1:,} symmetric paddings give TensorFlow's output size "
+                         f"here, more than the {MAX_SOLUTIONS:,} cnncalc lists")
+    return tuple(range(low, high + 1))
 
 
 def tf_split(i: int, k: int, s: int, d: int = 1, residue: int | None = None) -> TfSplit:
@@ -311,6 +360,10 @@ def padding_for(kernel: "calc.Axes", dilation: "calc.Axes" = 1, stride: "calc.Ax
         splits: tuple[TfSplit, ...] = ()
         if s[a] > 1 and sizes is not None:
             splits = (tf_split(sizes[a], k[a], s[a], d[a]),)
+        elif s[a] > MAX_RESIDUES:
+            raise ShapeError(f"with stride {s[a]} TensorFlow's split depends on the input size "
+                             f"modulo {s[a]}; give the size (--in) instead of listing every "
+                             f"residue")
         elif s[a] > 1:
             base = arith.effective_kernel(k[a], d[a]) + s[a]
             base += (-base) % s[a]  # a multiple of the stride, large enough for every residue
