@@ -297,3 +297,17 @@ def test_quick_calculators_answer_huge_numbers_at_once(cli: Callable[..., Result
     assert result.code == code, (result.out, result.err)
     assert message in result.out + result.err
     assert "Traceback" not in result.err
+
+
+def test_validate_refuses_arrays_over_max_tensor_elements(cli: Callable[..., Result]) -> None:
+    pytest.importorskip("numpy")
+    # --max-memory raised: the element limit holds even where memory is plentiful
+    result = cli("validate", "lenet5", "--batch", "300000", "--no-progress", "--max-memory",
+                 "1000TiB")
+    assert result.code == 1
+    assert ("needs an array of 1,411,200,000 elements (the output of 'c1' for batch 300000), more "
+            "than the limit of 268,435,456 (max_tensor_elements; raise it with --limit "
+            "max_tensor_elements=N)") in result.err
+    small = cli("validate", "lenet5", "--batch", "2", "--no-progress", "--limit",
+                "max_tensor_elements=20000")
+    assert small.code == 1 and "48,000 elements (the weights of 'c5')" in small.err

@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from cnncalc.core.errors import CnncalcError
+from cnncalc.core.errors import CnncalcError, LimitError
 from cnncalc.core.graph import INPUT, Graph, Node
+from cnncalc.core.limits import Limits
 from cnncalc.core.report import Report
 from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array, reused_buffers, shape_of
@@ -342,6 +343,25 @@ def _counts(params: Mapping[str, Array], kern: Kernel, node: Node,
 ProgressFn = Callable[[int, int, str], None]
 
 
+def _check_tensor_elements(report: Report, limits: Limits) -> None:
+    """Refuse, before allocating anything, a run whose largest array (an activation for the
+    whole batch, or one layer's weights) has more than ``limits.max_tensor_elements`` elements
+    (docs/limits.md)."""
+    batch = report.batch
+    largest, what = report.input_shape.numel * batch, f"the input for batch {batch}"
+    for r in report.layers:
+        for count, name in ((r.output_shape.numel * batch,
+                             f"the output of '{r.name}' for batch {batch}"),
+                            (r.weights, f"the weights of '{r.name}'")):
+            if count > largest:
+                largest, what = count, name
+    if largest > limits.max_tensor_elements:
+        raise LimitError(f"validating {report.name} needs an array of {largest:,} elements "
+                         f"({what}), more than the limit of "
+                         f"{limits.max_tensor_elements:,} (max_tensor_elements; raise it with "
+                         f"--limit max_tensor_elements=N)", code="limit")
+
+
 def validate(network: Any, input_shape: Any = None, batch: int | None = None, *, seed: int = 0,
              dtype: str = "float32", max_memory: int | str | None = None,
              progress: ProgressFn | None = None) -> Validation:
@@ -380,6 +400,7 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
             f"{binary(memory.params)} of weights), more than the limit of "
             f"{binary(limit)} ({where}); use a smaller input or batch, or raise the limit "
             f"(--max-memory)")
+    _check_tensor_elements(report, net.limits)  # also where memory is plentiful
 
     predictions = {r.name: r for r in report.layers}
     checks: list[LayerCheck] = []
