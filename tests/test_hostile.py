@@ -311,3 +311,15 @@ def test_validate_refuses_arrays_over_max_tensor_elements(cli: Callable[..., Res
     small = cli("validate", "lenet5", "--batch", "2", "--no-progress", "--limit",
                 "max_tensor_elements=20000")
     assert small.code == 1 and "48,000 elements (the weights of 'c5')" in small.err
+
+
+def test_check_skips_named_pipes_in_folders(cli: Callable[..., Result], tmp_path: Path) -> None:
+    import os
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    (tmp_path / "net.yaml").write_text("input: [3, 8, 8]\nlayers: [relu]\n")
+    os.mkfifo(tmp_path / "pipe.yaml")  # opening it would wait for a writer forever
+    result = cli("check", str(tmp_path))
+    assert result.code == 0, result.err
+    assert "1 file checked" in result.out

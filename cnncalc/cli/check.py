@@ -194,8 +194,11 @@ def _walk(folder: Path) -> list[str]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
-                found.append(os.path.join(root, name))
+            path = os.path.join(root, name)
+            # regular files only: a named pipe called x.yaml would block the whole check
+            if name.endswith((".yaml", ".yml")) and not name.startswith(".") and \
+                    os.path.isfile(path):
+                found.append(path)
     return found
 
 
