@@ -33,11 +33,14 @@ Reported numbers (docs/receptive-field.md):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from math import gcd
 from typing import Union
 
-Exact = Union[int, Fraction]
+TYPE_CHECKING = False  # fractions (and decimal, which it loads) only when a field needs one
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+Exact = Union[int, "Fraction"]
 """An exact number: a plain ``int`` where possible (fast), a ``Fraction`` where needed."""
 
 MAX_PERIOD = 4096
@@ -52,17 +55,27 @@ that reads nothing."""
 def half(value: Exact) -> Exact:
     """``value / 2``, exactly, staying an ``int`` when it divides."""
     if isinstance(value, int):
-        return value // 2 if value % 2 == 0 else Fraction(value, 2)
+        return value // 2 if value % 2 == 0 else _ratio(value, 2)
     return _norm(value / 2)
 
 
 def _norm(value: Exact) -> Exact:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int and value.denominator == 1:
         return value.numerator
     return value
 
 
-def _floor(value: Fraction) -> int:
+def _ratio(numerator: int, denominator: int) -> Exact:
+    """``numerator / denominator`` exactly: an ``int`` when it divides (no Fraction made, and
+    none imported, for the regular fields of ordinary networks), else a ``Fraction``."""
+    if numerator % denominator == 0:
+        return numerator // denominator
+    from fractions import Fraction
+
+    return Fraction(numerator, denominator)
+
+
+def _floor(value: Exact) -> int:
     return value.numerator // value.denominator
 
 
@@ -170,7 +183,7 @@ class AxisField:
 
     @property
     def jump(self) -> Exact:
-        return _norm(Fraction(self.shift, self.period))
+        return _ratio(self.shift, self.period)
 
     def _first_seen(self) -> tuple[int, int, int] | None:
         """``(o, low, high)`` for the first unit that sees anything."""
@@ -186,7 +199,7 @@ class AxisField:
         if seen is None:
             return 0
         o, lo, h = seen
-        return _norm(Fraction(lo + h, 2) - o * Fraction(self.shift, self.period))
+        return _norm(half(lo + h) - o * _ratio(self.shift, self.period))
 
     @property
     def first_pixel(self) -> Exact:
@@ -195,7 +208,7 @@ class AxisField:
         if seen is None:
             return 0
         o, lo, _ = seen
-        return _norm(lo - o * Fraction(self.shift, self.period))
+        return _norm(lo - o * _ratio(self.shift, self.period))
 
     def reduced(self) -> AxisField:
         """The same fields with the shortest period that describes them."""
@@ -263,6 +276,8 @@ class AxisField:
     def mean_offset(self) -> Fraction | None:
         """Where the units sit on average: the mean over one period of ``centre(o) − o·jump``
         (for a regular field, the centre of unit 0). None when no unit sees anything."""
+        from fractions import Fraction
+
         jump = Fraction(self.shift, self.period)
         offsets = [Fraction(lo + h, 2) - o * jump
                    for o, (lo, h) in enumerate(zip(self.lows, self.highs))
@@ -382,7 +397,7 @@ def union(fields: list[ReceptiveField], out_spatial: tuple[int, ...]
             if len({x.centres(1) for x in per_path}) > 1:
                 aligned = False
             continue
-        jumps = {Fraction(x.shift, x.period) for x in per_path}
+        jumps = {_ratio(x.shift, x.period) for x in per_path}
         if len(jumps) > 1:
             lows = [x.low(0) for x in per_path]
             highs = [x.high(0) for x in per_path]
