@@ -4,16 +4,17 @@
     python benchmarks/fuzz.py --seconds 600      # the 10-minute run of issue 8
     python benchmarks/fuzz.py --engine random    # the fallback engine, without atheris
 
-Every input is a would-be spec file (bytes). It is decoded, loaded, built, walked and rendered
-(text, JSON, CSV, Markdown, --explain, and the terminal table for one input in eight)
-in-process. The only acceptable failure is a
-:class:`cnncalc.SpecError` whose every diagnostic carries ``file:line:col``; anything else — another
-exception, an error without a location, an inconsistent report (column sums that differ from the
-totals, an input shape that is not its producer's output), or an input slower than ``--timeout``
-seconds — is a finding. Findings are written to ``--crashes`` (default
-``benchmarks/fuzz-findings/``); fix each and add it to tests/test_hostile.py.
+Every input is a would-be spec file (bytes). It is decoded, loaded, built, walked, checked as
+``cnncalc check`` does (lint, ``expect:``, budgets) and rendered (text, JSON, CSV, Markdown,
+--explain, and the terminal table for one input in eight), in-process. The only acceptable
+failure is a :class:`cnncalc.SpecError` whose every diagnostic carries ``file:line:col``;
+anything else — another exception, an error or finding without a location, an inconsistent
+report (column sums that differ from the totals, an input shape that is not its producer's
+output), or an input slower than ``--timeout`` seconds — is a finding. Findings are written to
+``--crashes`` (default ``benchmarks/fuzz-findings/``); fix each and add it to
+tests/test_hostile.py.
 
-Limits are scaled down (``FUZZ_LIMITS``), so that an input that legitimately does a lot of work
+Limits are scaled down (:func:`fuzz_limits`), so that an input that legitimately does a lot of work
 within the limits stays fast, and a slow input means work that the limits do not bound.
 
 Engines: ``atheris`` (coverage-guided, libFuzzer; ``pip install atheris``) when importable,
@@ -83,6 +84,7 @@ def check_report(report: object) -> None:
 def one_input(data: bytes) -> None:
     """Run one would-be spec through everything `summary` does; raise on a finding."""
     from cnncalc.api import decode_text, parse
+    from cnncalc.core.checks import run_checks
     from cnncalc.core.errors import SpecError
     from cnncalc.core.walk import explain
     from cnncalc.render.rows import View
@@ -93,6 +95,10 @@ def one_input(data: bytes) -> None:
         text = decode_text(data, PATH)
         network = parse(text, PATH, fuzz_limits())  # type: ignore[arg-type]
         report = network.summary()
+        findings, _ = run_checks(network.graph, report)  # what `cnncalc check` adds: lint, ...
+        for finding in findings:
+            if finding.mark is None:
+                raise Finding(f"a finding without file:line:col: {finding.headline()}")
         view = View(explanations=explain(network.graph, report))
         render_summary(report, 100, view)
         render_json(report, view.explanations)
