@@ -55,8 +55,10 @@ TOKENS = [b"input: ", b"layers:", b"blocks:", b"defaults:", b"batch: ", b"name: 
 def fuzz_limits() -> object:
     from cnncalc.core.limits import Limits
 
-    return Limits(max_layers=20_000, max_repeat=20_000, max_values=100_000,
-                  max_expansions=100_000)
+    # A hundredth of the defaults: the largest spec these allow takes about 0.1 s, ~1 s under
+    # atheris' instrumentation, well inside --timeout (at 20,000 layers a legitimate residual
+    # stack timed out under instrumentation: the work was linear, the limit too generous).
+    return Limits(max_layers=2_500, max_repeat=2_500, max_values=20_000, max_expansions=10_000)
 
 
 class Finding(Exception):
