@@ -323,3 +323,25 @@ def test_check_skips_named_pipes_in_folders(cli: Callable[..., Result], tmp_path
     result = cli("check", str(tmp_path))
     assert result.code == 0, result.err
     assert "1 file checked" in result.out
+
+
+def test_receptive_fields_stop_before_the_walk_stops_being_linear(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import cnncalc
+    from cnncalc.core import walk
+
+    # a stride on a one-unit axis doubles the jump at every layer: 128 bits, then unknown
+    doubling = cnncalc.load("input: [1, 1]\nlayers:\n  - repeat: 300\n"
+                            "    layers: [conv: {out: 1, kernel: 1, stride: 2}]\n").summary()
+    assert doubling.layers[100].rf is not None and doubling.layers[200].rf is None
+    assert [w.code for w in doubling.warnings] == ["rf-untracked"]
+    assert "beyond 128 bits" in doubling.warnings[0].message
+    # behind an irregular upsampling every layer costs its period: a work budget
+    irregular = "input: [1, 64]\nlayers:\n  - upsample: {size: 4095}\n  - repeat: 40\n" \
+                "    layers: [conv: {out: 1, kernel: 3, padding: 1}]\n"
+    assert cnncalc.load(irregular).summary().layers[-1].rf is not None
+    monkeypatch.setattr(walk, "RF_BUDGET", 50_000)
+    report = cnncalc.load(irregular).summary()
+    assert report.layers[5].rf is not None and report.layers[-1].rf is None
+    assert "more than 50,000 steps" in report.warnings[0].message
+    assert report.output_shape.spatial == (4095,)  # shapes and counts are unaffected

@@ -62,8 +62,9 @@ _ALL = (
          "exactly ('same' was probably meant)"),
     Code("unaligned-merge", "warning", "lint", "a merge of paths whose receptive fields are not "
          "aligned (different jumps or centres)"),
-    Code("rf-untracked", "warning", "lint", "receptive fields too irregular to follow (their "
-         "pattern repeats only every more than 4096 units: many upsamplings in a row)"),
+    Code("rf-untracked", "warning", "lint", "receptive fields too irregular or too costly to "
+         "follow (a pattern repeating only every more than 4096 units after many upsamplings, "
+         "or work beyond the bounds in docs/limits.md)"),
     Code("rf-covers-input", "warning", "lint", "every unit sees the whole input long before the "
          "end of the network"),
     Code("dead-layer", "warning", "lint", "a layer whose output nothing uses"),
