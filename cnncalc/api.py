@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from cnncalc.core.errors import Mark, SpecError
@@ -21,6 +19,7 @@ from cnncalc.core.limits import DEFAULT_LIMITS, Limits
 from cnncalc.core.memory import MemoryConfig
 from cnncalc.core.report import Report
 from cnncalc.core.shape import Shape, parse_shape_text
+from cnncalc.core.value import Value, value
 from cnncalc.core.walk import analyze
 
 if TYPE_CHECKING:
@@ -30,8 +29,8 @@ ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Network:
+@value
+class Network(Value):
     """A loaded spec: its graph, where it came from, and the limits it was loaded under."""
 
     graph: Graph
@@ -99,13 +98,12 @@ def to_shape(value: ShapeLike) -> Shape:
 
 def read_spec_file(path: str | os.PathLike[str]) -> str:
     """Read a spec file as UTF-8 text, with a located error for anything that is not one."""
-    p = Path(path)
-    shown = str(path)
+    shown = os.fspath(path)
     try:
-        if p.is_dir():
+        if os.path.isdir(path):
             raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
                             code="io")
-        with open(p, "rb") as fh:
+        with open(path, "rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(f"no such file: {shown}", Mark(shown, 1, 1), code="io") from None
@@ -153,18 +151,24 @@ def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
     return Network(build_graph(Item.wrap(spec, limits=limits), None, limits), None, None, limits)
 
 
-def resolve_spec(spec: str | os.PathLike[str]) -> Path | None:
-    """A spec argument as a file: the path if it exists, else a bundled spec of that name.
-    A name the operating system cannot even look up (too long, a NUL byte) is neither."""
-    p = Path(spec)
+def resolve_spec(spec: str | os.PathLike[str]) -> str | None:
+    """A spec argument as a file path: the path itself if it exists, else the bundled spec of
+    that name. A name the operating system cannot even look up (too long, a NUL byte) is
+    neither. (os.path rather than pathlib: pathlib costs milliseconds of start-up.)"""
     try:
-        if p.exists():
-            return p
+        if os.path.exists(spec):
+            return os.fspath(spec)
         from cnncalc.spec import bundled
 
-        return bundled.find(str(spec))
+        found = bundled.find(os.fspath(spec))
+        return str(found) if found is not None else None
     except (OSError, ValueError):
         return None
+
+
+def spec_stem(path: str) -> str:
+    """``specs/vgg16.yaml`` → ``vgg16`` (the default network name)."""
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def load(spec: str | os.PathLike[str] | dict[str, Any],
@@ -186,4 +190,5 @@ def load(spec: str | os.PathLike[str] | dict[str, Any],
         raise SpecError(f"no such file: {shown} (bundled specs: {known})", Mark(shown, 1, 1),
                         code="io")
     text = read_spec_file(path)
-    return parse(text, str(spec) if Path(spec).exists() else str(path), limits, path.stem)
+    shown = os.fspath(spec) if os.path.exists(spec) else path
+    return parse(text, shown, limits, spec_stem(path))

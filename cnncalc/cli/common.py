@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -20,7 +20,7 @@ SOURCES: dict[str, str] = {}
 
 def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Load SPEC (a path or a bundled spec name), remembering its text for error display."""
-    from cnncalc.api import parse, read_spec_file, resolve_spec
+    from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
     from cnncalc.core.errors import Mark
 
     path = resolve_spec(spec)
@@ -29,10 +29,10 @@ def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
 
         raise SpecError(f"no such file: {spec} (bundled specs: {', '.join(bundled.names())})",
                         Mark(spec, 1, 1), code="io")
-    shown = spec if Path(spec).exists() else str(path)
+    shown = spec if os.path.exists(spec) else path
     text = read_spec_file(path)
     SOURCES[shown] = text
-    return parse(text, shown, limits, path.stem)
+    return parse(text, shown, limits, spec_stem(path))
 
 
 def source_excerpt(diag: Diagnostic) -> list[str]:

@@ -9,11 +9,12 @@ A layer kind declares its attributes as dataclass fields whose metadata holds an
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import field
 from typing import Any
 
 from cnncalc.core.errors import AttributeValueError
 from cnncalc.core.limits import INT64_MAX
+from cnncalc.core.value import Value, value
 
 REQUIRED: Any = object()
 
@@ -55,41 +56,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-class FieldValues:
-    """``==``, ``hash`` and ``repr`` over a frozen dataclass's fields, written once for whole
-    families of classes (the attribute types, the layer kinds), which then declare themselves
-    ``@dataclass(frozen=True, eq=False, repr=False)``. Same results as the methods the
-    dataclass machinery would write for each class, without compiling them per class at every
-    start-up (docs/performance.md)."""
-
-    __slots__ = ()
-
-    @classmethod
-    def _field_names(cls) -> tuple[str, ...]:
-        cached: tuple[str, ...] | None = cls.__dict__.get("_field_name_cache")
-        if cached is None:
-            cached = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-            type.__setattr__(cls, "_field_name_cache", cached)
-        return cached
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, name) for name in self._field_names()])
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._field_names())
-        return f"{type(self).__qualname__}({shown})"
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class Attr(FieldValues):
+@value
+class Attr(Value):
     """Base attribute type. ``convert`` returns the normalised value or raises
     :class:`AttributeValueError` with a message that does not repeat the attribute name."""
 
@@ -103,7 +71,7 @@ class Attr(FieldValues):
         raise NotImplementedError
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Int(Attr):
     """An integer, optionally bounded."""
 
@@ -134,7 +102,7 @@ class Int(Attr):
         return f"integer ≥ {self.minimum}" if self.minimum is not None else "integer"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Float(Attr):
     """A finite number, optionally bounded."""
 
@@ -171,7 +139,7 @@ class Float(Attr):
         return "number"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Bool(Attr):
     """``true`` or ``false``."""
 
@@ -187,7 +155,7 @@ class Bool(Attr):
         return "true/false"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Choice(Attr):
     """One of a fixed set of values (words or booleans)."""
 
@@ -207,7 +175,7 @@ class Choice(Attr):
         return " | ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in self.choices)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class PerAxis(Attr):
     """An integer for every spatial axis, or a list with one integer per axis."""
 
@@ -235,7 +203,7 @@ class PerAxis(Attr):
         return f"int ≥ {self.minimum} or per-axis list"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class OptionalPerAxis(PerAxis):
     """Like :class:`PerAxis`, but ``null`` is allowed (meaning "use the default rule")."""
 
@@ -250,7 +218,7 @@ class OptionalPerAxis(PerAxis):
         return s
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Padding(Attr):
     """Padding: ``p`` on every side of every axis; ``[p_h, p_w]`` per axis;
     ``[[before, after], ...]`` per axis; or one of the words in ``words``."""
@@ -295,7 +263,7 @@ class Padding(Attr):
         return "int, per-axis list, [[before, after], ...] or " + "/".join(self.words)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Scale(Attr):
     """A positive number, or one per spatial axis."""
 
@@ -318,7 +286,7 @@ class Scale(Attr):
         return "number > 0 or per-axis list"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Ref(Attr):
     """The name of an earlier layer (resolved by the spec builder into an extra input)."""
 
@@ -336,7 +304,7 @@ class Ref(Attr):
         return "layer name"
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class CeilMode(Attr):
     """``false`` (floor), ``true`` (PyTorch ceil_mode) or ``caffe`` (Caffe's ceil rule)."""
 

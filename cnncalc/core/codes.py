@@ -7,11 +7,11 @@ from: reading the file, building the graph, walking it, lint, an ``expect:`` or 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from cnncalc.core.value import Value, value
 
 
-@dataclass(frozen=True)
-class Code:
+@value
+class Code(Value):
     code: str
     severity: str
     """``error`` (the spec is wrong, or a check failed) or ``warning`` (lint; ``--strict`` makes

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cnncalc.core.exceptions import (
     AttributeValueError,
@@ -17,25 +17,32 @@ from cnncalc.core.exceptions import (
     MergeError,
     ShapeError,
 )
+from cnncalc.core.value import SET, Value, value
 
 __all__ = ["AttributeValueError", "CnncalcError", "Diagnostic", "LimitError", "Mark",
            "MergeError", "ShapeError", "SpecError"]
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+@value
+class Mark(Value):
     """A position in a spec file; ``line`` and ``column`` are 1-based, as editors show them."""
 
+    __slots__ = ("column", "line", "path")
     path: str
     line: int
     column: int
+
+    def __init__(self, path: str, line: int, column: int) -> None:
+        SET(self, "path", path)
+        SET(self, "line", line)
+        SET(self, "column", column)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+@value
+class Diagnostic(Value):
     """One finding: an error or a warning at a place in a spec, with an optional stable code."""
 
     message: str

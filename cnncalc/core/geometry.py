@@ -6,16 +6,16 @@ A spec may write ``kernel: 3`` (every axis), ``kernel: [3, 5]`` (per axis), ``pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from cnncalc.core import arith
 from cnncalc.core.errors import ShapeError
+from cnncalc.core.value import SET, Value, value
 
 
-@dataclass(frozen=True)
-class Window:
+@value
+class Window(Value):
     """A sliding window on one axis: kernel, stride, padding before/after, dilation."""
 
     k: int
@@ -23,6 +23,13 @@ class Window:
     pb: int
     pa: int
     d: int = 1
+
+    def __init__(self, k: int, s: int, pb: int, pa: int, d: int = 1) -> None:
+        SET(self, "k", k)
+        SET(self, "s", s)
+        SET(self, "pb", pb)
+        SET(self, "pa", pa)
+        SET(self, "d", d)
 
     @property
     def k_eff(self) -> int:

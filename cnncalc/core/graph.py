@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from cnncalc.core.errors import Mark, SpecError
 from cnncalc.core.layer import Layer
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import SET, Value, value
 
 INPUT = "input"
 """The name by which nodes refer to the network's input tensor."""
@@ -28,8 +29,8 @@ def silenced(graph: Graph, node: Node, code: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Node:
+@value
+class Node(Value):
     """One layer in the graph.
 
     ``inputs`` names the producers of its input tensors (``"input"`` for the network input);
@@ -46,13 +47,24 @@ class Node:
     trainable: bool = True
     options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def __init__(self, name: str, layer: Layer, inputs: tuple[str, ...],
+                 mark: Mark | None = None, scope: tuple[tuple[str, str], ...] = (),
+                 trainable: bool = True, options: Mapping[str, Any] | None = None) -> None:
+        SET(self, "name", name)
+        SET(self, "layer", layer)
+        SET(self, "inputs", inputs)
+        SET(self, "mark", mark)
+        SET(self, "scope", scope)
+        SET(self, "trainable", trainable)
+        SET(self, "options", {} if options is None else options)
+
     @property
     def kind(self) -> str:
         return self.layer.kind
 
 
-@dataclass(frozen=True)
-class Graph:
+@value
+class Graph(Value):
     """A network: its input shape and its nodes in an order where producers come first.
 
     The last node's output is the network's output. Build one with :meth:`Graph.create`, which

@@ -12,19 +12,19 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cnncalc.core.attrs import Attr, FieldValues
+from cnncalc.core.attrs import Attr
 from cnncalc.core.errors import AttributeValueError
 from cnncalc.core.geometry import Window
 from cnncalc.core.rf import IDENTITY_AXIS, AxisMap
 from cnncalc.core.saved import NEW, NOTHING, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import SET, Value, value
 
 
-@dataclass(frozen=True)
-class Counts:
+@value
+class Counts(Value):
     """Parameter counts of one layer: trainable weights and biases, and non-trainable buffers
     (batch-norm running statistics), which PyTorch does not count as parameters."""
 
@@ -32,13 +32,18 @@ class Counts:
     bias: int = 0
     buffers: int = 0
 
+    def __init__(self, weights: int = 0, bias: int = 0, buffers: int = 0) -> None:
+        SET(self, "weights", weights)
+        SET(self, "bias", bias)
+        SET(self, "buffers", buffers)
+
     @property
     def params(self) -> int:
         return self.weights + self.bias
 
 
-@dataclass(frozen=True)
-class AttributeInfo:
+@value
+class AttributeInfo(Value):
     """One declared attribute of a layer kind (for validation, docs and the JSON Schema)."""
 
     name: str
@@ -53,8 +58,8 @@ WHOLE_INPUT = None
 """Returned by :meth:`Layer.receptive_map` when every output unit reads the whole input."""
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class Layer(FieldValues):
+@value
+class Layer(Value):
     """Base class of every layer kind. Subclasses are frozen dataclasses of their attributes.
 
     Value semantics (``==``, ``hash``, ``repr`` over the attributes) are defined here once, so
@@ -152,7 +157,7 @@ class Layer(FieldValues):
         infos = {i.name: i for i in cls.attributes()}
         given: dict[str, Any] = {}
         seen_from: dict[str, str] = {}
-        for key, value in values.items():
+        for key, given_value in values.items():
             canonical = spellings.get(key)
             if canonical is None:
                 raise AttributeValueError(unknown_attribute_message(cls, key), key)
@@ -160,7 +165,7 @@ class Layer(FieldValues):
                 raise AttributeValueError(
                     f"'{key}' and '{seen_from[canonical]}' both set {canonical}", key)
             try:
-                given[canonical] = infos[canonical].type.convert(value)
+                given[canonical] = infos[canonical].type.convert(given_value)
             except AttributeValueError as exc:
                 raise AttributeValueError(f"{cls.kind} {canonical}: {exc}", key) from None
             seen_from[canonical] = key

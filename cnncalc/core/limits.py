@@ -7,11 +7,13 @@ docs/limits.md lists them with the reasons for their defaults.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
+
+from cnncalc.core.value import Value, value
 
 
-@dataclass(frozen=True)
-class Limits:
+@value
+class Limits(Value):
     """The safety limits in force (see docs/limits.md); every field can be raised."""
 
     max_layers: int = 250_000

@@ -6,13 +6,13 @@ in it is an exact integer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.core.errors import Diagnostic, Mark
 from cnncalc.core.memory import MemoryTotals
 from cnncalc.core.rf import ReceptiveField
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import SET, Value, value
 
 SCHEMA_VERSION = 1
 
@@ -28,8 +28,8 @@ CONVENTIONS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class LayerReport:
+@value
+class LayerReport(Value):
     """Everything cnncalc knows about one layer after the walk. Counts cover the whole batch
     where they depend on it (MACs); parameters never do."""
 
@@ -57,6 +57,35 @@ class LayerReport:
     """Training: bytes this layer newly keeps for the backward pass."""
     reuses_input: bool = False
     """Inference: the output is a view of, or written over, an input (no new memory)."""
+
+    def __init__(self, name: str, kind: str, description: str, inputs: tuple[str, ...],
+                 input_shapes: tuple[Shape, ...], output_shape: Shape, weights: int, bias: int,
+                 buffers: int, trainable: bool, macs: int, rf: ReceptiveField | None,
+                 dropped: tuple[int, ...], mark: Mark | None, scope: tuple[tuple[str, str], ...],
+                 attributes: tuple[tuple[str, Any], ...] = (), activation_bytes: int = 0,
+                 live_bytes: int = 0, saved_bytes: int = 0, reuses_input: bool = False) -> None:
+        # Written out (not generated): one is built per layer, and a generated __init__ costs
+        # start-up time to define (cnncalc/core/value.py).
+        SET(self, "name", name)
+        SET(self, "kind", kind)
+        SET(self, "description", description)
+        SET(self, "inputs", inputs)
+        SET(self, "input_shapes", input_shapes)
+        SET(self, "output_shape", output_shape)
+        SET(self, "weights", weights)
+        SET(self, "bias", bias)
+        SET(self, "buffers", buffers)
+        SET(self, "trainable", trainable)
+        SET(self, "macs", macs)
+        SET(self, "rf", rf)
+        SET(self, "dropped", dropped)
+        SET(self, "mark", mark)
+        SET(self, "scope", scope)
+        SET(self, "attributes", attributes)
+        SET(self, "activation_bytes", activation_bytes)
+        SET(self, "live_bytes", live_bytes)
+        SET(self, "saved_bytes", saved_bytes)
+        SET(self, "reuses_input", reuses_input)
 
     @property
     def params(self) -> int:
@@ -103,8 +132,8 @@ class LayerReport:
         return out
 
 
-@dataclass(frozen=True)
-class Totals:
+@value
+class Totals(Value):
     """The column sums of a report (parameters, buffers, MACs)."""
 
     params: int
@@ -146,8 +175,8 @@ class Totals:
         return out
 
 
-@dataclass(frozen=True)
-class Report:
+@value
+class Report(Value):
     """The analysis of a whole network for one input shape and batch size."""
 
     name: str

@@ -32,9 +32,10 @@ Reported numbers (docs/receptive-field.md):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import gcd
 from typing import Union
+
+from cnncalc.core.value import SET, Value, value
 
 TYPE_CHECKING = False  # fractions (and decimal, which it loads) only when a field needs one
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ def _floor(value: Exact) -> int:
     return value.numerator // value.denominator
 
 
-@dataclass(frozen=True)
-class AxisMap:
+@value
+class AxisMap(Value):
     """Which input units a layer's output units read on one axis.
 
     Output unit ``o = q·period + p`` reads input units ``ranges[p]`` shifted by ``q·shift``
@@ -90,6 +91,11 @@ class AxisMap:
     period: int
     shift: int
     ranges: tuple[Range, ...]
+
+    def __init__(self, period: int, shift: int, ranges: tuple[Range, ...]) -> None:
+        SET(self, "period", period)
+        SET(self, "shift", shift)
+        SET(self, "ranges", ranges)
 
     @classmethod
     def window(cls, k_eff: int, s: int, pb: int, d: int = 1) -> AxisMap:
@@ -129,8 +135,8 @@ class AxisMap:
 IDENTITY_AXIS = AxisMap(1, 1, ((0, 0, 1),))
 
 
-@dataclass(frozen=True)
-class AxisField:
+@value
+class AxisField(Value):
     """The receptive fields of every unit of a tensor on one axis, in input pixels.
 
     Unit ``o = q·period + p`` sees pixels ``[lows[p] + q·shift, highs[p] + q·shift]``; a
@@ -140,6 +146,13 @@ class AxisField:
     shift: int
     lows: tuple[int | None, ...]
     highs: tuple[int | None, ...]
+
+    def __init__(self, period: int, shift: int, lows: tuple[int | None, ...],
+                 highs: tuple[int | None, ...]) -> None:
+        SET(self, "period", period)
+        SET(self, "shift", shift)
+        SET(self, "lows", lows)
+        SET(self, "highs", highs)
 
     @classmethod
     def pixel(cls) -> AxisField:
@@ -297,8 +310,8 @@ def _shifted(value: int | None, step: int) -> int | None:
     return None if value is None else value + step
 
 
-@dataclass(frozen=True)
-class ReceptiveField:
+@value
+class ReceptiveField(Value):
     """Receptive field of the units of one tensor, per spatial axis of the network input.
 
     ``size``, ``jump``, ``start`` and ``effective_padding`` are tuples with one exact number per
@@ -310,6 +323,12 @@ class ReceptiveField:
     axes: tuple[AxisField, ...]
     covers_input: bool = False
     approximate: bool = False
+
+    def __init__(self, axes: tuple[AxisField, ...], covers_input: bool = False,
+                 approximate: bool = False) -> None:
+        SET(self, "axes", axes)
+        SET(self, "covers_input", covers_input)
+        SET(self, "approximate", approximate)
 
     @classmethod
     def of_input(cls, rank: int) -> ReceptiveField:

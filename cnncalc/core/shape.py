@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 
+from cnncalc.core.value import SET, Value, value
 
-@dataclass(frozen=True)
-class Shape:
+
+@value
+class Shape(Value):
     """The shape of one sample: ``channels`` then the spatial axes (0, 1, 2 or 3 of them).
 
     A flat feature vector (the output of ``flatten`` or ``linear``) has no spatial axes:
@@ -16,6 +17,10 @@ class Shape:
 
     channels: int
     spatial: tuple[int, ...] = ()
+
+    def __init__(self, channels: int, spatial: tuple[int, ...] = ()) -> None:
+        SET(self, "channels", channels)
+        SET(self, "spatial", spatial)
 
     @classmethod
     def of(cls, dims: tuple[int, ...] | list[int]) -> Shape:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any
 
@@ -14,6 +13,7 @@ from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.rf import AxisMap
 from cnncalc.core.saved import Extra, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import value
 from cnncalc.layers._explain import n, times
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
@@ -36,7 +36,7 @@ def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Conv(Layer):
     """Convolution (PyTorch ``Conv1d``/``Conv2d``/``Conv3d``); depthwise when ``groups`` equals
     the input channels."""
@@ -111,7 +111,7 @@ class Conv(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class ConvTranspose(Layer):
     """Transposed convolution (PyTorch ``ConvTranspose1d/2d/3d``)."""
 
@@ -187,7 +187,7 @@ class ConvTranspose(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class LocallyConnected(Layer):
     """A convolution without weight sharing: one filter bank per output position
     (Keras ``LocallyConnected2D``; CS231n's "no parameter sharing" count)."""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnncalc.core.attrs import Bool, Int, attr
 from cnncalc.core.errors import ShapeError
 from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.saved import VIEW, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import value
 from cnncalc.layers._explain import n
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Linear(Layer):
     """A fully connected layer on a flat input (PyTorch ``Linear``)."""
 

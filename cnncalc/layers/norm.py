@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cnncalc.core.attrs import Bool, Float, Int, attr
 from cnncalc.core.layer import Counts, Layer, register
 from cnncalc.core.saved import MASK, NEW, NOTHING, STAT, VIEW, Extra, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import value
 from cnncalc.layers._explain import n
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class BatchNorm(Layer):
     """Batch normalisation over the channel axis (PyTorch ``BatchNorm1d/2d/3d``)."""
 
@@ -52,7 +51,7 @@ class BatchNorm(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class LocalResponseNorm(Layer):
     """Local response normalisation across channels (AlexNet; PyTorch ``LocalResponseNorm``)."""
 
@@ -78,7 +77,7 @@ class LocalResponseNorm(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Dropout(Layer):
     """Dropout: identity at inference; a mask during training."""
 

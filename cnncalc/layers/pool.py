@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import gcd
 from typing import Any
 
@@ -13,6 +12,7 @@ from cnncalc.core.layer import Layer, register
 from cnncalc.core.rf import MAX_PERIOD, AxisMap
 from cnncalc.core.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import value
 from cnncalc.layers._explain import per_axis_lines
 
 POOL_PADDING = ("valid", "same_tf")
@@ -20,7 +20,7 @@ CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must
             "the input or its left padding), or 'caffe' for Caffe's rule")
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class _WindowPool(Layer):
     """Shared arithmetic of the sliding-window pools (their attributes live on each kind)."""
 
@@ -79,7 +79,7 @@ class _WindowPool(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class MaxPool(_WindowPool):
     """Max pooling (PyTorch ``MaxPoolNd``)."""
 
@@ -101,7 +101,7 @@ class MaxPool(_WindowPool):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class AvgPool(_WindowPool):
     """Average pooling (PyTorch ``AvgPoolNd``)."""
 
@@ -128,7 +128,7 @@ class AvgPool(_WindowPool):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class LpPool(_WindowPool):
     """Power-average pooling (PyTorch ``LPPoolNd``)."""
 
@@ -223,7 +223,7 @@ def adaptive_map(n_in: int, n_out: int) -> AxisMap:
     return AxisMap.periodic([(start, end - 1, 1) for start, end in bins], n_in // g)
 
 
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class _AdaptivePool(Layer):
     """Shared arithmetic of the adaptive pools."""
 
@@ -255,7 +255,7 @@ class _AdaptivePool(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class AdaptiveAvgPool(_AdaptivePool):
     """Adaptive average pooling (PyTorch ``AdaptiveAvgPoolNd``)."""
 
@@ -275,7 +275,7 @@ class AdaptiveAvgPool(_AdaptivePool):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class AdaptiveMaxPool(_AdaptivePool):
     """Adaptive max pooling (PyTorch ``AdaptiveMaxPoolNd``)."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.core import arith
@@ -13,6 +12,7 @@ from cnncalc.core.layer import Layer, register
 from cnncalc.core.rf import MAX_PERIOD, AxisMap
 from cnncalc.core.saved import NOTHING, VIEW, Saved
 from cnncalc.core.shape import Shape
+from cnncalc.core.value import value
 from cnncalc.layers._explain import per_axis_lines
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
@@ -54,7 +54,7 @@ def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Upsample(Layer):
     """Upsampling by a scale factor or to a size (PyTorch ``Upsample``/``interpolate``)."""
 
@@ -109,7 +109,7 @@ class Upsample(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Pad(Layer):
     """Explicit padding (PyTorch ``F.pad`` / ``ZeroPad2d``, ``ReflectionPad2d``...)."""
 
@@ -156,7 +156,7 @@ class Pad(Layer):
 
 
 @register
-@dataclass(frozen=True, eq=False, repr=False)
+@value
 class Crop(Layer):
     """Cropping to a size, to the size of another layer's output (U-Net), or by a border."""
 

@@ -9,14 +9,15 @@ whatever their options add) and pass them to a renderer in a :class:`View`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from cnncalc.core.report import CONVENTIONS, LayerReport, Report
+from cnncalc.core.value import SET, Value, value
 from cnncalc.render import fmt
 
 
-@dataclass(frozen=True)
-class Column:
+@value
+class Column(Value):
     """One table column: its header, how to show a layer, and the total row's cell."""
 
     header: str
@@ -49,8 +50,8 @@ MACS_SHARE = Column("%M", lambda rep, r: fmt.percent(r.macs, rep.totals.macs),
 DEFAULT_COLUMNS: tuple[Column, ...] = (LAYER, KIND, OUTPUT, PARAMS, PARAMS_SHARE, MACS, MACS_SHARE)
 
 
-@dataclass(frozen=True)
-class View:
+@value
+class View(Value):
     """What a summary shows: the columns, per-layer explanation lines, and extra footer lines
     (after the totals, before the conventions)."""
 
@@ -64,12 +65,16 @@ class View:
     else, such as ``cnncalc rf``)."""
 
 
-@dataclass(frozen=True)
-class Row:
+@value
+class Row(Value):
     """One layer's cells, and its explanation lines under it."""
 
     cells: tuple[str, ...]
     explain: tuple[str, ...] = ()
+
+    def __init__(self, cells: tuple[str, ...], explain: tuple[str, ...] = ()) -> None:
+        SET(self, "cells", cells)
+        SET(self, "explain", explain)
 
 
 def header_row(view: View) -> tuple[str, ...]:

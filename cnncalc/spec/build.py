@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from cnncalc.core.attrs import Ref
@@ -20,6 +20,7 @@ from cnncalc.core.graph import INPUT, Graph, Node
 from cnncalc.core.layer import Layer, all_names, lookup, suggest
 from cnncalc.core.limits import DEFAULT_LIMITS, Limits
 from cnncalc.core.shape import Shape, parse_shape_text
+from cnncalc.core.value import Value, value
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
 
@@ -43,19 +44,21 @@ MAX_SUGGESTIONS = 5000
 _UNSET: Any = object()
 
 
-@dataclass
 class Arg:
     """A block argument: the Item as written, and the parameters in force where it was written.
     ``value`` caches its evaluation, so that parameters that refer to each other through many
     nested blocks (``$p * $p``) are evaluated once each, not exponentially often."""
 
-    item: Item
-    env: Mapping[str, Arg]
-    value: Any = field(default=_UNSET, compare=False, repr=False)
+    __slots__ = ("env", "item", "value")
+
+    def __init__(self, item: Item, env: Mapping[str, Arg], value: Any = _UNSET) -> None:
+        self.item = item
+        self.env = env
+        self.value = value
 
 
-@dataclass
-class Block:
+@value
+class Block(Value):
     """A reusable block: its parameters (with defaults) and its layers, as written."""
 
     name: str
@@ -64,19 +67,25 @@ class Block:
     mark: Mark | None
 
 
-@dataclass(slots=True)
 class Scope:
     """Where layers are being created: name prefix, per-kind counters, visible local names,
-    block parameters, and the chain of enclosing blocks (to refuse recursion)."""
+    block parameters, and the chain of enclosing blocks (to refuse recursion). Mutable; a
+    plain class with slots (a dataclass would cost start-up time to define)."""
 
-    prefix: str = ""
-    suffix: str = ""
-    counters: dict[str, int] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
-    parent: Scope | None = None
-    env: Mapping[str, Arg] = field(default_factory=dict)
-    path: tuple[tuple[str, str], ...] = ()
-    blocks: tuple[str, ...] = ()
+    __slots__ = ("aliases", "blocks", "counters", "env", "parent", "path", "prefix", "suffix")
+
+    def __init__(self, prefix: str = "", suffix: str = "", counters: dict[str, int] | None = None,
+                 aliases: dict[str, str] | None = None, parent: Scope | None = None,
+                 env: Mapping[str, Arg] | None = None, path: tuple[tuple[str, str], ...] = (),
+                 blocks: tuple[str, ...] = ()) -> None:
+        self.prefix = prefix
+        self.suffix = suffix
+        self.counters: dict[str, int] = {} if counters is None else counters
+        self.aliases: dict[str, str] = {} if aliases is None else aliases
+        self.parent = parent
+        self.env: Mapping[str, Arg] = {} if env is None else env
+        self.path = path
+        self.blocks = blocks
 
     def child(self, prefix: str, label: tuple[str, str] | None, env: Mapping[str, Arg] | None,
               block: str | None = None) -> Scope:
