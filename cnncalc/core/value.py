@@ -17,6 +17,7 @@ the receptive-field maps) stay ordinary frozen dataclasses.
 from __future__ import annotations
 
 from dataclasses import MISSING, FrozenInstanceError, dataclass, fields
+from operator import attrgetter
 
 __all__ = ["SET", "Value", "value"]
 
@@ -33,7 +34,22 @@ else:
         """Class decorator: a frozen dataclass whose methods come from :class:`Value`."""
         if not issubclass(cls, Value):
             raise TypeError(f"@value class {cls.__name__} must derive from Value")
-        return dataclass(init=False, eq=False, repr=False)(cls)
+        dataclass(init=False, eq=False, repr=False)(cls)
+        declared = fields(cls)
+        compared = tuple(f.name for f in declared if f.compare)
+        cls._value_plan = tuple((f.name, f.default, f.default_factory) for f in declared)
+        cls._value_shown = tuple(f.name for f in declared if f.repr)
+        # What == and hash compare, read by one C call (attrgetter gives a tuple for 2+ names).
+        cls._value_key = (attrgetter(*compared) if len(compared) > 1
+                          else _single(compared[0]) if compared else _nothing)
+        return cls
+
+    def _single(name: str) -> Any:
+        get = attrgetter(name)
+        return lambda obj: (get(obj),)
+
+    def _nothing(obj: object) -> tuple[()]:
+        return ()
 
 
 
@@ -45,23 +61,16 @@ class Value:
 
     __slots__ = ()
 
-    @classmethod
-    def _plan(cls) -> tuple[tuple[str, Any, Any], ...]:
-        """``(name, default, default_factory)`` per field, built on first use, with the names
-        that ``==`` and ``repr`` use (``field(compare=False)``, ``field(repr=False)`` respected,
-        as by the dataclass machinery)."""
-        plan: tuple[tuple[str, Any, Any], ...] | None = cls.__dict__.get("_value_plan")
-        if plan is None:
-            declared = fields(cls)  # type: ignore[arg-type]
-            plan = tuple((f.name, f.default, f.default_factory) for f in declared)
-            type.__setattr__(cls, "_value_plan", plan)
-            type.__setattr__(cls, "_value_compared",
-                             tuple(f.name for f in declared if f.compare))
-            type.__setattr__(cls, "_value_shown", tuple(f.name for f in declared if f.repr))
-        return plan
+    _value_plan: tuple[tuple[str, Any, Any], ...] = ()
+    """``(name, default, default_factory)`` per field (set by ``@value``)."""
+    _value_shown: tuple[str, ...] = ()
+    """The fields ``repr`` shows (``field(repr=False)`` respected)."""
+    _value_key: Any = None
+    """The fields ``==`` and ``hash`` compare, as one getter (``field(compare=False)``
+    respected)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        plan = self._plan()
+        plan = self._value_plan
         if len(args) > len(plan):
             raise TypeError(f"{type(self).__name__}() takes {len(plan)} arguments, "
                             f"got {len(args)}")
@@ -92,21 +101,15 @@ class Value:
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
 
-    def _values(self) -> tuple[Any, ...]:
-        self._plan()
-        names: tuple[str, ...] = type(self).__dict__["_value_compared"]
-        return tuple([getattr(self, name) for name in names])
-
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()
+        key = self._value_key
+        return bool(key(self) == key(other))
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(self._value_key(self))
 
     def __repr__(self) -> str:
-        self._plan()
-        names: tuple[str, ...] = type(self).__dict__["_value_shown"]
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._value_shown)
         return f"{type(self).__qualname__}({shown})"
