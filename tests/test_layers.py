@@ -162,3 +162,5 @@ def test_describe_is_short() -> None:
     assert make("conv", out=8, kernel=[1, 7]).describe() == "conv 1×7"
     assert make("maxpool", kernel=3, stride=2, ceil_mode=True).describe() == "maxpool 3/2 ceil"
     assert make("linear", out=10).describe() == "linear → 10"
+    assert make("conv", out=8, kernel=7, dilation=2).describe(1) == "conv 7 d2"
+    assert make("conv", out=8, kernel=3, padding=1).describe(3) == "conv 3×3×3 p1"

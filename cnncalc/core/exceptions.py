@@ -30,10 +30,12 @@ class MergeError(ShapeError):
     """Inputs of a merge (``concat``/``add``) that do not fit together.
 
     ``first`` and ``second`` index the two inputs that disagree, so the walker can name the layers
-    that produced them; ``message`` describes the disagreement.
+    that produced them; ``message`` describes the disagreement with the shapes, ``hint`` the rule
+    without them (the walker shows the shapes beside the layers' names).
     """
 
-    def __init__(self, message: str, first: int, second: int) -> None:
+    def __init__(self, message: str, first: int, second: int, hint: str = "") -> None:
         super().__init__(message)
         self.first = first
         self.second = second
+        self.hint = hint or message

@@ -198,8 +198,9 @@ class Layer(Value):
                 out[info.name] = value
         return out
 
-    def describe(self) -> str:
-        """A short description, e.g. ``conv 3×3/2 p1``, for tables and graphs."""
+    def describe(self, rank: int = 2) -> str:
+        """A short description, e.g. ``conv 3×3/2 p1``, for tables and graphs; ``rank`` is the
+        number of spatial axes of the input (a scalar kernel reads ``7`` in 1-D)."""
         return self.kind
 
 

@@ -153,13 +153,13 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
         if type(layer).max_inputs is not None and in_shapes[0].spatial:
             maps = layer.receptive_map(in_shapes, out)
         return _Step(out, layer.counts(in_shapes, out), layer.macs(in_shapes, out),
-                     layer.dropped_inputs(in_shapes), maps, layer.describe(),
+                     layer.dropped_inputs(in_shapes), maps, layer.describe(in_shapes[0].rank),
                      tuple(layer.set_attributes().items()))
     except MergeError as exc:
         a, b = node.inputs[exc.first], node.inputs[exc.second]
         raise SpecError(f"{node.kind} '{node.name}': inputs do not match: '{a}' gives "
                         f"{in_shapes[exc.first]} but '{b}' gives {in_shapes[exc.second]} "
-                        f"({exc})", node.mark, layer=node.name, code="merge-mismatch") from None
+                        f"({exc.hint})", node.mark, layer=node.name, code="merge-mismatch") from None
     except ShapeError as exc:
         shown = ", ".join(str(s) for s in in_shapes)
         raise SpecError(f"{node.kind} '{node.name}' (input {shown}): {exc}", node.mark,

@@ -23,9 +23,11 @@ PADDING_DOC = ("zero padding per side: int, per-axis list, [[before, after], ...
 DILATION_DOC = "spacing between kernel taps; the kernel spans d·(k−1)+1 inputs"
 
 
-def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any) -> str:
-    k = kernel if isinstance(kernel, int) else format_axes(kernel)
-    text = f"{kind} {k}×{k}" if isinstance(kernel, int) else f"{kind} {k}"
+def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any,
+                     rank: int = 2) -> str:
+    """``conv 3×3/2 p1`` (``conv 7`` in 1-D, ``conv 3×3×3`` in 3-D)."""
+    k = "×".join([str(kernel)] * max(rank, 1)) if isinstance(kernel, int) else format_axes(kernel)
+    text = f"{kind} {k}"
     if stride != 1:
         text += f"/{stride if isinstance(stride, int) else format_axes(stride)}"
     if padding not in (0, "valid"):
@@ -105,8 +107,9 @@ class Conv(Layer):
         needed)."""
         return Saved(inputs=(0,), weights=True)
 
-    def describe(self) -> str:
-        text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation)
+    def describe(self, rank: int = 2) -> str:
+        text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation,
+                                rank)
         return text + (f" g{self.groups}" if self.groups > 1 else "")
 
 
@@ -182,8 +185,9 @@ class ConvTranspose(Layer):
         needed)."""
         return Saved(inputs=(0,), weights=True)
 
-    def describe(self) -> str:
-        return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation)
+    def describe(self, rank: int = 2) -> str:
+        return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation,
+                                rank)
 
 
 @register
@@ -252,5 +256,6 @@ class LocallyConnected(Layer):
         patches = inputs[0].channels * prod(k) * output.spatial_numel
         return Saved(weights=True, extra=(Extra("unfolded input", patches),))
 
-    def describe(self) -> str:
-        return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation)
+    def describe(self, rank: int = 2) -> str:
+        return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation,
+                                rank)

@@ -52,7 +52,7 @@ class Linear(Layer):
         ``mat1`` only for the weight's gradient)."""
         return Saved(inputs=(0,) if weight_grad else (), weights=True)
 
-    def describe(self) -> str:
+    def describe(self, rank: int = 2) -> str:
         return f"linear → {self.out}"
 
 

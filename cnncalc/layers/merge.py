@@ -26,9 +26,9 @@ class Concat(_Merge):
         first = inputs[0]
         for index, other in enumerate(inputs[1:], start=1):
             if other.spatial != first.spatial:
-                raise MergeError(f"spatial sizes differ: {first} vs {other} "
-                                 f"(concat joins channels; every other axis must match)",
-                                 0, index)
+                hint = "concat joins channels; every other axis must match"
+                raise MergeError(f"spatial sizes differ: {first} vs {other} ({hint})", 0, index,
+                                 hint)
         return Shape(sum(x.channels for x in inputs), first.spatial)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
@@ -50,7 +50,7 @@ class Add(_Merge):
         for index, other in enumerate(inputs[1:], start=1):
             if other != first:
                 raise MergeError(f"shapes differ: {first} vs {other} (add needs equal shapes)",
-                                 0, index)
+                                 0, index, "add needs equal shapes")
         return first
 
     def output_storage(self, training: bool) -> str:

@@ -66,7 +66,7 @@ class _WindowPool(Layer):
         lines.append(f"channels: {x.channels} (pooling keeps them); no parameters, 0 MACs")
         return tuple(lines)
 
-    def describe(self) -> str:
+    def describe(self, rank: int = 2) -> str:
         k = self.kernel if isinstance(self.kernel, int) else format_axes(self.kernel)
         text = f"{self.kind} {k}"
         stride = self.kernel if self.stride is None else self.stride
@@ -249,7 +249,7 @@ class _AdaptivePool(Layer):
                     f"of size {'/'.join(map(str, sizes))}")
         return (*per_axis_lines(x.rank, formula, "out"), "no parameters, 0 MACs")
 
-    def describe(self) -> str:
+    def describe(self, rank: int = 2) -> str:
         out = self.output if isinstance(self.output, int) else format_axes(self.output)
         return f"{self.kind} → {out}"
 

@@ -101,7 +101,7 @@ class Upsample(Layer):
         return tuple(per_axis_lines(x.rank, lambda a: f"⌊{x.spatial[a]}·{scales[a]:g}⌋ = "
                                     f"{output.spatial[a]}", "out"))
 
-    def describe(self) -> str:
+    def describe(self, rank: int = 2) -> str:
         if self.size is not None:
             return f"upsample → {self.size if isinstance(self.size, int) else list(self.size)}"
         s = self.scale if not isinstance(self.scale, tuple) else "×".join(map(str, self.scale))
