@@ -159,7 +159,8 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
         a, b = node.inputs[exc.first], node.inputs[exc.second]
         raise SpecError(f"{node.kind} '{node.name}': inputs do not match: '{a}' gives "
                         f"{in_shapes[exc.first]} but '{b}' gives {in_shapes[exc.second]} "
-                        f"({exc.hint})", node.mark, layer=node.name, code="merge-mismatch") from None
+                        f"({exc.hint})", node.mark, layer=node.name,
+                        code="merge-mismatch") from None
     except ShapeError as exc:
         shown = ", ".join(str(s) for s in in_shapes)
         raise SpecError(f"{node.kind} '{node.name}' (input {shown}): {exc}", node.mark,
