@@ -278,3 +278,12 @@ layers:
                         "  - conv: {<<: *c, out: 2}")
     report = summary(text)
     assert report.output_shape == Shape(2, (8, 8))
+
+
+def test_exponent_floats_read_as_numbers() -> None:
+    """YAML 1.1 (PyYAML) reads 1e-5 as a string; editors (YAML 1.2) and cnncalc read a number."""
+    report = summary("input: [4, 8, 8]\nlayers:\n  - batchnorm: {eps: 1e-5}\n"
+                     "  - leaky_relu: {negative_slope: 2E-1}\n  - lrn: {size: 3, alpha: 1e-4}\n")
+    assert [r.kind for r in report.layers] == ["batchnorm", "leaky_relu", "lrn"]
+    with pytest.raises(SpecError, match="expected a number, got a string"):
+        summary('input: [4, 8, 8]\nlayers:\n  - batchnorm: {eps: "1e-5"}\n')

@@ -14,6 +14,7 @@ are reported as errors at the place they occur, never as a traceback or a hang.
 
 from __future__ import annotations
 
+import re
 from sys import intern
 from typing import Any
 
@@ -28,6 +29,9 @@ from cnncalc.spec.tree import Item
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+_YAML12_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+\Z")
+"""A YAML 1.2 float with an exponent that YAML 1.1 reads as a string (``1e-5``, ``5E3``)."""
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -100,6 +104,10 @@ def _scalar(event: ev.ScalarEvent, path: str) -> Any:
     if tag in (None, "!"):
         tag = _RESOLVER.resolve(yaml.ScalarNode, event.value,  # type: ignore[no-untyped-call]
                                 event.implicit)
+        if tag == _STR and event.implicit[0] and _YAML12_FLOAT.match(event.value):
+            # YAML 1.1 (PyYAML) reads 1e-5 as a string: it wants a dot and a signed exponent.
+            # Editors and YAML 1.2 read a number, and so does cnncalc.
+            tag = _FLOAT
     if tag in (_STR, _TIMESTAMP):
         text: str = event.value
         return intern(text) if len(text) <= 64 else text  # "relu" ten thousand times: once
