@@ -52,7 +52,7 @@ def cli() -> None:
     Examples:
       cnncalc summary specs/alexnet.yaml
       cnncalc summary vgg16 --input 3x384x384 --format json
-      cnncalc summary resnet.yaml --sweep-input 128:512:32
+      cnncalc summary resnet50 --sweep-input 128:512:32
       cnncalc kinds conv
       cnncalc conv 224 -k 7 -s 2 -p 3 --in-channels 3 --out-channels 64
       cnncalc chain 224 "conv k7 s2 p3; maxpool k3 s2 p1; conv k3 p1"
