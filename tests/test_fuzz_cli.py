@@ -363,7 +363,7 @@ def test_terminal_table_prints_any_name(cli: Callable[..., Result], tmp_path: Pa
     prints as itself."""
     import cnncalc.cli.summary
 
-    monkeypatch.setattr(cnncalc.cli.summary, "stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(cnncalc.cli.common, "stdout_is_terminal", lambda: True)
     path = tmp_path / "named.yaml"
     path.write_text(yaml.safe_dump({**spec, "name": name}), encoding="utf-8")
     result = cli("summary", str(path), "--no-color", "--width", "100")

@@ -144,6 +144,26 @@ def batch_option(value: int | None, limits: Limits = DEFAULT_LIMITS) -> int | No
     return value
 
 
+def show_table(report: Any, view: Any, fmt: str, width: int | None, no_color: bool) -> None:
+    """Print a report's table: Markdown, a rich table on a terminal (``table``), or plain text
+    (``text``, or ``table`` when the output is piped)."""
+    if fmt == "markdown":
+        from cnncalc.render.structured import render_markdown
+
+        echo(render_markdown(report, view))
+    elif fmt == "table" and stdout_is_terminal():
+        from rich.console import Console
+
+        from cnncalc.render.rich_table import render_summary
+
+        console = Console(no_color=no_color or None, width=width)
+        console.print(render_summary(report, console.width, view))
+    else:
+        from cnncalc.render.text import render_summary as render_text
+
+        echo(render_text(report, width or 100, view))
+
+
 def stdout_is_terminal() -> bool:
     try:
         return sys.stdout.isatty()

@@ -11,7 +11,7 @@ from cnncalc.cli.common import (
     load_network,
     parse_limits,
     shape_option,
-    stdout_is_terminal,
+    show_table,
 )
 
 FORMATS = ("table", "text", "json", "markdown")
@@ -61,18 +61,4 @@ def rf(spec: str, input_shape: str | None, fmt: str, no_color: bool, width: int 
 
     view = View(columns=receptive.rf_columns(report), footer=tuple(receptive.footer(report)),
                 notes=(receptive.NOTE,), counts=False)
-    if fmt == "markdown":
-        from cnncalc.render.structured import render_markdown
-
-        echo(render_markdown(report, view))
-    elif fmt == "table" and stdout_is_terminal():
-        from rich.console import Console
-
-        from cnncalc.render.rich_table import render_summary
-
-        console = Console(no_color=no_color or None, width=width)
-        console.print(render_summary(report, console.width, view))
-    else:
-        from cnncalc.render.text import render_summary as render_text
-
-        echo(render_text(report, width or 100, view))
+    show_table(report, view, fmt, width, no_color)

@@ -14,6 +14,7 @@ import inspect
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
+from cnncalc.core.arith import dropped_inputs
 from cnncalc.core.attrs import Attr
 from cnncalc.core.errors import AttributeValueError
 from cnncalc.core.geometry import Window
@@ -97,12 +98,21 @@ class Layer(Value):
     def receptive_map(self, inputs: tuple[Shape, ...],
                       output: Shape) -> tuple[AxisMap, ...] | None:
         """How output units read input units on each spatial axis; ``WHOLE_INPUT`` (None) when
-        each output unit reads all of its input. The default is the identity."""
-        return tuple(IDENTITY_AXIS for _ in output.spatial)
+        each output unit reads all of its input. The default: the sliding window of
+        :meth:`windows` for kinds that have one, else the identity."""
+        ws = self.windows(inputs[0])
+        if ws is None:
+            return tuple(IDENTITY_AXIS for _ in output.spatial)
+        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in ws)
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
-        """Input pixels per axis that no window reaches (a stride that does not divide)."""
-        return tuple(0 for _ in inputs[0].spatial)
+        """Input pixels per axis that no window reaches (a stride that does not divide); none
+        for kinds without a sliding window."""
+        x = inputs[0]
+        ws = self.windows(x)
+        if ws is None:
+            return tuple(0 for _ in x.spatial)
+        return tuple(dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d) for i, w in zip(x.spatial, ws))
 
     def windows(self, x: Shape) -> tuple[Window, ...] | None:
         """The sliding window (kernel, stride, padding, dilation) on each spatial axis of input

@@ -84,14 +84,6 @@ class Conv(Layer):
         k = per_axis("kernel", self.kernel, output.rank)
         return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
 
-    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
-
-    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
-        x = inputs[0]
-        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
-                     for i, w in zip(x.spatial, self.windows(x)))
-
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.
         x = inputs[0]
@@ -225,14 +217,6 @@ class LocallyConnected(Layer):
 
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
         return self.counts(inputs, output).weights
-
-    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
-
-    def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
-        x = inputs[0]
-        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
-                     for i, w in zip(x.spatial, self.windows(x)))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]

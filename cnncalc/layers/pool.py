@@ -45,15 +45,10 @@ class _WindowPool(Layer):
         return x.with_spatial(tuple(arith.pool_out(i, w.k, w.s, w.pb, w.pa, w.d, ceil, rounding)
                                     for i, w in zip(x.spatial, self.windows(x))))
 
-    def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
-        return tuple(AxisMap.window(w.k_eff, w.s, w.pb, w.d) for w in self.windows(inputs[0]))
-
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
-        x = inputs[0]
-        if self.ceil_mode:
-            return tuple(0 for _ in x.spatial)
-        return tuple(arith.dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d)
-                     for i, w in zip(x.spatial, self.windows(x)))
+        if self.ceil_mode:  # the partial last window reads them
+            return tuple(0 for _ in inputs[0].spatial)
+        return super().dropped_inputs(inputs)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc pool`: formulas, the other rounding, dropped pixels.
