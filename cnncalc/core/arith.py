@@ -152,6 +152,26 @@ def tf_same_padding(i: int, k: int, s: int = 1, d: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
+def word_padding(word: str, size: "Sequence[int]", kernel: "Sequence[int]",
+                 stride: "Sequence[int]", dilation: "Sequence[int]") -> tuple[tuple[int, int], ...]:
+    """Per-axis ``(before, after)`` for a padding word: ``valid`` (none), ``same`` (PyTorch:
+    :func:`same_padding`, stride 1 only), ``same_tf`` (:func:`tf_same_padding`) or ``full``
+    (:func:`full_padding`)."""
+    if word == "valid":
+        return ((0, 0),) * len(size)
+    if word == "same":
+        if any(s != 1 for s in stride):
+            raise ShapeError("padding 'same' is only allowed with stride 1 (as in PyTorch); "
+                             "use 'same_tf' for TensorFlow's asymmetric 'SAME' padding")
+        return tuple(same_padding(k, d) for k, d in zip(kernel, dilation))
+    if word == "same_tf":
+        return tuple(tf_same_padding(i, k, s, d)
+                     for i, k, s, d in zip(size, kernel, stride, dilation))
+    if word == "full":
+        return tuple(full_padding(k, d) for k, d in zip(kernel, dilation))
+    raise ShapeError(f"unknown padding {word!r}")
+
+
 def tf_valid_out(i: int, k: int, s: int = 1, d: int = 1) -> int:
     """TensorFlow 'VALID': ``o = ⌈(i − k_eff + 1)/s⌉`` (equal to the convolution formula, p = 0)."""
     return -(-(i - effective_kernel(k, d) + 1) // s)

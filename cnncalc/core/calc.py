@@ -367,17 +367,7 @@ def resolve_padding(padding: "PaddingLike", size: tuple[int, ...], kernel: tuple
         if word not in words:
             allowed = ", ".join(words) if words else "only numbers"
             raise ShapeError(f"padding {padding!r} is not supported here ({allowed})")
-        if word == "valid":
-            return ((0, 0),) * rank
-        if word == "same":
-            if any(s != 1 for s in stride):
-                raise ShapeError("padding 'same' is only allowed with stride 1 (as in PyTorch); "
-                                 "use 'same_tf' for TensorFlow's asymmetric 'SAME' padding")
-            return tuple(arith.same_padding(k, d) for k, d in zip(kernel, dilation))
-        if word == "same_tf":
-            return tuple(arith.tf_same_padding(i, k, s, d)
-                         for i, k, s, d in zip(size, kernel, stride, dilation))
-        return tuple(arith.full_padding(k, d) for k, d in zip(kernel, dilation))
+        return arith.word_padding(word, size, kernel, stride, dilation)
     items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
     if len(items) == 1:
         items = items * rank

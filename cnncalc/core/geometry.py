@@ -67,19 +67,7 @@ def resolve_padding(padding: Any, spatial: tuple[int, ...], kernel: tuple[int, .
         if padding not in allowed:
             raise ShapeError(f"padding '{padding}' is not supported here "
                              f"(use {', '.join(allowed) or 'an integer'})")
-        if padding == "valid":
-            return ((0, 0),) * rank
-        if padding == "same":
-            if any(s != 1 for s in stride):
-                raise ShapeError("padding 'same' is only allowed with stride 1 (as in PyTorch); "
-                                 "use 'same_tf' for TensorFlow's asymmetric 'SAME' padding")
-            return tuple(arith.same_padding(k, d) for k, d in zip(kernel, dilation))
-        if padding == "same_tf":
-            return tuple(arith.tf_same_padding(i, k, s, d)
-                         for i, k, s, d in zip(spatial, kernel, stride, dilation))
-        if padding == "full":
-            return tuple(arith.full_padding(k, d) for k, d in zip(kernel, dilation))
-        raise ShapeError(f"unknown padding {padding!r}")  # pragma: no cover - validated earlier
+        return arith.word_padding(padding, spatial, kernel, stride, dilation)
     values = per_axis("padding", padding, rank)
     return tuple(v if isinstance(v, tuple) else (v, v) for v in values)
 
