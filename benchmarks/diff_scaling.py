@@ -12,7 +12,7 @@ import random
 import time
 from typing import Any
 
-from cnncalc.core.diff import diff_reports
+from cnncalc.checks.diff import diff_reports
 
 KINDS = ("conv", "relu", "batchnorm", "maxpool", "add")
 

@@ -53,7 +53,7 @@ TOKENS = [b"input: ", b"layers:", b"blocks:", b"defaults:", b"batch: ", b"name: 
 
 
 def fuzz_limits() -> object:
-    from cnncalc.core.limits import Limits
+    from cnncalc.model.limits import Limits
 
     # A hundredth of the defaults: the largest spec these allow takes about 0.1 s, ~1 s under
     # atheris' instrumentation, well inside --timeout (at 20,000 layers a legitimate residual
@@ -67,7 +67,7 @@ class Finding(Exception):
 
 def check_report(report: object) -> None:
     """The report's internal consistency (the property test's invariants)."""
-    from cnncalc.core.report import Report
+    from cnncalc.analysis.report import Report
 
     assert isinstance(report, Report)
     data = report.to_dict()
@@ -85,10 +85,10 @@ def check_report(report: object) -> None:
 
 def one_input(data: bytes) -> None:
     """Run one would-be spec through everything `summary` does; raise on a finding."""
+    from cnncalc.analysis.walk import explain
     from cnncalc.api import decode_text, parse
-    from cnncalc.core.checks import run_checks
-    from cnncalc.core.errors import SpecError
-    from cnncalc.core.walk import explain
+    from cnncalc.checks.expectations import run_checks
+    from cnncalc.model.errors import SpecError
     from cnncalc.render.rows import View
     from cnncalc.render.structured import render_csv, render_json, render_markdown
     from cnncalc.render.text import render_summary
@@ -144,8 +144,8 @@ def run_atheris(seconds: int, timeout: int, corpus: Path, crashes: Path) -> int:
     import atheris
 
     with atheris.instrument_imports(include=["cnncalc"]):
+        import cnncalc.analysis.walk
         import cnncalc.api
-        import cnncalc.core.walk
         import cnncalc.layers
         import cnncalc.render.structured
         import cnncalc.render.text

@@ -58,10 +58,10 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(ROOT))
 import cnncalc  # noqa: E402
 from cnncalc.api import resolve_spec  # noqa: E402
-from cnncalc.core.geometry import per_axis  # noqa: E402
-from cnncalc.core.graph import Graph  # noqa: E402
 from cnncalc.kernels.run import Step, random_input, run, seeded_params  # noqa: E402
 from cnncalc.layers.conv import Conv  # noqa: E402
+from cnncalc.model.geometry import per_axis  # noqa: E402
+from cnncalc.model.graph import Graph  # noqa: E402
 
 
 @dataclass

@@ -30,8 +30,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import cnncalc  # noqa: E402
-from cnncalc.core.memory import MemoryConfig  # noqa: E402
-from cnncalc.core.report import Report  # noqa: E402
+from cnncalc.analysis.memory import MemoryConfig  # noqa: E402
+from cnncalc.analysis.report import Report  # noqa: E402
 
 BOUND = 0.10
 """The accuracy the issue asks for: within 10 % of what PyTorch saves."""
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     shape = None
     if args.input:
-        from cnncalc.core.shape import parse_shape_text
+        from cnncalc.model.shape import parse_shape_text
 
         shape = parse_shape_text(args.input)
     names = args.specs or torchvision_mirrors()

@@ -83,8 +83,8 @@ def generate(n_layers: int, workload: str) -> tuple[str, int]:
 
 
 def run_once(text: str) -> tuple[float, float, int]:
-    from cnncalc.core.limits import Limits
-    from cnncalc.core.walk import analyze
+    from cnncalc.analysis.walk import analyze
+    from cnncalc.model.limits import Limits
     from cnncalc.spec.build import build_graph
     from cnncalc.spec.yaml_loader import parse_yaml
 

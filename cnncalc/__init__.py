@@ -33,24 +33,24 @@ _EXPORTS = {
     "Network": "cnncalc.api",
     "load": "cnncalc.api",
     "parse": "cnncalc.api",
-    "conv_output_size": "cnncalc.core.arith",
-    "conv_transpose_output_size": "cnncalc.core.arith",
-    "pool_output_size": "cnncalc.core.arith",
-    "conv": "cnncalc.core.calc",
-    "deconv": "cnncalc.core.calc",
-    "conv_transpose": "cnncalc.core.calc",
-    "pool": "cnncalc.core.calc",
-    "chain": "cnncalc.core.chain",
-    "solve": "cnncalc.core.solve",
-    "pad": "cnncalc.core.solve",
-    "CnncalcError": "cnncalc.core.errors",
-    "ShapeError": "cnncalc.core.errors",
-    "SpecError": "cnncalc.core.errors",
-    "Limits": "cnncalc.core.limits",
-    "MemoryConfig": "cnncalc.core.memory",
-    "LayerReport": "cnncalc.core.report",
-    "Report": "cnncalc.core.report",
-    "Shape": "cnncalc.core.shape",
+    "conv_output_size": "cnncalc.model.arith",
+    "conv_transpose_output_size": "cnncalc.model.arith",
+    "pool_output_size": "cnncalc.model.arith",
+    "conv": "cnncalc.quick.calc",
+    "deconv": "cnncalc.quick.calc",
+    "conv_transpose": "cnncalc.quick.calc",
+    "pool": "cnncalc.quick.calc",
+    "chain": "cnncalc.quick.chain",
+    "solve": "cnncalc.quick.solve",
+    "pad": "cnncalc.quick.solve",
+    "CnncalcError": "cnncalc.model.errors",
+    "ShapeError": "cnncalc.model.errors",
+    "SpecError": "cnncalc.model.errors",
+    "Limits": "cnncalc.model.limits",
+    "MemoryConfig": "cnncalc.analysis.memory",
+    "LayerReport": "cnncalc.analysis.report",
+    "Report": "cnncalc.analysis.report",
+    "Shape": "cnncalc.model.shape",
     "validate": "cnncalc.kernels.run",
 }
 
@@ -80,21 +80,21 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from cnncalc.analysis.memory import MemoryConfig
+    from cnncalc.analysis.report import LayerReport, Report
     from cnncalc.api import Network, load, parse
-    from cnncalc.core.arith import (
+    from cnncalc.kernels.run import validate
+    from cnncalc.model.arith import (
         conv_output_size,
         conv_transpose_output_size,
         pool_output_size,
     )
-    from cnncalc.core.calc import conv, conv_transpose, deconv, pool
-    from cnncalc.core.chain import chain
-    from cnncalc.core.errors import CnncalcError, ShapeError, SpecError
-    from cnncalc.core.limits import Limits
-    from cnncalc.core.memory import MemoryConfig
-    from cnncalc.core.report import LayerReport, Report
-    from cnncalc.core.shape import Shape
-    from cnncalc.core.solve import pad, solve
-    from cnncalc.kernels.run import validate
+    from cnncalc.model.errors import CnncalcError, ShapeError, SpecError
+    from cnncalc.model.limits import Limits
+    from cnncalc.model.shape import Shape
+    from cnncalc.quick.calc import conv, conv_transpose, deconv, pool
+    from cnncalc.quick.chain import chain
+    from cnncalc.quick.solve import pad, solve
 
 
 def __getattr__(name: str) -> object:

@@ -13,17 +13,17 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
-from cnncalc.core.errors import Mark, SpecError
-from cnncalc.core.graph import Graph
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
-from cnncalc.core.memory import MemoryConfig
-from cnncalc.core.report import Report
-from cnncalc.core.shape import Shape, parse_shape_text
-from cnncalc.core.value import Value, value
-from cnncalc.core.walk import analyze
+from cnncalc.analysis.memory import MemoryConfig
+from cnncalc.analysis.report import Report
+from cnncalc.analysis.walk import analyze
+from cnncalc.model.errors import Mark, SpecError
+from cnncalc.model.graph import Graph
+from cnncalc.model.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.shape import Shape, parse_shape_text
+from cnncalc.model.value import Value, value
 
 if TYPE_CHECKING:
-    from cnncalc.core.sweep import Sweep
+    from cnncalc.analysis.sweep import Sweep
 
 ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -65,7 +65,7 @@ class Network(Value):
     def explain(self, input_shape: ShapeLike | None = None,
                 batch: int | None = None) -> dict[str, tuple[str, ...]]:
         """Per layer name, its formulas with the numbers substituted (``summary --explain``)."""
-        from cnncalc.core.walk import explain
+        from cnncalc.analysis.walk import explain
 
         return explain(self.graph, self.summary(input_shape, batch))
 
@@ -75,7 +75,7 @@ class Network(Value):
         ends included), ``"224,256,320"``, or sizes (an int for every spatial axis, or a tuple
         per axis). Each row of the result has the report or the error that stops it, the layers
         whose stride drops pixels, and whether the parameter count changes."""
-        from cnncalc.core.sweep import parse_sizes, sweep_input
+        from cnncalc.analysis.sweep import parse_sizes, sweep_input
 
         if isinstance(sizes, str):
             try:

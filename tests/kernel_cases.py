@@ -11,10 +11,10 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from cnncalc.core.layer import Layer
 from cnncalc.kernels import kernel_for
 from cnncalc.kernels._arrays import shape_of
 from cnncalc.kernels.run import random_params
+from cnncalc.layers.base import Layer
 
 FAST = settings(max_examples=30, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -10,7 +10,7 @@ from cnncalc import (
     conv_transpose_output_size,
     pool_output_size,
 )
-from cnncalc.core import arith
+from cnncalc.model import arith
 
 # (i, k, s, p, d) → o. Sources: Dumoulin & Visin, "A guide to convolution arithmetic" (D&V);
 # CS231n / the seeds' worked examples; PyTorch docs.
@@ -195,8 +195,8 @@ AVG_POOL_3D = [
 def test_avg_pool3d_needs_the_kernel_inside_the_unpadded_input(
         kind: str, attrs: dict[str, object], spatial: tuple[int, ...],
         expected: tuple[int, ...] | None) -> None:
-    from cnncalc.core.layer import lookup
-    from cnncalc.core.shape import Shape
+    from cnncalc.layers.base import lookup
+    from cnncalc.model.shape import Shape
 
     cls = lookup(kind)
     assert cls is not None

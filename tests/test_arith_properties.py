@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnncalc.core import arith
-from cnncalc.core.errors import ShapeError
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
 
 sizes = st.integers(1, 64)
 kernels = st.integers(1, 9)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import cnncalc
-from cnncalc.core.rollup import block_dicts, by_block, group_by_block
+from cnncalc.analysis.rollup import block_dicts, by_block, group_by_block
 from cnncalc.render.bars import EIGHTHS, FULL, bar, share_cell, with_bars
 from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import cnncalc
-from cnncalc.core.shape import Shape
+from cnncalc.model.shape import Shape
 
 SPEC = """input: [1, 16]
 blocks:

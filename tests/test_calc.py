@@ -12,12 +12,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.core import arith
-from cnncalc.core.calc import Record, conv, conv_transpose, pool
-from cnncalc.core.chain import StepSyntaxError, chain, parse_step
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.layer import lookup
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import lookup
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.shape import Shape
+from cnncalc.quick.calc import Record, conv, conv_transpose, pool
+from cnncalc.quick.chain import StepSyntaxError, chain, parse_step
 
 # size, kernel, stride, padding, dilation → output; Dumoulin & Visin (D&V), CS231n, the seeds.
 CONV_VECTORS = [
@@ -275,7 +275,7 @@ SPEC_KINDS = {"conv": "conv", "conv_transpose": "conv_transpose", "maxpool": "ma
     "conv k1x7 p0x3; avgpool k2 s1; conv k3 s2x1",
 ])
 def test_chain_agrees_with_the_receptive_field_walk(steps: str) -> None:
-    """Chain's recurrences and the spec walk (cnncalc.core.rf) are separate code."""
+    """Chain's recurrences and the spec walk (cnncalc.model.rf) are separate code."""
     answer = chain(40, steps, in_channels=4)
     layers = []
     for row in answer.rows[1:]:
@@ -379,9 +379,9 @@ def test_calculators_match_pytorch(h: int, w: int, kh: int, kw: int, sh: int, sw
 
 def test_records_declare_every_field() -> None:
     """Fields come from the annotations (reading order); each must be a slot and vice versa."""
-    from cnncalc.core import calc as calc_mod
-    from cnncalc.core import chain as chain_mod
-    from cnncalc.core import solve as solve_mod
+    from cnncalc.quick import calc as calc_mod
+    from cnncalc.quick import chain as chain_mod
+    from cnncalc.quick import solve as solve_mod
 
     classes = [c for m in (calc_mod, chain_mod, solve_mod) for c in vars(m).values()
                if isinstance(c, type) and issubclass(c, Record) and c is not Record]

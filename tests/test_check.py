@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.core.codes import CODES
+from cnncalc.checks.codes import CODES
 
 from .conftest import ROOT, Result
 
@@ -171,7 +171,7 @@ def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
                                                 write_spec: Callable[..., Path],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeMemory()
-    monkeypatch.setattr("cnncalc.core.checks.memory_model", lambda: fake)
+    monkeypatch.setattr("cnncalc.checks.expectations.memory_model", lambda: fake)
     spec = NET.format(extra="budget:\n  memory: {max: 64000, batch: 16, dtype: float16}\n")
     path = str(write_spec(spec))
     assert cli("check", path).code == 0  # 1000 · 16 · 2 = 32,000 bytes
@@ -193,7 +193,7 @@ def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
 def test_memory_budget_without_a_memory_model_fails_loudly(
         cli: Callable[..., Result], write_spec: Callable[..., Path],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cnncalc.core.checks.memory_model", lambda: None)
+    monkeypatch.setattr("cnncalc.checks.expectations.memory_model", lambda: None)
     path = write_spec(NET.format(extra="budget: {memory: 8GiB}\n"))
     result = cli("check", str(path))
     assert result.code == 1

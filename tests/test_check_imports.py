@@ -18,8 +18,8 @@ def loaded_after(code: str) -> set[str]:
 
 
 def test_core_check_modules_are_pure() -> None:
-    loaded = loaded_after("import cnncalc.core.checks, cnncalc.core.lint, cnncalc.core.codes, "
-                          "cnncalc.core.quantity")
+    loaded = loaded_after("import cnncalc.checks.expectations, cnncalc.checks.lint, cnncalc.checks.codes, "
+                          "cnncalc.model.quantity")
     assert not loaded & {"click", "rich", "yaml", "numpy"}
 
 

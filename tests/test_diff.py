@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.core.diff import (
+from cnncalc.checks.diff import (
     ADDED,
     CHANGED,
     REMOVED,

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 import cnncalc
-from cnncalc.core.calc import axis_names
-from cnncalc.core.layer import lookup
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import lookup
+from cnncalc.model.shape import Shape
+from cnncalc.quick.calc import axis_names
 
 from .conftest import SPECS, Result
 from .test_layers import CASES
@@ -108,7 +108,7 @@ def test_rich_table_shows_whole_explanations() -> None:
     """A rich table cell would cut an explanation to the Layer column's width."""
     from rich.console import Console
 
-    from cnncalc.core.walk import explain
+    from cnncalc.analysis.walk import explain
     from cnncalc.render.rich_table import render_summary
     from cnncalc.render.rows import View
 

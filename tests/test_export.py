@@ -10,9 +10,9 @@ import keyword
 import pytest
 
 import cnncalc
-from cnncalc.core.layer import kinds
 from cnncalc.export import pytorch
 from cnncalc.export.pytorch import ExportError, class_name, identifier, program, to_source
+from cnncalc.layers.base import kinds
 
 from .conftest import SPECS
 

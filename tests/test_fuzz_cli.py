@@ -25,7 +25,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from cnncalc.core import arith
+from cnncalc.model import arith
 
 from .conftest import Result
 

@@ -43,8 +43,8 @@ def test_a_bug_is_a_finding(fuzz: ModuleType, monkeypatch: pytest.MonkeyPatch) -
 
 def test_an_error_without_a_location_is_a_finding(fuzz: ModuleType,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from cnncalc.core.errors import SpecError
     from cnncalc.layers.activation import ReLU
+    from cnncalc.model.errors import SpecError
 
     def unlocated(self: object, inputs: object) -> object:
         raise SpecError("no mark")

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import cnncalc
-from cnncalc.core.report import Report
-from cnncalc.core.rollup import by_block
+from cnncalc.analysis.report import Report
+from cnncalc.analysis.rollup import by_block
 from cnncalc.render.graph import mermaid_text, render_dot, render_mermaid
 
 BUNDLED = ["lenet5", "alexnet", "alexnet_torchvision", "vgg16", "vgg16_conv", "googlenet",
@@ -244,7 +244,7 @@ def test_graph_svg_and_png_with_graphviz(cli: Callable[..., Any], tmp_path: Path
 
 
 def test_profile_series_without_matplotlib() -> None:
-    from cnncalc.core.memory import MemoryConfig
+    from cnncalc.analysis.memory import MemoryConfig
     from cnncalc.render.plot import profile_series
 
     report = cnncalc.load("vgg16").summary(batch=2, memory=MemoryConfig(dtype="float16"))
@@ -297,7 +297,7 @@ def test_plot_writes_a_valid_picture(cli: Callable[..., Any], tmp_path: Path, na
 def test_rich_renderings_of_bars_and_diff() -> None:
     from rich.console import Console
 
-    from cnncalc.core.diff import diff_reports
+    from cnncalc.checks.diff import diff_reports
     from cnncalc.render.bars import with_bars
     from cnncalc.render.diff import render_rich
     from cnncalc.render.rich_table import render_summary

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnncalc.core.limits import DEFAULT_LIMITS, INT64_MAX, Limits
+from cnncalc.model.limits import DEFAULT_LIMITS, INT64_MAX, Limits
 
 from .conftest import Result
 
@@ -328,7 +328,7 @@ def test_check_skips_named_pipes_in_folders(cli: Callable[..., Result], tmp_path
 def test_receptive_fields_stop_before_the_walk_stops_being_linear(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import cnncalc
-    from cnncalc.core import walk
+    from cnncalc.analysis import walk
 
     # a stride on a one-unit axis doubles the jump at every layer: 128 bits, then unknown
     doubling = cnncalc.load("input: [1, 1]\nlayers:\n  - repeat: 300\n"

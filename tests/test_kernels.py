@@ -17,8 +17,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnncalc.core.layer import Layer, kinds
-from cnncalc.core.shape import Shape
 from cnncalc.kernels import kernel_for, registered
 from cnncalc.layers.activation import (
     ELU,
@@ -34,6 +32,7 @@ from cnncalc.layers.activation import (
     Softmax,
     Tanh,
 )
+from cnncalc.layers.base import Layer, kinds
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
 from cnncalc.layers.merge import Add, Concat
@@ -48,6 +47,7 @@ from cnncalc.layers.pool import (
     MaxPool,
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
+from cnncalc.model.shape import Shape
 
 from .kernel_cases import FAST, Axis, conv_axes, forward, make, pairs, pool_axes, rand
 
@@ -698,7 +698,7 @@ def test_concat_and_add() -> None:
 
 
 def test_add_refuses_to_broadcast() -> None:
-    from cnncalc.core.errors import ShapeError
+    from cnncalc.model.errors import ShapeError
 
     with pytest.raises(ShapeError, match="cannot add"):
         kernel_for(Add).forward(make(Add), (np.zeros((1, 2, 3)), np.zeros((1, 1, 3))), {})

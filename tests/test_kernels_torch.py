@@ -11,7 +11,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cnncalc.core.layer import Layer, kinds
 from cnncalc.layers.activation import (
     ELU,
     GELU,
@@ -26,6 +25,7 @@ from cnncalc.layers.activation import (
     Softmax,
     Tanh,
 )
+from cnncalc.layers.base import Layer, kinds
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
 from cnncalc.layers.merge import Add, Concat

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from cnncalc.core.errors import AttributeValueError, ShapeError
-from cnncalc.core.layer import Layer, kinds, lookup
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import Layer, kinds, lookup
+from cnncalc.model.errors import AttributeValueError, ShapeError
+from cnncalc.model.shape import Shape
 
 
 def make(kind: str, **attrs: Any) -> Layer:

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.core.checks import check_expectations, run_checks
-from cnncalc.core.errors import Diagnostic
+from cnncalc.checks.expectations import check_expectations, run_checks
+from cnncalc.model.errors import Diagnostic
 
 from .conftest import SPECS
 

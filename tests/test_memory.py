@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 
 import cnncalc
-from cnncalc.core.memory import MemoryConfig, parse_bytes
-from cnncalc.core.report import Report
+from cnncalc.analysis.memory import MemoryConfig, parse_bytes
+from cnncalc.analysis.report import Report
 
 from .conftest import Result
 
@@ -322,7 +322,7 @@ def test_fit_nothing(cli: Callable[..., Result]) -> None:
 @pytest.mark.parametrize(("dtype", "optimizer"), [("float16", "adam"), ("float32", "momentum")])
 def test_memory_totals_interface_for_check(dtype: str, optimizer: str) -> None:
     # `cnncalc check` budgets call memory_totals(graph, report, dtype=..., optimizer=...)
-    from cnncalc.core.memory import memory_totals
+    from cnncalc.analysis.memory import memory_totals
 
     network = cnncalc.load("googlenet")
     report = network.summary(batch=4)
@@ -333,7 +333,7 @@ def test_memory_totals_interface_for_check(dtype: str, optimizer: str) -> None:
 
 
 def test_block_rollup_sums_saved_and_peaks_live() -> None:
-    from cnncalc.core.rollup import block_dicts, by_block
+    from cnncalc.analysis.rollup import block_dicts, by_block
 
     report = cnncalc.load("googlenet").summary()
     layers = [r for r in report.layers if r.scope and r.scope[0][0] == "inception_3a"]

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 
 import cnncalc
-from cnncalc.core.memory import MemoryConfig
+from cnncalc.analysis.memory import MemoryConfig
 
 from .conftest import ROOT
 
@@ -106,7 +106,7 @@ KINDS = {
 
 
 def test_every_registered_kind_has_a_case() -> None:
-    from cnncalc.core.layer import kinds
+    from cnncalc.layers.base import kinds
 
     used = {node.kind for spec in KINDS.values()
             for node in cnncalc.parse(HEAD + spec).graph.nodes}

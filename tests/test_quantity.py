@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnncalc.core.quantity import QuantityError, parse_quantity
+from cnncalc.model.quantity import QuantityError, parse_quantity
 
 CASES = [
     ("25M", False, 25_000_000),

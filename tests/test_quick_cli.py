@@ -211,9 +211,9 @@ def test_the_fast_path_imports_nothing_heavy(args: list[str]) -> None:
     assert "cnncalc.cli.quick" in loaded
     heavy = HEAVY
     if args[0] == "chain":
-        # chain follows receptive fields with the walker's exact model (cnncalc.core.rf), so that
+        # chain follows receptive fields with the walker's exact model (cnncalc.model.rf), so that
         # it cannot disagree with `summary --rf`; that model needs these.
-        assert "cnncalc.core.rf" in loaded
+        assert "cnncalc.model.rf" in loaded
         heavy = HEAVY - {"dataclasses", "fractions", "typing", "inspect", "enum", "re",
                          "__future__"}
     assert not heavy & loaded, heavy & loaded

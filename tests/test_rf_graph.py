@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.core.errors import SpecError
-from cnncalc.core.report import Report
-from cnncalc.core.rf import MAX_PERIOD, AxisMap
+from cnncalc.analysis.report import Report
+from cnncalc.model.errors import SpecError
+from cnncalc.model.rf import MAX_PERIOD, AxisMap
 
 from .conftest import Result
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cnncalc.core.layer import kinds
+from cnncalc.layers.base import kinds
 from cnncalc.spec.schema import spec_schema
 
 from .conftest import ROOT, SPECS, Result

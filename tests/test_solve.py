@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import cnncalc
-from cnncalc.core import arith
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.solve import Solutions, solve_conv, solve_conv_transpose
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
+from cnncalc.quick.solve import Solutions, solve_conv, solve_conv_transpose
 
 
 def expand(result: Solutions, cap: int) -> set[tuple[int, ...]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 import cnncalc
-from cnncalc.core.errors import SpecError
-from cnncalc.core.graph import Graph, Node
-from cnncalc.core.layer import lookup
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import lookup
+from cnncalc.model.errors import SpecError
+from cnncalc.model.graph import Graph, Node
+from cnncalc.model.shape import Shape
 
 
 def summary(text: str) -> cnncalc.Report:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc
-from cnncalc.core.shape import Shape
+from cnncalc.model.shape import Shape
 
 from .conftest import SPECS
 

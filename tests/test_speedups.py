@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cnncalc
-from cnncalc.core.graph import Graph, topological_order
-from cnncalc.core.layer import Layer, register
-from cnncalc.core.walk import analyze
+from cnncalc.analysis.walk import analyze
+from cnncalc.layers.base import Layer, register
 from cnncalc.layers.conv import Conv
 from cnncalc.layers.pool import adaptive_bins, adaptive_window_sizes
+from cnncalc.model.graph import Graph, topological_order
 from cnncalc.render.structured import _json, iter_json, render_json
 from cnncalc.render.text import wrap_words
 
@@ -117,7 +117,7 @@ def test_json_encoder_is_the_standard_librarys(value: Any) -> None:
 def test_streamed_json_is_the_json(spec: str) -> None:
     net = cnncalc.load(spec)
     report = net.summary(batch=3)
-    from cnncalc.core.walk import explain
+    from cnncalc.analysis.walk import explain
 
     explanations = explain(net.graph, report)
     data = report.to_dict()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import cnncalc
-from cnncalc.core.errors import SpecError
-from cnncalc.core.sweep import MAX_SIZES, parse_sizes
+from cnncalc.analysis.sweep import MAX_SIZES, parse_sizes
+from cnncalc.model.errors import SpecError
 
 from .conftest import SPECS, Result
 

@@ -15,8 +15,6 @@ import numpy as np
 import pytest
 
 import cnncalc
-from cnncalc.core import arith
-from cnncalc.core.layer import Counts, kinds
 from cnncalc.kernels.run import (
     MemoryLimitError,
     Step,
@@ -26,7 +24,9 @@ from cnncalc.kernels.run import (
     run,
     seeded_params,
 )
+from cnncalc.layers.base import Counts, kinds
 from cnncalc.layers.norm import BatchNorm
+from cnncalc.model import arith
 
 from .conftest import SPECS, Result
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from cnncalc.core.value import Value, value
+from cnncalc.model.value import Value, value
 
 
 @value

@@ -10,9 +10,6 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from cnncalc.core.geometry import per_axis
-from cnncalc.core.graph import INPUT, Graph
-from cnncalc.core.layer import Layer
 from cnncalc.layers.activation import (
     ELU,
     GELU,
@@ -27,6 +24,7 @@ from cnncalc.layers.activation import (
     Softmax,
     Tanh,
 )
+from cnncalc.layers.base import Layer
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
 from cnncalc.layers.merge import Add, Concat
@@ -41,6 +39,8 @@ from cnncalc.layers.pool import (
     MaxPool,
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
+from cnncalc.model.geometry import per_axis
+from cnncalc.model.graph import INPUT, Graph
 
 Tensor = torch.Tensor
 Params = Mapping[str, Tensor]
@@ -281,7 +281,7 @@ def prelu(layer: PReLU, xs: list[Tensor], p: Params) -> Tensor:
 
 
 def _shape(x: Tensor) -> Any:
-    from cnncalc.core.shape import Shape
+    from cnncalc.model.shape import Shape
 
     return Shape(int(x.shape[1]), tuple(int(d) for d in x.shape[2:]))
 

@@ -87,7 +87,7 @@ def run(argv: list[str] | None = None, prog_name: str = "cnncalc") -> int:
     import click
 
     from cnncalc.cli.app import cli
-    from cnncalc.core.errors import CnncalcError
+    from cnncalc.model.errors import CnncalcError
 
     try:
         result: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False)

@@ -47,7 +47,7 @@ def analysis_options(f: F) -> F:
 
 def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> Any:
     """The core's MemoryConfig, with misuse reported as a usage error (exit 2)."""
-    from cnncalc.core.memory import MemoryConfig
+    from cnncalc.analysis.memory import MemoryConfig
 
     try:
         return MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
@@ -58,7 +58,7 @@ def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> Any:
 def fit_budget(text: str | None) -> int | None:
     if text is None:
         return None
-    from cnncalc.core.memory import parse_bytes
+    from cnncalc.analysis.memory import parse_bytes
 
     try:
         budget = parse_bytes(text)

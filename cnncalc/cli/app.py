@@ -29,7 +29,7 @@ class LazyGroup(click.Group):
                         args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and name not in COMMANDS and not name.startswith("-"):
-            from cnncalc.core.layer import suggest
+            from cnncalc.model.errors import suggest
 
             close = suggest(name, list(COMMANDS))
             hint = f" Did you mean '{close}'?" if close else ""

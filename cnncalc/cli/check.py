@@ -17,9 +17,9 @@ import click
 from cnncalc.cli.common import echo, limit_option, parse_limits
 
 if TYPE_CHECKING:
-    from cnncalc.core.checks import Budget, CheckedFile
-    from cnncalc.core.errors import Diagnostic, Mark
-    from cnncalc.core.limits import Limits
+    from cnncalc.checks.expectations import Budget, CheckedFile
+    from cnncalc.model.errors import Diagnostic, Mark
+    from cnncalc.model.limits import Limits
 
 FORMATS = ("text", "json", "github", "sarif")
 _GLOB_CHARS = frozenset("*?[")
@@ -78,7 +78,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
     `budget: {params: 25M, macs: 4.2G}` and `lint: {disable: [dead-layer]}` at the top,
     `lint: {disable: [...]}` on a layer. See docs/ci.md.
     """
-    from cnncalc.core.codes import CODES, LINT_CODES
+    from cnncalc.checks.codes import CODES, LINT_CODES
 
     if list_codes:
         width = max(len(c) for c in CODES)
@@ -89,7 +89,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
         raise click.UsageError("give at least one SPEC (a file, directory, glob or bundled name)")
     for code in disabled:
         if code != "all" and code not in LINT_CODES:
-            from cnncalc.core.layer import suggest
+            from cnncalc.model.errors import suggest
 
             close = suggest(code, list(LINT_CODES))
             hint = f"; did you mean '{close}'?" if close else ""
@@ -130,8 +130,8 @@ def command_line_budgets(max_params: str | None, max_macs: str | None, max_memor
                          batch: int | None, dtype: str, phase: str,
                          optimizer: str) -> tuple[Budget, ...]:
     """``--max-params``, ``--max-macs`` and ``--max-memory`` as budgets (exact parsing)."""
-    from cnncalc.core.checks import Budget
-    from cnncalc.core.quantity import QuantityError, parse_quantity
+    from cnncalc.checks.expectations import Budget
+    from cnncalc.model.quantity import QuantityError, parse_quantity
 
     budgets = []
     for option, what, value in (("--max-params", "params", max_params),
@@ -205,9 +205,9 @@ def _walk(folder: Path) -> list[str]:
 def check_file(shown: str, limits: Limits, batch: int | None, budgets: tuple[Budget, ...],
                disabled: tuple[str, ...]) -> CheckedFile:
     """Everything ``check`` finds in one file."""
+    from cnncalc.checks.expectations import CheckedFile, run_checks
     from cnncalc.cli.common import load_network
-    from cnncalc.core.checks import CheckedFile, run_checks
-    from cnncalc.core.errors import CnncalcError, Diagnostic, Mark, SpecError
+    from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError
 
     start = Mark(shown, 1, 1)
     try:

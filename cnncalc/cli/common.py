@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
-from cnncalc.core.errors import CnncalcError, Diagnostic, SpecError
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.errors import CnncalcError, Diagnostic, SpecError
+from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,7 +21,7 @@ SOURCES: dict[str, str] = {}
 def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Load SPEC (a path or a bundled spec name), remembering its text for error display."""
     from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
-    from cnncalc.core.errors import Mark
+    from cnncalc.model.errors import Mark
 
     path = resolve_spec(spec)
     if path is None:
@@ -122,7 +122,7 @@ def shape_option(value: str | None, limits: Limits = DEFAULT_LIMITS) -> tuple[in
     """``--input 3x384x384`` → sizes; misuse (exit 2) when malformed or over ``max_dim``."""
     if value is None:
         return None
-    from cnncalc.core.shape import parse_shape_text
+    from cnncalc.model.shape import parse_shape_text
 
     try:
         dims = parse_shape_text(value)

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from cnncalc.checks.diff import FAIL_ON_GRAMMAR
 from cnncalc.cli.common import (
     echo,
     limit_option,
@@ -14,7 +15,6 @@ from cnncalc.cli.common import (
     shape_option,
     stdout_is_terminal,
 )
-from cnncalc.core.diff import FAIL_ON_GRAMMAR
 
 FORMATS = ("table", "text", "markdown", "json")
 
@@ -34,7 +34,7 @@ def _saved_report(path: str) -> dict[str, Any]:
     import json
 
     from cnncalc.api import read_spec_file
-    from cnncalc.core.errors import Mark, SpecError
+    from cnncalc.model.errors import Mark, SpecError
 
     text = read_spec_file(path)
     try:
@@ -87,7 +87,7 @@ def diff(old: str, new: str, fmt: str, show_all: bool, fail_on: tuple[str, ...],
       cnncalc summary net.yaml --format json > baseline.json
       cnncalc diff baseline.json net.yaml --fail-on 'params>5%' --fail-on 'macs>1G'
     """
-    from cnncalc.core.diff import Condition, ConditionError, diff_reports
+    from cnncalc.checks.diff import Condition, ConditionError, diff_reports
     from cnncalc.render.diff import Check
 
     try:

@@ -70,7 +70,7 @@ def graph(spec: str, fmt: str | None, output: str | None, direction: str, by: st
     network = load_network(spec, parse_limits(limits))
     report = network.summary(shape_option(input_shape))
     if by == "block":
-        from cnncalc.core.rollup import by_block
+        from cnncalc.analysis.rollup import by_block
 
         report = by_block(report)
     from cnncalc.render.graph import render_dot, render_mermaid

@@ -17,8 +17,9 @@ def kinds(kind: str | None) -> None:
       cnncalc kinds
       cnncalc kinds conv
     """
-    from cnncalc.core.layer import kinds as registered
-    from cnncalc.core.layer import lookup, suggest
+    from cnncalc.layers.base import kinds as registered
+    from cnncalc.layers.base import lookup
+    from cnncalc.model.errors import suggest
 
     if kind is None:
         lines = []

@@ -50,7 +50,7 @@ def plot(spec: str, output: str, input_shape: str | None, batch: int | None, dty
         click.echo(MISSING, err=True)
         return 1
     network = load_network(spec, parse_limits(limits))
-    from cnncalc.core.memory import MemoryConfig
+    from cnncalc.analysis.memory import MemoryConfig
 
     report = network.summary(shape_option(input_shape), batch, MemoryConfig(dtype=dtype))
     from cnncalc.render.plot import draw_profile, profile_series

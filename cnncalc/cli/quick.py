@@ -19,9 +19,9 @@ TYPE_CHECKING = False  # avoids importing typing at start-up
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from cnncalc.core.calc import WindowAnswer
-    from cnncalc.core.chain import ChainAnswer
-    from cnncalc.core.solve import PaddingAnswer, Solutions
+    from cnncalc.quick.calc import WindowAnswer
+    from cnncalc.quick.chain import ChainAnswer
+    from cnncalc.quick.solve import PaddingAnswer, Solutions
 
     Values = dict[str, object]
 
@@ -39,7 +39,7 @@ class NoSolution(Exception):
 
 def run_quick(name: str, args: list[str], prog: str = "cnncalc") -> int:
     """Parse and answer one quick calculator command; print; return the exit code."""
-    from cnncalc.core.exceptions import CnncalcError
+    from cnncalc.model.errors import CnncalcError
 
     spec = SPECS[name]
     try:
@@ -76,7 +76,7 @@ def run_quick(name: str, args: list[str], prog: str = "cnncalc") -> int:
 
 def answer(name: str, values: "Values") -> str:
     """The text (or JSON) a quick calculator prints for parsed, converted ``values``. Raises
-    :class:`Misuse`, :class:`NoSolution` or a :class:`~cnncalc.core.exceptions.CnncalcError`."""
+    :class:`Misuse`, :class:`NoSolution` or a :class:`~cnncalc.model.errors.CnncalcError`."""
     return ANSWERS[name](values)
 
 
@@ -128,7 +128,7 @@ def _text(lines: "Sequence[str]") -> str:
 def _json(data: object) -> str:
     import json
 
-    from cnncalc.core.calc import jsonable
+    from cnncalc.quick.calc import jsonable
 
     return json.dumps({"schema_version": 1, **jsonable(data)},  # type: ignore[dict-item]
                       indent=2, ensure_ascii=False) + "\n"
@@ -154,7 +154,7 @@ def _window_text(ans: "WindowAnswer", values: "Values") -> str:
 # --- conv, deconv, pool ---------------------------------------------------------------------
 
 def _conv(values: "Values") -> str:
-    from cnncalc.core import calc
+    from cnncalc.quick import calc
 
     r = _rank(values, ("size", "kernel", "stride", "padding", "dilation"))
     ans = calc.conv(values["size"], values["kernel"], values["stride"],  # type: ignore[arg-type]
@@ -167,7 +167,7 @@ def _conv(values: "Values") -> str:
 
 
 def _deconv(values: "Values") -> str:
-    from cnncalc.core import calc
+    from cnncalc.quick import calc
 
     r = _rank(values, ("size", "kernel", "stride", "padding", "output_padding", "dilation"))
     ans = calc.conv_transpose(
@@ -180,7 +180,7 @@ def _deconv(values: "Values") -> str:
 
 
 def _pool(values: "Values") -> str:
-    from cnncalc.core import calc
+    from cnncalc.quick import calc
 
     r = _rank(values, ("size", "kernel", "stride", "padding", "dilation"))
     ceil: bool | str = "caffe" if values["caffe"] else bool(values["ceil"])
@@ -201,13 +201,13 @@ def _exact_text(value: object) -> str:
 
 
 def _axes_text(values: "Sequence[object]") -> str:
-    from cnncalc.core.calc import fmt_axes
+    from cnncalc.quick.calc import fmt_axes
 
     return fmt_axes([_exact_text(v) for v in values])
 
 
 def _chain(values: "Values") -> str:
-    from cnncalc.core import chain as chain_mod
+    from cnncalc.quick import chain as chain_mod
 
     steps = values["steps"]
     try:
@@ -239,7 +239,7 @@ def _chain_dict(ans: "ChainAnswer") -> dict[str, object]:
 
 def chain_lines(ans: "ChainAnswer", explain: bool = False) -> list[str]:
     """The chain as a table: one row per step with output, RF and jump (and counts)."""
-    from cnncalc.core.calc import fmt_shape
+    from cnncalc.quick.calc import fmt_shape
 
     counts = ans.in_channels is not None or any(
         row.params is not None for row in ans.rows[1:] if row.step and not row.step.is_pool)
@@ -289,7 +289,7 @@ def chain_lines(ans: "ChainAnswer", explain: bool = False) -> list[str]:
 # --- solve ----------------------------------------------------------------------------------
 
 def _solve(values: "Values") -> str:
-    from cnncalc.core import solve as solve_mod
+    from cnncalc.quick import solve as solve_mod
 
     transpose = bool(values["transpose"])
     if values["output_padding"] is not None and not transpose:
@@ -368,7 +368,7 @@ def _no_solution_hints(result: "Solutions", values: "Values") -> list[str]:
 # --- pad ------------------------------------------------------------------------------------
 
 def _pad(values: "Values") -> str:
-    from cnncalc.core import solve as solve_mod
+    from cnncalc.quick import solve as solve_mod
 
     r = _rank(values, ("kernel", "dilation", "stride", "size"))
     result = solve_mod.padding_for(values["kernel"], values["dilation"],  # type: ignore[arg-type]
@@ -390,7 +390,7 @@ def pad_lines(result: "PaddingAnswer") -> list[str]:
 
 
 def _pad_axis_lines(a: object) -> list[str]:
-    from cnncalc.core.solve import AxisPadding
+    from cnncalc.quick.solve import AxisPadding
 
     assert isinstance(a, AxisPadding)
     head = f"kernel {a.kernel}"

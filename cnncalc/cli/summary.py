@@ -83,7 +83,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     report = network.summary(dims, batch, config)
     explanations = None
     if explain:
-        from cnncalc.core.walk import explain as explain_report
+        from cnncalc.analysis.walk import explain as explain_report
 
         explanations = explain_report(network.graph, report)
     from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE, View
@@ -92,7 +92,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     if show_rf or show_memory:  # the share columns make room for the analysis columns
         columns = tuple(c for c in columns if c not in (PARAMS_SHARE, MACS_SHARE))
     if by == "block":
-        from cnncalc.core.rollup import by_block
+        from cnncalc.analysis.rollup import by_block
         from cnncalc.render.blocks import block_columns
 
         report, columns = by_block(full), block_columns(len(full.layers), columns)
@@ -115,7 +115,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     view = View(columns=columns, explanations=explanations, footer=tuple(footer),
                 notes=tuple(notes))
     if fmt == "json":
-        from cnncalc.core.rollup import block_dicts
+        from cnncalc.analysis.rollup import block_dicts
         from cnncalc.render.structured import iter_json
 
         extra: dict[str, object] = {}

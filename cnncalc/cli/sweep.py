@@ -12,7 +12,7 @@ from cnncalc.cli.common import echo
 def show_sweep(network: Any, sizes_text: str, batch: int | None, fmt: str,
                width: int | None) -> None:
     """Parse the sizes, sweep, and print in ``fmt`` (table and text are the same plain table)."""
-    from cnncalc.core.sweep import parse_sizes, sweep_input
+    from cnncalc.analysis.sweep import parse_sizes, sweep_input
     from cnncalc.render import sweep as render
 
     try:

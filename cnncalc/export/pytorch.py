@@ -31,12 +31,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
-from cnncalc.core import arith
-from cnncalc.core.errors import Mark, ShapeError, SpecError
-from cnncalc.core.geometry import per_axis, windows
-from cnncalc.core.graph import INPUT, Node
-from cnncalc.core.layer import Layer, kinds
-from cnncalc.core.shape import Shape
 from cnncalc.layers.activation import (
     ELU,
     GELU,
@@ -51,6 +45,7 @@ from cnncalc.layers.activation import (
     Softmax,
     Tanh,
 )
+from cnncalc.layers.base import Layer, kinds
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
 from cnncalc.layers.merge import Add, Concat
@@ -66,6 +61,11 @@ from cnncalc.layers.pool import (
     _WindowPool,
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
+from cnncalc.model import arith
+from cnncalc.model.errors import Mark, ShapeError, SpecError
+from cnncalc.model.geometry import per_axis, windows
+from cnncalc.model.graph import INPUT, Node
+from cnncalc.model.shape import Shape
 
 __all__ = ["Emission", "ExportError", "Program", "Site", "Step", "build_module", "emits",
            "emitter_for", "identifier", "layer_output_shapes", "missing_emitters", "program",

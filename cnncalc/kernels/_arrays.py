@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cnncalc.core.geometry import Window
-from cnncalc.core.shape import Shape
+from cnncalc.model.geometry import Window
+from cnncalc.model.shape import Shape
 
 Array = npt.NDArray[Any]
 

@@ -8,7 +8,6 @@ from math import pi, sqrt
 
 import numpy as np
 
-from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array
 from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.activation import (
@@ -25,6 +24,7 @@ from cnncalc.layers.activation import (
     Softmax,
     Tanh,
 )
+from cnncalc.model.shape import Shape
 
 Params = Mapping[str, Array]
 

@@ -1,10 +1,10 @@
 """Convolution kernels: ``conv`` (im2col + one matrix product), ``conv_transpose`` (a matrix
 product, then col2im) and ``locally_connected`` (one product per output position).
 
-Padding is resolved by the layer's own ``windows`` (:func:`cnncalc.core.geometry.windows`), so
+Padding is resolved by the layer's own ``windows`` (:func:`cnncalc.model.geometry.windows`), so
 a kernel and the shape rule read ``same``, ``same_tf`` or ``[[1, 2], ...]`` identically; the
 output size, though, is whatever the arrays give, never a formula from
-:mod:`cnncalc.core.arith` — that is what ``cnncalc validate`` checks.
+:mod:`cnncalc.model.arith` — that is what ``cnncalc validate`` checks.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from math import prod, sqrt
 
 import numpy as np
 
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.geometry import Window, per_axis, require_spatial, windows
-from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array, im2col, scratch, shape_of, spatial_slices
 from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.geometry import Window, per_axis, require_spatial, windows
+from cnncalc.model.shape import Shape
 
 
 def _he(fan_in: int) -> float:

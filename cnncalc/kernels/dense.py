@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from math import sqrt
 
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array
 from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.dense import Flatten, Linear
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.shape import Shape
 
 
 def linear_params(layer: Linear, inputs: tuple[Shape, ...]) -> dict[str, Param]:

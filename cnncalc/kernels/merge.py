@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cnncalc.core.errors import ShapeError
 from cnncalc.kernels._arrays import Array
 from cnncalc.kernels.registry import kernel
 from cnncalc.layers.merge import Add, Concat
+from cnncalc.model.errors import ShapeError
 
 
 @kernel(Concat)

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from cnncalc.core.shape import Shape
 from cnncalc.kernels._arrays import Array
 from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.model.shape import Shape
 
 
 def batchnorm_params(layer: BatchNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:

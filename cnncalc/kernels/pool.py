@@ -3,7 +3,7 @@ and adaptive pooling.
 
 The windows are placed here, from the layer's resolved padding, by the loops PyTorch's pooling
 kernels run; the number of windows is counted from those positions, not taken from
-:func:`cnncalc.core.arith.pool_out`, so ``cnncalc validate`` compares two independent answers.
+:func:`cnncalc.model.arith.pool_out`, so ``cnncalc validate`` compares two independent answers.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.geometry import Window, per_axis
 from cnncalc.kernels._arrays import Array, pad_spatial, shape_of, window_view
 from cnncalc.kernels.registry import kernel
 from cnncalc.layers.pool import (
@@ -30,6 +28,8 @@ from cnncalc.layers.pool import (
     MaxPool,
     _WindowPool,
 )
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.geometry import Window, per_axis
 
 
 def window_starts(i: int, w: Window, ceil_mode: bool | str) -> list[int]:

@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.core.layer import Layer
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import Layer
+from cnncalc.model.shape import Shape
 
 ROLES = ("weight", "bias", "buffer")
 
@@ -29,7 +29,7 @@ class Param:
     """One parameter tensor a kernel needs, laid out as PyTorch lays it out.
 
     ``role`` says how the walk counts it: ``weight`` and ``bias`` are parameters
-    (:class:`cnncalc.core.layer.Counts`), ``buffer`` a non-trainable buffer (batch-norm running
+    (:class:`cnncalc.layers.base.Counts`), ``buffer`` a non-trainable buffer (batch-norm running
     statistics). Random values are uniform around ``mean`` with standard deviation ``std``
     (``mean + std·√3·U(−1, 1)``), or only above ``mean`` when ``positive`` (a variance).
     """

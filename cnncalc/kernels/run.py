@@ -4,7 +4,7 @@ against what real tensors give.
 :func:`run` executes the nodes in the graph's topological order, handing each output to a
 callback and dropping every array after its last consumer. :func:`validate` feeds it random,
 seeded weights and input, and compares each layer's array with the walk's
-:class:`~cnncalc.core.report.LayerReport`.
+:class:`~cnncalc.analysis.report.LayerReport`.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from cnncalc.core.errors import CnncalcError, LimitError
-from cnncalc.core.graph import INPUT, Graph, Node
-from cnncalc.core.limits import Limits
-from cnncalc.core.report import Report
-from cnncalc.core.shape import Shape
+from cnncalc.analysis.report import Report
 from cnncalc.kernels._arrays import Array, reused_buffers, shape_of
 from cnncalc.kernels.registry import ROLES, Kernel, kernel_for
-from cnncalc.render.fmt import binary
+from cnncalc.model.errors import CnncalcError, LimitError
+from cnncalc.model.graph import INPUT, Graph, Node
+from cnncalc.model.limits import Limits
+from cnncalc.model.shape import Shape
+from cnncalc.model.quantity import binary
 
 DTYPES = ("float32", "float64")
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -201,9 +201,9 @@ def default_max_memory() -> int:
 
 def parse_size(text: str | int) -> int:
     """A memory limit: bytes, or a size as ``cnncalc check --max-memory`` reads it
-    (:func:`cnncalc.core.quantity.parse_quantity`: ``512MiB`` and ``8GiB`` binary, ``8GB``
+    (:func:`cnncalc.model.quantity.parse_quantity`: ``512MiB`` and ``8GiB`` binary, ``8GB``
     decimal, ``4096`` bytes). Raises ``ValueError``; a limit must be positive."""
-    from cnncalc.core.quantity import parse_quantity
+    from cnncalc.model.quantity import parse_quantity
 
     value = parse_quantity(text, bytes_unit=True)
     if value < 1:

@@ -1,9 +1,12 @@
-"""Every layer kind, one class each, registered under its spec name on import.
+"""Every layer kind, one class each, and the registry that finds them by their spec name.
 
-The modules are grouped by family; adding a kind means adding one class to one of them (or a
-new module imported here).
+The kinds are grouped by family (``conv.py``, ``pool.py``, ...); importing this package imports
+every family, so the registry is complete before anyone can look a kind up. Adding a kind means
+adding one class to one of the modules (or a new module imported here).
 """
 
 from cnncalc.layers import activation, conv, dense, merge, norm, pool, spatial
+from cnncalc.layers.base import Counts, Layer, all_names, kinds, lookup, register
 
-__all__ = ["activation", "conv", "dense", "merge", "norm", "pool", "spatial"]
+__all__ = ["Counts", "Layer", "activation", "all_names", "conv", "dense", "kinds", "lookup",
+           "merge", "norm", "pool", "register", "spatial"]

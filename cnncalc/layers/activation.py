@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from cnncalc.core.attrs import Bool, Choice, Float, attr
-from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.saved import INPLACE, NEW, VIEW, Extra, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
+from cnncalc.layers.base import Counts, Layer, register
+from cnncalc.model.attrs import Bool, Choice, Float, attr
+from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
 
 
 class _Activation(Layer):

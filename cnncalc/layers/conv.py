@@ -5,16 +5,17 @@ from __future__ import annotations
 from math import prod
 from typing import Any
 
-from cnncalc.core import arith, calc
-from cnncalc.core.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
-from cnncalc.core.errors import AttributeValueError, ShapeError
-from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
-from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.rf import AxisMap
-from cnncalc.core.saved import Extra, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
 from cnncalc.layers._explain import n, times
+from cnncalc.layers.base import Counts, Layer, register
+from cnncalc.model import arith
+from cnncalc.model.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
+from cnncalc.model.errors import AttributeValueError, ShapeError
+from cnncalc.model.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.model.rf import AxisMap
+from cnncalc.model.saved import Extra, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
+from cnncalc.quick import calc
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
 STRIDE_DOC = "stride"

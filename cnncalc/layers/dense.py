@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from cnncalc.core.attrs import Bool, Int, attr
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.saved import VIEW, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
 from cnncalc.layers._explain import n
+from cnncalc.layers.base import Counts, Layer, register
+from cnncalc.model.attrs import Bool, Int, attr
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.saved import VIEW, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
 
 
 @register

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cnncalc.core.errors import MergeError
-from cnncalc.core.layer import Layer, register
-from cnncalc.core.saved import INPLACE, NEW
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import Layer, register
+from cnncalc.model.errors import MergeError
+from cnncalc.model.saved import INPLACE, NEW
+from cnncalc.model.shape import Shape
 
 
 class _Merge(Layer):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from cnncalc.core.attrs import Bool, Float, Int, attr
-from cnncalc.core.layer import Counts, Layer, register
-from cnncalc.core.saved import MASK, NEW, NOTHING, STAT, VIEW, Extra, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
 from cnncalc.layers._explain import n
+from cnncalc.layers.base import Counts, Layer, register
+from cnncalc.model.attrs import Bool, Float, Int, attr
+from cnncalc.model.saved import MASK, NEW, NOTHING, STAT, VIEW, Extra, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
 
 
 @register

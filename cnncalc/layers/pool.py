@@ -5,15 +5,16 @@ from __future__ import annotations
 from math import gcd
 from typing import Any
 
-from cnncalc.core import arith, calc
-from cnncalc.core.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
-from cnncalc.core.geometry import Window, format_axes, per_axis, require_spatial, windows
-from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import MAX_PERIOD, AxisMap
-from cnncalc.core.saved import INDEX, NOTHING, Extra, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
 from cnncalc.layers._explain import per_axis_lines
+from cnncalc.layers.base import Layer, register
+from cnncalc.model import arith
+from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
+from cnncalc.model.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.model.rf import MAX_PERIOD, AxisMap
+from cnncalc.model.saved import INDEX, NOTHING, Extra, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
+from cnncalc.quick import calc
 
 POOL_PADDING = ("valid", "same_tf")
 CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must start inside "

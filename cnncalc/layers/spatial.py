@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.core import arith
-from cnncalc.core.attrs import Bool, Choice, Float, Padding, PerAxis, Ref, Scale, attr
-from cnncalc.core.errors import AttributeValueError, ShapeError
-from cnncalc.core.geometry import format_axes, per_axis, require_spatial
-from cnncalc.core.layer import Layer, register
-from cnncalc.core.rf import MAX_PERIOD, AxisMap
-from cnncalc.core.saved import NOTHING, VIEW, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import value
 from cnncalc.layers._explain import per_axis_lines
+from cnncalc.layers.base import Layer, register
+from cnncalc.model import arith
+from cnncalc.model.attrs import Bool, Choice, Float, Padding, PerAxis, Ref, Scale, attr
+from cnncalc.model.errors import AttributeValueError, ShapeError
+from cnncalc.model.geometry import format_axes, per_axis, require_spatial
+from cnncalc.model.rf import MAX_PERIOD, AxisMap
+from cnncalc.model.saved import NOTHING, VIEW, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import value
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
 

@@ -1,2 +1,2 @@
-"""Renderers: each takes a finished :class:`~cnncalc.core.report.Report` and returns text or a
+"""Renderers: each takes a finished :class:`~cnncalc.analysis.report.Report` and returns text or a
 rich renderable. They format; they never compute a count."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cnncalc.core.report import LayerReport, Report
+from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.render import fmt
 from cnncalc.render.rows import DEFAULT_COLUMNS, MACS, MACS_SHARE, PARAMS, PARAMS_SHARE, Column
 

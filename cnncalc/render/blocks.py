@@ -1,5 +1,5 @@
 """Columns for the by-block summary (``cnncalc summary --by block``), whose rows are the report
-rolled up by :func:`cnncalc.core.rollup.by_block`."""
+rolled up by :func:`cnncalc.analysis.rollup.by_block`."""
 
 from __future__ import annotations
 

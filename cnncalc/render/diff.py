@@ -1,6 +1,6 @@
-"""Renderings of a :class:`~cnncalc.core.diff.ReportDiff`: a plain or rich table for the terminal,
+"""Renderings of a :class:`~cnncalc.checks.diff.ReportDiff`: a plain or rich table for the terminal,
 Markdown for a pull-request comment, and JSON. They format; the diff is computed in
-:mod:`cnncalc.core.diff`."""
+:mod:`cnncalc.checks.diff`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.core.diff import (
+from cnncalc.checks.diff import (
     ADDED,
     FAIL_ON_GRAMMAR,
     REMOVED,

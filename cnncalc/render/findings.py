@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cnncalc.core.checks import CheckedFile
-from cnncalc.core.codes import CODES
-from cnncalc.core.errors import Diagnostic
+from cnncalc.checks.codes import CODES
+from cnncalc.checks.expectations import CheckedFile
+from cnncalc.model.errors import Diagnostic
 
 JSON_SCHEMA_VERSION = 1
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from cnncalc.core.shape import Shape
+from cnncalc.model.quantity import binary
+from cnncalc.model.shape import Shape
+
+__all__ = ["binary", "count", "group", "percent", "shape", "si"]
 
 
 def group(value: int) -> str:
@@ -20,15 +23,6 @@ def si(value: int | float, unit: str = "") -> str:
             digits = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
             return f"{scaled:.{digits}f} {prefix}{unit}".rstrip()
     return f"{int(v)} {unit}".rstrip() if v == int(v) else f"{v:g} {unit}".rstrip()
-
-
-def binary(nbytes: int | float) -> str:
-    """Binary units for memory: ``1536`` → ``1.50 KiB`` (KiB = 1024 bytes)."""
-    v = float(nbytes)
-    for factor, unit in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
-        if abs(v) >= factor:
-            return f"{v / factor:.2f} {unit}"
-    return f"{int(v)} B"
 
 
 def percent(part: int, whole: int) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from cnncalc.core.graph import INPUT
-from cnncalc.core.report import LayerReport, Report
+from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.model.graph import INPUT
 from cnncalc.render import fmt
 
 # Fill and border colours per layer category (Layer.category); light fills read in dark mode too
@@ -79,7 +79,7 @@ class LayerGraph:
 
 def category_of(kind: str) -> str:
     """The layer kind's category from the registry; ``block`` for a rolled-up block row."""
-    from cnncalc.core.layer import lookup
+    from cnncalc.layers.base import lookup
 
     cls = lookup(kind)
     return cls.category if cls is not None else "block"

@@ -1,10 +1,10 @@
 """Memory columns (``summary --memory``), footer lines and notes. The figures come finished from
-:mod:`cnncalc.core.memory`; this module only formats them, in binary units."""
+:mod:`cnncalc.analysis.memory`; this module only formats them, in binary units."""
 
 from __future__ import annotations
 
-from cnncalc.core.memory import MemoryTotals
-from cnncalc.core.report import LayerReport, Report
+from cnncalc.analysis.memory import MemoryTotals
+from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.render import fmt
 from cnncalc.render.rows import Column
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.core.report import Report
-from cnncalc.core.rollup import group_by_block
+from cnncalc.analysis.report import Report
+from cnncalc.analysis.rollup import group_by_block
 from cnncalc.render import fmt
 from cnncalc.render.graph import PALETTE, category_of
 

@@ -1,6 +1,6 @@
 """Receptive-field columns (``summary --rf``, ``cnncalc rf``), footer lines and JSON.
 
-The numbers come finished from :class:`cnncalc.core.rf.ReceptiveField`; this module only
+The numbers come finished from :class:`cnncalc.model.rf.ReceptiveField`; this module only
 formats them.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.core.report import LayerReport, Report
-from cnncalc.core.rf import Exact, exact
+from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.model.rf import Exact, exact
 from cnncalc.render.rows import KIND, LAYER, OUTPUT, Column
 
 NOTE = ("receptive field (RF) = input pixels one unit sees per axis, padding included "

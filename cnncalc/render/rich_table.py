@@ -9,7 +9,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from cnncalc.core.report import Report
+from cnncalc.analysis.report import Report
 from cnncalc.render.rows import (
     View,
     column_widths,

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 
-from cnncalc.core.report import CONVENTIONS, LayerReport, Report
-from cnncalc.core.value import SET, Value, value
+from cnncalc.analysis.report import CONVENTIONS, LayerReport, Report
+from cnncalc.model.value import SET, Value, value
 from cnncalc.render import fmt
 
 

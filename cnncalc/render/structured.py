@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-from cnncalc.core.report import Report
+from cnncalc.analysis.report import Report
 from cnncalc.render.rows import (
     View,
     convention_lines,

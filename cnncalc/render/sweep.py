@@ -1,4 +1,4 @@
-"""Renderings of an input sweep (:class:`~cnncalc.core.sweep.Sweep`): a plain table, Markdown,
+"""Renderings of an input sweep (:class:`~cnncalc.analysis.sweep.Sweep`): a plain table, Markdown,
 CSV and JSON. They format; they compute nothing.
 
 Columns are pluggable: a :class:`SweepColumn` turns a row into a table cell and, with a
@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.core.report import CONVENTIONS, SCHEMA_VERSION
-from cnncalc.core.sweep import Sweep, SweepRow
+from cnncalc.analysis.report import CONVENTIONS, SCHEMA_VERSION
+from cnncalc.analysis.sweep import Sweep, SweepRow
 from cnncalc.render import fmt
 
 

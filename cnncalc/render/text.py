@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from cnncalc.core.report import Report
+from cnncalc.analysis.report import Report
 from cnncalc.render.rows import (
     View,
     column_widths,

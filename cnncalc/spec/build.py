@@ -1,4 +1,4 @@
-"""Spec document (an :class:`Item` tree) → :class:`~cnncalc.core.graph.Graph`.
+"""Spec document (an :class:`Item` tree) → :class:`~cnncalc.model.graph.Graph`.
 
 This is where the spec format of docs/spec-format.md is interpreted: plain sequential lists,
 ``repeat``, parametrised ``blocks``, branches under ``concat``/``add``, DAG edges by name and
@@ -13,14 +13,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from cnncalc.core.attrs import Ref
-from cnncalc.core.errors import AttributeValueError, LimitError, Mark, SpecError
-from cnncalc.core.gcpause import paused_gc
-from cnncalc.core.graph import INPUT, Graph, Node
-from cnncalc.core.layer import Layer, all_names, lookup, suggest
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
-from cnncalc.core.shape import Shape, parse_shape_text
-from cnncalc.core.value import Value, value
+from cnncalc.layers.base import Layer, all_names, lookup
+from cnncalc.model.attrs import Ref
+from cnncalc.model.errors import AttributeValueError, LimitError, Mark, SpecError, suggest
+from cnncalc.model.gcpause import paused_gc
+from cnncalc.model.graph import INPUT, Graph, Node
+from cnncalc.model.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.shape import Shape, parse_shape_text
+from cnncalc.model.value import Value, value
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
 
@@ -817,7 +817,7 @@ def _unknown_kind(kind: str, blocks: list[str]) -> str:
 
 
 def _unknown_attr(cls: type[Layer], key: str) -> str:
-    from cnncalc.core.layer import unknown_attribute_message
+    from cnncalc.layers.base import unknown_attribute_message
 
     return unknown_attribute_message(cls, key)
 

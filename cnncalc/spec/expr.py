@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cnncalc.core.errors import AttributeValueError
-from cnncalc.core.limits import INT64_MAX
+from cnncalc.model.errors import AttributeValueError
+from cnncalc.model.limits import INT64_MAX
 
 MAX_LENGTH = 200
 MAX_NESTING = 32
@@ -56,7 +56,7 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
 
 
 def _unknown(name: str, env: Mapping[str, Any]) -> str:
-    from cnncalc.core.layer import suggest
+    from cnncalc.model.errors import suggest
 
     close = suggest(name, list(env))
     hint = f"; did you mean '{close}'?" if close else ""

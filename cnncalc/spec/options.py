@@ -2,7 +2,7 @@
 use or repeat), ``expect:`` (on any layer, block use or repeat) and ``budget:`` (top level).
 
 The builder hands each key's :class:`Item` here; the result is a frozen value from
-:mod:`cnncalc.core.checks` / :mod:`cnncalc.core.lint` stored on ``Node.options`` or
+:mod:`cnncalc.checks.expectations` / :mod:`cnncalc.checks.lint` stored on ``Node.options`` or
 ``Graph.options``. Every mistake is a located :class:`SpecError`. The format is documented in
 docs/ci.md.
 """
@@ -13,7 +13,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.core.checks import (
+from cnncalc.checks.codes import LINT_CODES
+from cnncalc.checks.expectations import (
     BUDGET_KEYS,
     BUDGETS,
     DTYPES,
@@ -26,11 +27,9 @@ from cnncalc.core.checks import (
     Budget,
     Expectation,
 )
-from cnncalc.core.codes import LINT_CODES
-from cnncalc.core.errors import SpecError
-from cnncalc.core.graph import ALL, LINT_DISABLE
-from cnncalc.core.layer import suggest
-from cnncalc.core.quantity import QuantityError, parse_quantity
+from cnncalc.model.errors import SpecError, suggest
+from cnncalc.model.graph import ALL, LINT_DISABLE
+from cnncalc.model.quantity import QuantityError, parse_quantity
 from cnncalc.spec.tree import Item, describe_value
 
 __all__ = ["BUDGETS", "EXPECT", "LINT_DISABLE", "read_budget", "read_expect", "read_lint"]
@@ -166,7 +165,7 @@ def _written(value: Any) -> str:
 
 def _shape(value: Any, item: Item) -> tuple[int | None, ...]:
     if isinstance(value, str):
-        from cnncalc.core.shape import parse_shape_text
+        from cnncalc.model.shape import parse_shape_text
 
         try:
             return parse_shape_text(value)

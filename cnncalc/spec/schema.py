@@ -16,10 +16,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from cnncalc.core.checks import DTYPES, EXPECT_KEYS, OPTIMIZERS, PHASES
-from cnncalc.core.codes import LINT_CODES
-from cnncalc.core.graph import ALL
-from cnncalc.core.layer import Layer, kinds
+from cnncalc.checks.codes import LINT_CODES
+from cnncalc.checks.expectations import DTYPES, EXPECT_KEYS, OPTIMIZERS, PHASES
+from cnncalc.layers.base import Layer, kinds
+from cnncalc.model.graph import ALL
 from cnncalc.spec.build import BLOCK_KEYS, COMMON_KEYS, REPEAT_KEYS, TOP_KEYS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"

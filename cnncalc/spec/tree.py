@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.core.errors import LimitError, Mark
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.errors import LimitError, Mark
+from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
 
 class Item:

@@ -21,9 +21,9 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
-from cnncalc.core.errors import Mark, SpecError
-from cnncalc.core.gcpause import paused_gc
-from cnncalc.core.limits import DEFAULT_LIMITS, INT64_MAX, Limits
+from cnncalc.model.errors import Mark, SpecError
+from cnncalc.model.gcpause import paused_gc
+from cnncalc.model.limits import DEFAULT_LIMITS, INT64_MAX, Limits
 from cnncalc.spec.tree import Item
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from cnncalc.core.errors import CnncalcError
-from cnncalc.core.layer import lookup
-from cnncalc.core.shape import Shape
+from cnncalc.layers.base import lookup
+from cnncalc.model.errors import CnncalcError
+from cnncalc.model.shape import Shape
 
 from ._torch import import_torch
 

@@ -2,7 +2,7 @@
 
 Each layer kind is one frozen dataclass in :mod:`cnncalc.layers`, registered under its spec name
 with :func:`register`. Its fields are its attributes (declared with
-:func:`cnncalc.core.attrs.attr`); its methods compute, for given input shapes, the output shape,
+:func:`cnncalc.model.attrs.attr`); its methods compute, for given input shapes, the output shape,
 the parameter counts, the multiply-accumulates, the receptive-field map and an explanation.
 Nothing outside the layer dispatches on what kind it is.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from cnncalc.core.arith import dropped_inputs
-from cnncalc.core.attrs import Attr
-from cnncalc.core.errors import AttributeValueError
-from cnncalc.core.geometry import Window
-from cnncalc.core.rf import IDENTITY_AXIS, AxisMap
-from cnncalc.core.saved import NEW, NOTHING, Saved
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.arith import dropped_inputs
+from cnncalc.model.attrs import Attr
+from cnncalc.model.errors import AttributeValueError, suggest
+from cnncalc.model.geometry import Window
+from cnncalc.model.rf import IDENTITY_AXIS, AxisMap
+from cnncalc.model.saved import NEW, NOTHING, Saved
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import SET, Value, value
 
 
 @value
@@ -129,7 +129,7 @@ class Layer(Value):
 
     def output_storage(self, training: bool) -> str:
         """How the output is stored: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over input 0
-        (:mod:`cnncalc.core.saved`), at inference or in training."""
+        (:mod:`cnncalc.model.saved`), at inference or in training."""
         return NEW
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
@@ -235,34 +235,18 @@ def register(cls: type[Layer]) -> type[Layer]:
     return cls
 
 
-def _ensure_loaded() -> None:
-    if not _REGISTRY:
-        import cnncalc.layers  # noqa: F401  (registers every kind)
-
-
 def lookup(name: str) -> type[Layer] | None:
     """The layer kind registered under ``name`` (or one of its aliases)."""
-    _ensure_loaded()
     return _REGISTRY.get(name)
 
 
 def kinds() -> dict[str, type[Layer]]:
     """Canonical name → class for every registered kind, in registration order."""
-    _ensure_loaded()
     return {cls.kind: cls for cls in _REGISTRY.values()}
 
 
 def all_names() -> list[str]:
-    _ensure_loaded()
     return list(_REGISTRY)
-
-
-def suggest(word: str, candidates: Iterator[str] | list[str] | tuple[str, ...]) -> str | None:
-    """The closest candidate to a misspelt word, if any is close enough."""
-    import difflib  # only on the error path: it costs start-up time
-
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return matches[0] if matches else None
 
 
 def unknown_attribute_message(cls: type[Layer], key: str) -> str:

@@ -9,7 +9,7 @@ per side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` ou
 Where PyTorch refuses a configuration these functions raise :class:`ShapeError` with the reason.
 """
 
-from cnncalc.core.exceptions import ShapeError
+from cnncalc.model.errors import ShapeError
 
 # No `from __future__ import annotations` in the modules of the quick calculators' fast path:
 # importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types

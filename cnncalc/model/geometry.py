@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from cnncalc.core import arith
-from cnncalc.core.errors import ShapeError
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
+from cnncalc.model.value import SET, Value, value
 
 
 @value

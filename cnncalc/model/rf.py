@@ -35,7 +35,7 @@ from __future__ import annotations
 from math import gcd
 from typing import Union
 
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.value import SET, Value, value
 
 TYPE_CHECKING = False  # fractions (and decimal, which it loads) only when a field needs one
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ conv 3×224×224 → 64×112×112 (kernel 7, stride 2, padding 3)
 Sizes, kernels, strides, paddings and dilations are an ``int`` (every axis) or one value per
 axis. The number of spatial axes is ``rank`` when given, else the longest per-axis value, else 2:
 as on the command line, a bare number is a square image (``size=(224,)`` is one axis).
-Everything here imports only :mod:`cnncalc.core.arith`: the command line answers in milliseconds.
+Everything here imports only :mod:`cnncalc.model.arith`: the command line answers in milliseconds.
 """
 
-from cnncalc.core import arith
-from cnncalc.core.exceptions import ShapeError
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
 
 # No `from __future__ import annotations` in the modules of the quick calculators' fast path:
 # importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
@@ -520,7 +520,7 @@ def pool(size: "Axes", kernel: "Axes", stride: "Axes | None" = None, padding: "P
     pixels the stride drops. ``ceil_mode`` is ``False``, ``True`` or ``"caffe"`` (Caffe's rule:
     the last-window correction only with padding). Pools have no parameters and count 0 MACs.
     (PyTorch's 3-D average pooling also refuses an unpadded input smaller than the kernel:
-    :func:`cnncalc.core.arith.avg_pool3d_check`; max pooling does not.)"""
+    :func:`cnncalc.model.arith.avg_pool3d_check`; max pooling does not.)"""
     if ceil_mode not in (False, True, "caffe"):
         raise ShapeError(f"ceil_mode must be False, True or 'caffe', got {ceil_mode!r}")
     r = infer_rank(size, kernel, stride, dilation,

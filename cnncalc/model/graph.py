@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cnncalc.core.errors import Mark, SpecError
-from cnncalc.core.layer import Layer
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.errors import Mark, SpecError
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import SET, Value, value
+
+if TYPE_CHECKING:  # the graph holds layers, but only their kinds know what a layer is
+    from cnncalc.layers.base import Layer
 
 INPUT = "input"
 """The name by which nodes refer to the network's input tensor."""

@@ -9,18 +9,49 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import field
 
-from cnncalc.core.exceptions import (
-    AttributeValueError,
-    CnncalcError,
-    MergeError,
-    ShapeError,
-)
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.value import SET, Value, value
 
 __all__ = ["AttributeValueError", "CnncalcError", "Diagnostic", "LimitError", "Mark",
-           "MergeError", "ShapeError", "SpecError"]
+           "MergeError", "ShapeError", "SpecError", "suggest"]
+
+
+class CnncalcError(Exception):
+    """Base class of every error cnncalc reports to a user (never a bug)."""
+
+
+class ShapeError(CnncalcError, ValueError):
+    """A layer configuration that PyTorch (or the chosen framework) would refuse."""
+
+
+class AttributeValueError(CnncalcError, ValueError):
+    """An attribute value of the wrong type or out of range ("stride must be >= 1, got 0").
+
+    ``key`` names the attribute when known, so a loader can point at it in the file.
+    """
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class MergeError(ShapeError):
+    """Inputs of a merge (``concat``/``add``) that do not fit together.
+
+    ``first`` and ``second`` index the two inputs that disagree, so the walker can name the layers
+    that produced them; ``message`` describes the disagreement with the shapes, ``hint`` the rule
+    without them (the walker shows the shapes beside the layers' names).
+    """
+
+    def __init__(self, message: str, first: int, second: int, hint: str = "") -> None:
+        super().__init__(message)
+        self.first = first
+        self.second = second
+        self.hint = hint or message
+
 
 
 @value
@@ -88,4 +119,10 @@ class SpecError(CnncalcError):
 
 
 class LimitError(SpecError):
-    """A spec over one of cnncalc's explicit safety limits (see :mod:`cnncalc.core.limits`)."""
+    """A spec over one of cnncalc's explicit safety limits (see :mod:`cnncalc.model.limits`)."""
+
+
+def suggest(word: str, candidates: Iterable[str]) -> str | None:
+    """The closest candidate to a misspelt word, if any is close enough."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -12,9 +12,9 @@ import math
 from dataclasses import field
 from typing import Any
 
-from cnncalc.core.errors import AttributeValueError
-from cnncalc.core.limits import INT64_MAX
-from cnncalc.core.value import Value, value
+from cnncalc.model.errors import AttributeValueError
+from cnncalc.model.limits import INT64_MAX
+from cnncalc.model.value import Value, value
 
 REQUIRED: Any = object()
 

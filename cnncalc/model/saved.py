@@ -1,5 +1,5 @@
 """What a layer keeps for the backward pass, and how its output is stored: the per-kind facts
-that the memory model (:mod:`cnncalc.core.memory`) combines. Each layer kind states them in
+that the memory model (:mod:`cnncalc.analysis.memory`) combines. Each layer kind states them in
 :meth:`Layer.saved_for_backward` and :meth:`Layer.output_storage`; the numbers are what PyTorch's
 eager autograd really keeps (checked with ``torch.autograd.graph.saved_tensors_hooks``, see
 docs/memory.md and benchmarks/memory_accuracy.py).
@@ -7,7 +7,7 @@ docs/memory.md and benchmarks/memory_accuracy.py).
 
 from __future__ import annotations
 
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.value import SET, Value, value
 
 NEW = "new"
 """The output is a new tensor."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
-from cnncalc.core.value import Value, value
+from cnncalc.model.value import Value, value
 
 
 @value

@@ -21,9 +21,10 @@ settings, or with more than ``MAX_SOLUTIONS`` answers (a 10¹²-pixel input has 
 strides that give 5 outputs), is refused with a message that says what to fix.
 """
 
-from cnncalc.core import arith, calc
-from cnncalc.core.calc import Record
-from cnncalc.core.exceptions import ShapeError
+from cnncalc.model import arith
+from cnncalc.model.errors import ShapeError
+from cnncalc.quick import calc
+from cnncalc.quick.calc import Record
 
 # No `from __future__ import annotations` in the modules of the quick calculators' fast path:
 # importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types

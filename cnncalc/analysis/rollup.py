@@ -19,8 +19,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from cnncalc.core.graph import INPUT
-from cnncalc.core.report import LayerReport, Report, Totals
+from cnncalc.analysis.report import LayerReport, Report, Totals
+from cnncalc.model.graph import INPUT
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,13 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from cnncalc.core.graph import INPUT, Graph
-from cnncalc.core.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.graph import INPUT, Graph
+from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import SET, Value, value
 
 if TYPE_CHECKING:
-    from cnncalc.core.report import Report
+    from cnncalc.analysis.report import Report
 
 DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
                                "float64": 8}
@@ -81,7 +81,7 @@ class MemoryConfig(Value):
         return 4 if self.mixed else DTYPE_BYTES[self.dtype]
 
     def element_bytes(self, element: str) -> int:
-        """Bytes of one element of a saved extra (:mod:`cnncalc.core.saved`)."""
+        """Bytes of one element of a saved extra (:mod:`cnncalc.model.saved`)."""
         if element == INDEX:
             return 8
         if element == STAT:

@@ -1,7 +1,7 @@
 """Lint: warnings about specs that are valid but probably not what their author meant.
 
 Each rule reads the finished :class:`Report` and the :class:`Graph` and yields warnings with a
-stable code (:mod:`cnncalc.core.codes`). Rules can be turned off for a whole file
+stable code (:mod:`cnncalc.checks.codes`). Rules can be turned off for a whole file
 (``lint: {disable: [...]}`` at the top of the spec, ``Graph.options[LINT_DISABLE]``), for one
 layer or every layer of a block use or repeat (the same key on it, ``Node.options[LINT_DISABLE]``)
 and from the command line (``cnncalc check --disable CODE``). ``all`` turns every rule off.
@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 
-from cnncalc.core.errors import Diagnostic
-from cnncalc.core.geometry import Window
-from cnncalc.core.graph import ALL, INPUT, LINT_DISABLE, Graph, Node
-from cnncalc.core.report import LayerReport, Report
-from cnncalc.core.rf import Exact, format_fraction, half
+from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.model.errors import Diagnostic
+from cnncalc.model.geometry import Window
+from cnncalc.model.graph import ALL, INPUT, LINT_DISABLE, Graph, Node
+from cnncalc.model.rf import Exact, format_fraction, half
 
 RF_COVER_SHARE = Fraction(1, 3)
 """rf-covers-input fires when at least this share of the layers that grow the receptive field

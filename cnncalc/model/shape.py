@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from math import prod
 
-from cnncalc.core.value import SET, Value, value
+from cnncalc.model.value import SET, Value, value
 
 
 @value

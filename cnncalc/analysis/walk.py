@@ -10,15 +10,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from cnncalc.core.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
-from cnncalc.core.gcpause import paused_gc
-from cnncalc.core.graph import INPUT, Graph, Node, silenced
-from cnncalc.core.layer import Counts
-from cnncalc.core.limits import DEFAULT_LIMITS, Limits
-from cnncalc.core.memory import LayerFacts, MemoryConfig, plan
-from cnncalc.core.report import LayerReport, Report, Totals
-from cnncalc.core.rf import IDENTITY_AXIS, MAX_PERIOD, AxisMap, ReceptiveField, union
-from cnncalc.core.shape import Shape
+from cnncalc.analysis.memory import LayerFacts, MemoryConfig, plan
+from cnncalc.analysis.report import LayerReport, Report, Totals
+from cnncalc.layers.base import Counts
+from cnncalc.model.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
+from cnncalc.model.gcpause import paused_gc
+from cnncalc.model.graph import INPUT, Graph, Node, silenced
+from cnncalc.model.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.rf import IDENTITY_AXIS, MAX_PERIOD, AxisMap, ReceptiveField, union
+from cnncalc.model.shape import Shape
 
 RF_MAX_BITS = 128
 """Receptive fields are exact integers. A stride on an axis that has shrunk to one unit (or a

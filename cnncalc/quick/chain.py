@@ -11,14 +11,14 @@ A step is a kind followed by its settings; steps are separated by ``;`` (or ``,`
 
 Values may be per axis (``k1x7``) and written ``k=7`` or ``kernel=7``; padding may be a word
 (``p=same``, ``p=same_tf``, ``valid``, ``full``). Receptive fields come from
-:mod:`cnncalc.core.rf`, the model the spec walk uses: Araujo, Norris & Sim's recurrences (Distill
+:mod:`cnncalc.model.rf`, the model the spec walk uses: Araujo, Norris & Sim's recurrences (Distill
 2019) for windows, ``r ← r + (k_eff − 1)·j`` and ``j ← j·s``, and exact per-unit fields after a
 transposed convolution (the largest field, and the jump as an exact average such as 1/2).
 """
 
-from cnncalc.core import calc
-from cnncalc.core.calc import Record
-from cnncalc.core.exceptions import CnncalcError, ShapeError
+from cnncalc.model.errors import CnncalcError, ShapeError
+from cnncalc.quick import calc
+from cnncalc.quick.calc import Record
 
 # No `from __future__ import annotations` in the modules of the quick calculators' fast path:
 # importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
@@ -282,9 +282,9 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
     r = calc.infer_rank(size, *per_axis_values, rank=rank)
     current = calc.per_axis("size", size, r)
     channels = in_channels
-    # Receptive fields with the walker's own exact model (cnncalc.core.rf), so that chain and
+    # Receptive fields with the walker's own exact model (cnncalc.model.rf), so that chain and
     # `summary --rf` cannot disagree; loaded here, off the other calculators' start-up path.
-    from cnncalc.core.rf import AxisMap, ReceptiveField
+    from cnncalc.model.rf import AxisMap, ReceptiveField
 
     field: ReceptiveField | None = ReceptiveField.of_input(r)
     rf: tuple[Exact, ...] = (1,) * r

@@ -7,7 +7,7 @@ the walk (a merge whose inputs no longer match, a kernel larger than its input),
 stride floors away input pixels, and whether the parameter count differs from the spec's own input
 (a flatten before a linear layer: a trained model's weights would not fit). Renderers pick what to
 show from the rows (:mod:`cnncalc.render.sweep`), so a new column — memory, once the memory model
-lands — needs no change here: each row keeps its whole :class:`~cnncalc.core.report.Report`.
+lands — needs no change here: each row keeps its whole :class:`~cnncalc.analysis.report.Report`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from cnncalc.core.errors import SpecError
-from cnncalc.core.graph import Graph
-from cnncalc.core.report import Report
-from cnncalc.core.shape import Shape
-from cnncalc.core.walk import analyze
+from cnncalc.analysis.report import Report
+from cnncalc.analysis.walk import analyze
+from cnncalc.model.errors import SpecError
+from cnncalc.model.graph import Graph
+from cnncalc.model.shape import Shape
 
 MAX_SIZES = 10_000
 """More sizes than this is a typo (a step forgotten in ``1:100000``), not a question."""

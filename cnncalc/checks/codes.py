@@ -7,7 +7,7 @@ from: reading the file, building the graph, walking it, lint, an ``expect:`` or 
 
 from __future__ import annotations
 
-from cnncalc.core.value import Value, value
+from cnncalc.model.value import Value, value
 
 
 @value

@@ -127,3 +127,12 @@ def binary(value: int) -> str:
         if abs(v) >= factor:
             return f"{v / factor:.2f} {unit}"
     return f"{value} B"
+
+
+def binary(nbytes: int | float) -> str:
+    """Binary units for memory: ``1536`` → ``1.50 KiB`` (KiB = 1024 bytes)."""
+    v = float(nbytes)
+    for factor, unit in ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB")):
+        if abs(v) >= factor:
+            return f"{v / factor:.2f} {unit}"
+    return f"{int(v)} B"

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cnncalc.core.errors import Diagnostic, Mark
-from cnncalc.core.memory import MemoryTotals
-from cnncalc.core.rf import ReceptiveField
-from cnncalc.core.shape import Shape
-from cnncalc.core.value import SET, Value, value
+from cnncalc.analysis.memory import MemoryTotals
+from cnncalc.model.errors import Diagnostic, Mark
+from cnncalc.model.rf import ReceptiveField
+from cnncalc.model.shape import Shape
+from cnncalc.model.value import SET, Value, value
 
 SCHEMA_VERSION = 1
 

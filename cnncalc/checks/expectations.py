@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.core.errors import Diagnostic, Mark
-from cnncalc.core.graph import Graph
-from cnncalc.core.lint import exact_axes
-from cnncalc.core.quantity import format_bytes, format_count
-from cnncalc.core.report import LayerReport, Report
-from cnncalc.core.rf import Exact
+from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.checks.lint import exact_axes
+from cnncalc.model.errors import Diagnostic, Mark
+from cnncalc.model.graph import Graph
+from cnncalc.model.quantity import format_bytes, format_count
+from cnncalc.model.rf import Exact
 
 EXPECT = "expect"
 """``Node.options`` key: the layer's expectations, a tuple of :class:`Expectation`."""
@@ -146,9 +146,9 @@ batch: a mapping with at least the values of :data:`PHASES` (bytes, exact intege
 
 
 def memory_model() -> MemoryModel | None:
-    """The memory model's ``cnncalc.core.memory.memory_totals``, when this cnncalc has one."""
+    """The memory model's ``cnncalc.analysis.memory.memory_totals``, when this cnncalc has one."""
     try:
-        module = importlib.import_module("cnncalc.core.memory")
+        module = importlib.import_module("cnncalc.analysis.memory")
     except ImportError:
         return None
     fn = getattr(module, "memory_totals", None)
@@ -224,7 +224,7 @@ def check_budgets(graph: Graph, report: Report, budgets: tuple[Budget, ...],
                 results.append(BudgetResult(b, None, False, "no memory model"))
                 errors.append(Diagnostic(
                     f"{where}memory budget {b.written} cannot be checked: this cnncalc has no "
-                    f"memory model (cnncalc.core.memory)", mark, "error", "no-memory-model"))
+                    f"memory model (cnncalc.analysis.memory)", mark, "error", "no-memory-model"))
                 continue
             actual, context = _memory_actual(graph, report, b, memory)
             shown = format_bytes(actual)
@@ -265,7 +265,7 @@ def _memory_actual(graph: Graph, report: Report, b: Budget,
                    memory: MemoryModel) -> tuple[int, str]:
     at = report
     if b.batch is not None and b.batch != report.batch:
-        from cnncalc.core.walk import analyze
+        from cnncalc.analysis.walk import analyze
 
         at = analyze(graph, report.input_shape, b.batch)
     totals = memory(graph, at, dtype=b.dtype, optimizer=b.optimizer)
@@ -304,7 +304,7 @@ def run_checks(graph: Graph, report: Report, *, budgets: tuple[Budget, ...] = ()
                disabled: tuple[str, ...] = (),
                memory: MemoryModel | None = None) -> tuple[list[Diagnostic], list[BudgetResult]]:
     """Lint, expectations and budgets (the spec's, then ``budgets``) of an analysed network."""
-    from cnncalc.core.lint import lint
+    from cnncalc.checks.lint import lint
 
     findings = lint(graph, report, disabled)
     findings += check_expectations(graph, report)
