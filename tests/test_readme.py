@@ -14,7 +14,8 @@ def readme_commands() -> list[str]:
 
 def ci_commands() -> list[str]:
     text = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.startswith("python3 -m venv")]
+    lines = text.splitlines()
+    return [lines[i + 1] for i, line in enumerate(lines) if line.startswith("# README command")]
 
 
 def test_readme_opens_with_two_commands() -> None:
@@ -32,5 +33,10 @@ def test_ci_runs_the_readme_commands_verbatim() -> None:
 
 def test_ci_installs_torch_for_the_parity_suite() -> None:
     assert 'pip install ".[test,torch]"' in ci_commands()[1]
-    assert "export CNNCALC_REQUIRE_TORCH=1" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "export CI=true" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_test_command_installs_the_system_packages_tests_need() -> None:
+    # tests/test_graph_plot.py renders with Graphviz's dot; in CI a skip is a failure.
+    assert "apt-get install -y graphviz" in readme_commands()[1]
     assert (ROOT / "tests" / "parity").is_dir()

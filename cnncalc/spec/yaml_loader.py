@@ -68,8 +68,23 @@ def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMIT
     problem."""
     try:
         with paused_gc():
-            return _compose(text, path, limits)
+            try:
+                return _compose(text, path, limits, _Loader)
+            except yaml.MarkedYAMLError as exc:
+                if not _parser_depth_limit(exc):
+                    raise
+                # libyaml (PyYAML >= 6.0.2's C parser) refuses deep nesting itself, reading
+                # ahead of the events it has given us, so cnncalc's own max_depth check never
+                # saw the level that broke it. The pure-Python parser has no such limit: read
+                # the file again with it, and the check below reports the first level too deep,
+                # in cnncalc's words, whichever PyYAML is installed.
+                return _compose(text, path, limits, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
+        if _parser_depth_limit(exc):  # a parser whose limit is below max_depth
+            mark = exc.problem_mark or exc.context_mark
+            raise SpecError(f"the document is nested more than {limits.max_depth} levels deep "
+                            f"(limit max_depth)",
+                            _mark(path, mark) if mark else Mark(path, 1, 1), code="limit") from None
         mark = exc.problem_mark or exc.context_mark
         where = _mark(path, mark) if mark is not None else Mark(path, 1, 1)
         problem = (exc.problem or "invalid YAML").strip()
@@ -91,6 +106,11 @@ def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMIT
     except RecursionError:
         raise SpecError("the document is nested too deeply", Mark(path, 1, 1),
                         code="limit") from None
+
+
+def _parser_depth_limit(exc: yaml.MarkedYAMLError) -> bool:
+    """Whether the YAML parser stopped at its own nesting limit, not at a syntax error."""
+    return "nesting depth" in (exc.problem or "")
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -138,7 +158,7 @@ def _clip(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:37] + "...")
 
 
-def _compose(text: str, path: str, limits: Limits) -> Item:
+def _compose(text: str, path: str, limits: Limits, loader: Any) -> Item:
     stack: list[_Frame] = []
     anchors: dict[str, Item] = {}
     open_anchors: set[str] = set()
@@ -183,7 +203,7 @@ def _compose(text: str, path: str, limits: Limits) -> Item:
     def wants_key() -> bool:
         return bool(stack) and stack[-1].is_map and stack[-1].key is None
 
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
             continue
         if isinstance(event, ev.DocumentStartEvent):
