@@ -180,9 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     torch.manual_seed(0)
     shape = None
     if args.input:
-        from cnncalc.model.shape import parse_shape_text
+        from cnncalc.model.quantity import parse_sizes
 
-        shape = parse_shape_text(args.input)
+        shape = parse_sizes(args.input)
     names = args.specs or torchvision_mirrors()
     rows = []
     for name in names:

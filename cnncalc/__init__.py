@@ -18,41 +18,29 @@ The public API:
 * :func:`validate` runs a network on random arrays with the NumPy kernels and compares every
   layer's shape with the prediction (``cnncalc validate``).
 
-Names are imported on first use (PEP 562), so ``import cnncalc`` — and the command line's quick
-calculators — start without loading the whole package.
+``import cnncalc`` loads the analytic core and the YAML loader, never click, rich or numpy:
+numpy is imported when :func:`validate` runs the forward kernels.
 """
 
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at start-up
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cnncalc.analysis.memory import MemoryConfig
+from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.api import Network, load, parse
+from cnncalc.model.arith import conv_output_size, conv_transpose_output_size, pool_output_size
+from cnncalc.model.errors import CnncalcError, ShapeError, SpecError
+from cnncalc.model.limits import Limits
+from cnncalc.model.shape import Shape
+from cnncalc.quick.calc import conv, conv_transpose, deconv, pool
+from cnncalc.quick.chain import chain
+from cnncalc.quick.solve import pad, solve
+
+if TYPE_CHECKING:
+    from cnncalc.kernels.run import ProgressFn, Validation
 
 __version__ = "0.1.0"
-
-_EXPORTS = {
-    "Network": "cnncalc.api",
-    "load": "cnncalc.api",
-    "parse": "cnncalc.api",
-    "conv_output_size": "cnncalc.model.arith",
-    "conv_transpose_output_size": "cnncalc.model.arith",
-    "pool_output_size": "cnncalc.model.arith",
-    "conv": "cnncalc.quick.calc",
-    "deconv": "cnncalc.quick.calc",
-    "conv_transpose": "cnncalc.quick.calc",
-    "pool": "cnncalc.quick.calc",
-    "chain": "cnncalc.quick.chain",
-    "solve": "cnncalc.quick.solve",
-    "pad": "cnncalc.quick.solve",
-    "CnncalcError": "cnncalc.model.errors",
-    "ShapeError": "cnncalc.model.errors",
-    "SpecError": "cnncalc.model.errors",
-    "Limits": "cnncalc.model.limits",
-    "MemoryConfig": "cnncalc.analysis.memory",
-    "LayerReport": "cnncalc.analysis.report",
-    "Report": "cnncalc.analysis.report",
-    "Shape": "cnncalc.model.shape",
-    "validate": "cnncalc.kernels.run",
-}
 
 __all__ = [
     "CnncalcError",
@@ -79,34 +67,13 @@ __all__ = [
     "validate",
 ]
 
-if TYPE_CHECKING:
-    from cnncalc.analysis.memory import MemoryConfig
-    from cnncalc.analysis.report import LayerReport, Report
-    from cnncalc.api import Network, load, parse
-    from cnncalc.kernels.run import validate
-    from cnncalc.model.arith import (
-        conv_output_size,
-        conv_transpose_output_size,
-        pool_output_size,
-    )
-    from cnncalc.model.errors import CnncalcError, ShapeError, SpecError
-    from cnncalc.model.limits import Limits
-    from cnncalc.model.shape import Shape
-    from cnncalc.quick.calc import conv, conv_transpose, deconv, pool
-    from cnncalc.quick.chain import chain
-    from cnncalc.quick.solve import pad, solve
 
+def validate(network: Any, input_shape: Any = None, batch: int | None = None, *, seed: int = 0,
+             dtype: str = "float32", max_memory: int | str | None = None,
+             progress: ProgressFn | None = None) -> Validation:
+    """Run ``network`` on random arrays with the NumPy kernels and compare every layer's shape
+    with the prediction (``cnncalc validate``); see :func:`cnncalc.kernels.run.validate`."""
+    from cnncalc.kernels.run import validate as run_kernels  # numpy: only when kernels run
 
-def __getattr__(name: str) -> object:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+    return run_kernels(network, input_shape, batch, seed=seed, dtype=dtype,
+                       max_memory=max_memory, progress=progress)

@@ -1,4 +1,4 @@
-"""``python -m cnncalc``."""
+"""``python -m cnncalc``: the same as the ``cnncalc`` command."""
 
 from cnncalc.cli import main
 

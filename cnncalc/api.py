@@ -19,7 +19,8 @@ from cnncalc.analysis.walk import analyze
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import Graph
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
-from cnncalc.model.shape import Shape, parse_shape_text
+from cnncalc.model.quantity import QuantityError, parse_size_list, parse_sizes
+from cnncalc.model.shape import Shape
 from cnncalc.model.value import Value, value
 
 if TYPE_CHECKING:
@@ -75,12 +76,12 @@ class Network(Value):
         ends included), ``"224,256,320"``, or sizes (an int for every spatial axis, or a tuple
         per axis). Each row of the result has the report or the error that stops it, the layers
         whose stride drops pixels, and whether the parameter count changes."""
-        from cnncalc.analysis.sweep import parse_sizes, sweep_input
+        from cnncalc.analysis.sweep import MAX_SIZES, sweep_input
 
         if isinstance(sizes, str):
             try:
-                sizes = parse_sizes(sizes)
-            except ValueError as exc:
+                sizes = parse_size_list(sizes, max_items=MAX_SIZES)
+            except QuantityError as exc:
                 raise SpecError(str(exc)) from None
         return sweep_input(self.graph, sizes, batch)
 
@@ -90,8 +91,8 @@ def to_shape(value: ShapeLike) -> Shape:
         return value
     if isinstance(value, str):
         try:
-            return Shape.of(parse_shape_text(value))
-        except ValueError as exc:
+            return Shape.of(parse_sizes(value))
+        except QuantityError as exc:
             raise SpecError(str(exc), code="input-shape") from None
     return Shape.of(tuple(value))
 

@@ -158,22 +158,3 @@ def test_gc_is_paused_only_while_working_and_restored_after_errors() -> None:
         assert not gc.isenabled()  # a caller's choice is kept
     finally:
         gc.enable()
-
-
-def test_piped_summary_imports_only_what_it_needs() -> None:
-    """The start-up work of issue 8 stays done: a plain (piped) summary of an ordinary network
-    loads no rich, numpy, fractions, difflib, heapq or textwrap (benchmarks/startup.py times it)."""
-    import subprocess
-    import sys
-
-    from .conftest import ROOT
-
-    script = ("import contextlib, io, sys\nfrom cnncalc.cli import run\n"
-              "with contextlib.redirect_stdout(io.StringIO()):\n"
-              "    assert run(['summary', 'specs/alexnet.yaml']) == 0\n"
-              "print(' '.join(sorted(sys.modules)))")
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout
-    loaded = {m.split(".")[0] for m in out.split()}
-    assert "yaml" in loaded and "click" in loaded
-    assert not loaded & {"rich", "numpy", "fractions", "decimal", "difflib", "heapq", "textwrap"}

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import cnncalc
-from cnncalc.analysis.sweep import MAX_SIZES, parse_sizes
+from cnncalc.analysis.sweep import MAX_SIZES
 from cnncalc.model.errors import SpecError
+from cnncalc.model.quantity import parse_size_list
 
 from .conftest import SPECS, Result
 
@@ -29,12 +30,15 @@ layers:
 
 
 def test_parse_sizes() -> None:
+    def parse_sizes(text: str) -> tuple[tuple[int, ...], ...]:
+        return parse_size_list(text, max_items=MAX_SIZES)
+
     assert parse_sizes("128:512:32") == tuple((v,) for v in range(128, 513, 32))  # both ends
     assert len(parse_sizes("128:512:32")) == 13
     assert parse_sizes("224,256, 320") == ((224,), (256,), (320,))
     assert parse_sizes("30:32,224x320") == ((30,), (31,), (32,), (224, 320))
     for bad, message in [("", "empty item"), ("a:b", "start:stop"), ("5:3", "empty"),
-                         ("0:4", "not positive"), ("1:2:3:4", "start:stop"), ("22x", "positive"),
+                         ("0:4", "at least 1"), ("1:2:3:4", "start:stop"), ("22x", "positive"),
                          (f"1:{MAX_SIZES + 1}", "more than")]:
         with pytest.raises(ValueError, match=message):
             parse_sizes(bad)

@@ -19,7 +19,6 @@ from cnncalc.kernels.run import (
     MemoryLimitError,
     Step,
     estimate_memory,
-    parse_size,
     random_input,
     run,
     seeded_params,
@@ -192,19 +191,6 @@ def test_the_default_memory_limit_is_half_the_ram(cli: Callable[..., Result]) ->
     assert total is None or default_max_memory() == total // 2
     with pytest.raises(MemoryLimitError, match="half of this machine's memory"):
         cnncalc.validate("lenet5", batch=10**9)
-
-
-@pytest.mark.parametrize("text,expect", [("512MiB", 512 * 2**20), ("2GiB", 2 * 2**30),
-                                         ("1.5GiB", 3 * 2**29), ("4096", 4096), ("8GB", 8 * 10**9),
-                                         (1024, 1024)])
-def test_max_memory_reads_sizes_as_cnncalc_check_does(text: str | int, expect: int) -> None:
-    assert parse_size(text) == expect
-
-
-@pytest.mark.parametrize("text", ["lots", "0", "8gb", "-1GiB"])
-def test_bad_sizes_are_refused(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_size(text)
 
 
 def test_bad_max_memory_is_misuse(cli: Callable[..., Result]) -> None:

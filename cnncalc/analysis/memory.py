@@ -349,29 +349,3 @@ def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
     config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
     _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)
     return totals.to_dict()
-
-
-BINARY_UNITS = {"b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
-                "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
-
-
-def parse_bytes(text: str) -> int:
-    """``24GiB`` → 25769803776. Binary units (KiB, MiB, GiB, TiB) or decimal ones (kB, MB, GB,
-    TB), or plain bytes; a bare ``G`` is refused as ambiguous."""
-    cleaned = text.strip().replace(" ", "").replace("_", "").replace(",", "")
-    digits = len(cleaned) - len(cleaned.lstrip("0123456789."))
-    number, unit = cleaned[:digits], cleaned[digits:].lower()
-    if not number or number.count(".") > 1:
-        raise ValueError(f"expected a size like 24GiB, got {text!r}")
-    if unit in ("k", "m", "g", "t"):
-        raise ValueError(f"'{text}' is ambiguous: write {number}{unit.upper()}iB (binary, "
-                         f"as GPU memory is sold) or {number}{unit.upper()}B (decimal)")
-    factor = BINARY_UNITS.get(unit or "b")
-    if factor is None:
-        raise ValueError(f"unknown unit {cleaned[digits:]!r} in {text!r} (use B, KiB, MiB, "
-                         f"GiB, TiB, or kB, MB, GB, TB)")
-    whole, _, frac = number.partition(".")
-    value = int(whole or "0") * factor
-    if frac:
-        value += int(frac) * factor // 10 ** len(frac)
-    return value

@@ -81,37 +81,6 @@ class Sweep:
         return tuple(r.input_shape for r in self.rows if r.clean)
 
 
-def parse_sizes(text: str) -> tuple[tuple[int, ...], ...]:
-    """``128:512:32`` (start:stop:step, both ends included; the step defaults to 1),
-    ``224,256,320``, or a mix (``128:256:64,300``); an item ``224x320`` is one per-axis size.
-    Returns per-axis tuples (one value: every spatial axis). Raises ValueError with a sentence."""
-    sizes: list[tuple[int, ...]] = []
-    for item in text.replace(" ", "").split(","):
-        if not item:
-            raise ValueError(f"empty item in {text!r}; write 128:512:32 or 224,256,320")
-        if ":" in item:
-            parts = item.split(":")
-            if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
-                raise ValueError(f"expected start:stop[:step] with whole numbers, got {item!r}")
-            start, stop = int(parts[0]), int(parts[1])
-            step = int(parts[2]) if len(parts) == 3 else 1
-            if start < 1 or step < 1 or stop < start:
-                raise ValueError(f"{item!r} is empty or not positive (start ≥ 1, stop ≥ start, "
-                                 f"step ≥ 1)")
-            if (stop - start) // step + 1 + len(sizes) > MAX_SIZES:
-                raise ValueError(f"{item!r} gives more than {MAX_SIZES} sizes; use a step "
-                                 f"(128:512:32)")
-            sizes += [(v,) for v in range(start, stop + 1, step)]
-            continue
-        axes = item.lower().replace("×", "x").split("x")
-        if not all(a.isdigit() and int(a) >= 1 for a in axes):
-            raise ValueError(f"expected positive sizes like 224 or 224x320, got {item!r}")
-        sizes.append(tuple(int(a) for a in axes))
-    if len(sizes) > MAX_SIZES:
-        raise ValueError(f"more than {MAX_SIZES} sizes")
-    return tuple(sizes)
-
-
 def _shape_for(graph: Graph, size: tuple[int, ...]) -> Shape:
     rank = graph.input_shape.rank
     if rank == 0:

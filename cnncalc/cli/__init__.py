@@ -1,99 +1,109 @@
-"""The command-line interface. It alone turns errors into exit codes:
+"""The command-line interface: one click group, ``cnncalc``, whose commands live in their own
+modules and are imported when run (:class:`LazyGroup`). It alone turns errors into exit codes:
 
 * 0 — success;
-* 1 — a problem in a spec or its analysis (``file:line:col: error: ...``), or a failed check;
+* 1 — a problem in a spec or its analysis (``file:line:col: error: ...``), a configuration
+  PyTorch refuses, a failed check, or ``solve`` without an answer;
 * 2 — command-line misuse (unknown option, bad value);
 * 70 — an internal error (a bug in cnncalc; set CNNCALC_DEBUG=1 for the traceback).
 
-Subcommands live in their own modules and are imported only when run. This module imports
-nothing heavy: the quick calculators (``cnncalc conv ...``, :data:`QUICK`) are recognised here and
-answered by :mod:`cnncalc.cli.quick` without click; every other command, and any ``--help``, goes
-through the click application in :mod:`cnncalc.cli.app`.
+:func:`main` is the ``cnncalc`` command (a ``[project.scripts]`` entry point) and
+``python -m cnncalc``; :func:`run` runs one command line in-process and returns its code.
 """
 
+from __future__ import annotations
+
+import importlib
 import os
 import sys
 
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # not `from typing import ...`: typing costs milliseconds at start-up
-if TYPE_CHECKING:
-    from typing import Any
+import click
 
-    from cnncalc.cli.app import LazyGroup as LazyGroup  # reachable through __getattr__
-    from cnncalc.cli.app import cli as cli
+from cnncalc.cli.common import print_error
+from cnncalc.model.errors import CnncalcError, suggest
 
-# name → (module:function, one-line help). Kept here so `cnncalc --help` imports nothing else.
-COMMANDS: dict[str, tuple[str, str]] = {
-    "summary": ("cnncalc.cli.summary:summary",
-                "Per-layer table: output shapes, parameters, MACs (and formulas with --explain)."),
-    "kinds": ("cnncalc.cli.kinds:kinds", "List the layer kinds a spec can use, with attributes."),
-    "diff": ("cnncalc.cli.diff:diff", "Compare two architectures layer by layer, with totals."),
-    "graph": ("cnncalc.cli.graph:graph", "Draw the layer graph: Mermaid, dot, SVG or PNG."),
-    "plot": ("cnncalc.cli.plot:plot",
-             "Picture activation memory, MACs and receptive field along the depth."),
-    "check": ("cnncalc.cli.check:check", "CI gate: errors, lint, expectations and budgets."),
-    "schema": ("cnncalc.cli.schema:schema", "Print the JSON Schema of spec files (for editors)."),
-    "list": ("cnncalc.cli.listing:list_specs", "The bundled specs with their parameters and MACs."),
-    "export": ("cnncalc.cli.export:export", "Write a spec as a standalone PyTorch module."),
-    "validate": ("cnncalc.cli.validate:validate",
-                 "Run the network on random arrays (NumPy) and check every predicted shape."),
-    "conv": ("cnncalc.cli.quickhelp:conv", "Output size of one convolution, with the formula."),
-    "deconv": ("cnncalc.cli.quickhelp:deconv", "Output size of one transposed convolution."),
-    "pool": ("cnncalc.cli.quickhelp:pool", "Output size of one pooling window (floor or --ceil)."),
-    "chain": ("cnncalc.cli.quickhelp:chain", "Size, receptive field and jump after each step."),
-    "solve": ("cnncalc.cli.quickhelp:solve", "Every stride and padding giving the wanted size."),
-    "pad": ("cnncalc.cli.quickhelp:pad", "The padding that keeps the size (and TensorFlow's)."),
-    "rf": ("cnncalc.cli.rf:rf", "Receptive field, jump and centre per layer; the first layer "
-                                "that sees the whole input."),
+COMMANDS: dict[str, str] = {
+    "summary": "cnncalc.cli.summary:summary",
+    "rf": "cnncalc.cli.rf:rf",
+    "kinds": "cnncalc.cli.kinds:kinds",
+    "diff": "cnncalc.cli.diff:diff",
+    "graph": "cnncalc.cli.graph:graph",
+    "plot": "cnncalc.cli.plot:plot",
+    "check": "cnncalc.cli.check:check",
+    "schema": "cnncalc.cli.schema:schema",
+    "list": "cnncalc.cli.listing:list_specs",
+    "export": "cnncalc.cli.export:export",
+    "validate": "cnncalc.cli.validate:validate",
+    "conv": "cnncalc.cli.quick:conv",
+    "deconv": "cnncalc.cli.quick:deconv",
+    "pool": "cnncalc.cli.quick:pool",
+    "chain": "cnncalc.cli.quick:chain",
+    "solve": "cnncalc.cli.quick:solve",
+    "pad": "cnncalc.cli.quick:pad",
 }
-
-QUICK = ("conv", "deconv", "pool", "chain", "solve", "pad")
-"""The quick calculators: answered without importing click unless help is asked for."""
+"""Command name → ``module:attribute`` of its click command."""
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``cnncalc`` script: runs the command and exits with its code."""
-    code = run(argv)
-    exit_now(code)
-    return code  # pragma: no cover - exit_now does not return
+class LazyGroup(click.Group):
+    """A group that imports a command's module when that command runs (click's documented
+    pattern for large command-line tools); ``cnncalc --help`` imports them all."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module, _, attr = entry.partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and name not in COMMANDS and not name.startswith("-"):
+            close = suggest(name, list(COMMANDS))
+            hint = f" Did you mean '{close}'?" if close else ""
+            raise click.UsageError(f"No such command '{name}'.{hint}", ctx)
+        return super().resolve_command(ctx, args)
 
 
-def exit_now(code: int) -> None:
-    """Flush the output and end the process at once, skipping the interpreter's teardown
-    (freeing every module and object: about 10 ms, a sixth of a `summary`; docs/performance.md).
-    Every file cnncalc writes is closed before this point. ``CNNCALC_CLEAN_EXIT=1`` exits the
-    ordinary way, running atexit handlers (a coverage tool measuring subprocesses needs that)."""
-    for stream in (sys.stdout, sys.stderr):
-        try:  # noqa: SIM105 - contextlib would cost the quick calculators start-up time
-            stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the output is gone anyway
-            pass
-    if os.environ.get("CNNCALC_CLEAN_EXIT"):
-        sys.exit(code)
-    os._exit(code)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                              "max_content_width": 100})
+@click.version_option(package_name="cnncalc", message="cnncalc %(version)s")
+def cli() -> None:
+    """cnncalc — exact shapes, parameters, MACs and receptive fields for CNN specs in YAML.
+
+    \b
+    Examples:
+      cnncalc summary specs/alexnet.yaml
+      cnncalc summary vgg16 --input 3x384x384 --format json
+      cnncalc summary resnet50 --sweep-input 128:512:32
+      cnncalc kinds conv
+      cnncalc conv 224 -k 7 -s 2 -p 3 --in-channels 3 --out-channels 64
+      cnncalc chain 224 "conv k7 s2 p3; maxpool k3 s2 p1; conv k3 p1"
+      cnncalc solve --in 227 --out 55 -k 11
+
+    Conventions (MACs, FLOPs, units) are printed under every table and documented in
+    docs/conventions.md.
+    """
+
+
+def main() -> None:
+    """The ``cnncalc`` command: run the command line and exit with its code."""
+    sys.exit(run())
 
 
 def run(argv: list[str] | None = None, prog_name: str = "cnncalc") -> int:
-    """Run the CLI in-process and return its exit code (used by the tests)."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    if args and args[0] in QUICK and not _asks_for_help(args[1:]):
-        from cnncalc.cli.quick import run_quick
-
-        return run_quick(args[0], args[1:], prog_name)
-    import click
-
-    from cnncalc.cli.app import cli
-    from cnncalc.model.errors import CnncalcError
-
+    """Run one command line (``sys.argv[1:]`` when ``argv`` is None) in this process and return
+    its exit code; the tests call this."""
     try:
-        result: Any = cli.main(args=args, prog_name=prog_name, standalone_mode=False)
+        result = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        sys.stdout.flush()  # a closed pipe shows here, where it can be answered quietly
         return int(result) if isinstance(result, int) else EXIT_OK
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
     except click.UsageError as exc:
         exc.show()
         return EXIT_USAGE
@@ -104,8 +114,6 @@ def run(argv: list[str] | None = None, prog_name: str = "cnncalc") -> int:
         click.echo("Aborted.", err=True)
         return EXIT_FAIL
     except CnncalcError as exc:
-        from cnncalc.cli.common import print_error
-
         print_error(exc)
         return EXIT_FAIL
     except BrokenPipeError:
@@ -127,25 +135,6 @@ def run(argv: list[str] | None = None, prog_name: str = "cnncalc") -> int:
                    f"{type(exc).__name__}: {exc}\n(set CNNCALC_DEBUG=1 for the traceback)",
                    err=True)
         return EXIT_INTERNAL
-
-
-def _asks_for_help(args: list[str]) -> bool:
-    """Whether options before a ``--`` ask for help (which click renders, on the slow path)."""
-    for arg in args:
-        if arg == "--":
-            return False
-        if arg in ("-h", "--help"):
-            return True
-    return False
-
-
-def __getattr__(name: str) -> object:
-    # `cnncalc.cli.cli` and `cnncalc.cli.LazyGroup` moved to cnncalc.cli.app; still reachable here.
-    if name in ("cli", "LazyGroup"):
-        from cnncalc.cli import app
-
-        return getattr(app, name)
-    raise AttributeError(f"module 'cnncalc.cli' has no attribute {name!r}")
 
 
 def _silence_broken_pipe() -> None:

@@ -8,6 +8,9 @@ from typing import Any, TypeVar
 
 import click
 
+from cnncalc.analysis.memory import MemoryConfig
+from cnncalc.model.quantity import QuantityError, parse_memory
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
@@ -45,10 +48,8 @@ def analysis_options(f: F) -> F:
     return f
 
 
-def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> Any:
+def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> MemoryConfig:
     """The core's MemoryConfig, with misuse reported as a usage error (exit 2)."""
-    from cnncalc.analysis.memory import MemoryConfig
-
     try:
         return MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
     except ValueError as exc:
@@ -56,14 +57,10 @@ def memory_config(dtype: str, optimizer: str, mixed: bool, device: str) -> Any:
 
 
 def fit_budget(text: str | None) -> int | None:
+    """``--fit 24GiB``: a byte size (docs/conventions.md, "Numbers you write")."""
     if text is None:
         return None
-    from cnncalc.analysis.memory import parse_bytes
-
     try:
-        budget = parse_bytes(text)
-    except ValueError as exc:
+        return parse_memory(text)
+    except QuantityError as exc:
         raise click.BadParameter(str(exc), param_hint="--fit") from None
-    if budget <= 0:
-        raise click.BadParameter("needs a positive size, e.g. 24GiB", param_hint="--fit")
-    return budget

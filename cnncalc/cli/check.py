@@ -7,25 +7,36 @@ every file passes, 1 when any has an error (``--strict``: or a warning), 2 for m
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from cnncalc.cli.common import echo, limit_option, parse_limits
-
-if TYPE_CHECKING:
-    from cnncalc.checks.expectations import Budget, CheckedFile
-    from cnncalc.model.errors import Diagnostic, Mark
-    from cnncalc.model.limits import Limits
+from cnncalc import __version__
+from cnncalc.checks.codes import CODES, LINT_CODES
+from cnncalc.checks.expectations import Budget, CheckedFile, run_checks
+from cnncalc.cli.common import (
+    SIZE,
+    echo,
+    format_diagnostic,
+    limit_option,
+    load_network,
+    parse_limits,
+)
+from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError, suggest
+from cnncalc.model.limits import Limits
+from cnncalc.model.quantity import QuantityError, parse_quantity
+from cnncalc.render import findings as render
+from cnncalc.spec import bundled
 
 FORMATS = ("text", "json", "github", "sarif")
 _GLOB_CHARS = frozenset("*?[")
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="CI gate: errors, lint, expectations and budgets.",
+               context_settings={"max_content_width": 100})
 @click.argument("specs", nargs=-1, metavar="SPEC...")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: one line per finding; json: the documented contract; github: workflow "
@@ -37,7 +48,7 @@ _GLOB_CHARS = frozenset("*?[")
               "its batch.")
 @click.option("--max-memory", metavar="SIZE", help="Fail when memory (see --memory-phase) exceeds "
               "SIZE (8GiB; binary Ki/Mi/Gi, decimal k/M/G).")
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size for MACs and memory "
+@click.option("--batch", type=SIZE, help="Batch size for MACs and memory "
               "(default: each spec's).")
 @click.option("--dtype", type=click.Choice(("float32", "float16", "bfloat16", "int8", "float64")),
               default="float32", show_default=True, help="Data type for --max-memory.")
@@ -78,8 +89,6 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
     `budget: {params: 25M, macs: 4.2G}` and `lint: {disable: [dead-layer]}` at the top,
     `lint: {disable: [...]}` on a layer. See docs/ci.md.
     """
-    from cnncalc.checks.codes import CODES, LINT_CODES
-
     if list_codes:
         width = max(len(c) for c in CODES)
         echo("".join(f"{c.code:<{width}}  {c.severity:<7}  {c.summary}\n"
@@ -89,8 +98,6 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
         raise click.UsageError("give at least one SPEC (a file, directory, glob or bundled name)")
     for code in disabled:
         if code != "all" and code not in LINT_CODES:
-            from cnncalc.model.errors import suggest
-
             close = suggest(code, list(LINT_CODES))
             hint = f"; did you mean '{close}'?" if close else ""
             raise click.BadParameter(f"'{code}' is not a lint code{hint} (lint codes: "
@@ -108,9 +115,6 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
 
 
 def _print(files: list[CheckedFile], fmt: str, strict: bool, show_source: bool) -> None:
-    from cnncalc import __version__
-    from cnncalc.render import findings as render
-
     if fmt == "json":
         echo(render.render_json(files, strict=strict, version=__version__))
     elif fmt == "sarif":
@@ -120,8 +124,6 @@ def _print(files: list[CheckedFile], fmt: str, strict: bool, show_source: bool) 
     else:
         excerpt = None
         if show_source:
-            from cnncalc.cli.common import format_diagnostic
-
             excerpt = format_diagnostic
         echo(render.render_text(files, excerpt))
 
@@ -130,9 +132,6 @@ def command_line_budgets(max_params: str | None, max_macs: str | None, max_memor
                          batch: int | None, dtype: str, phase: str,
                          optimizer: str) -> tuple[Budget, ...]:
     """``--max-params``, ``--max-macs`` and ``--max-memory`` as budgets (exact parsing)."""
-    from cnncalc.checks.expectations import Budget
-    from cnncalc.model.quantity import QuantityError, parse_quantity
-
     budgets = []
     for option, what, value in (("--max-params", "params", max_params),
                                 ("--max-macs", "macs", max_macs),
@@ -171,16 +170,12 @@ def expand_specs(args: tuple[str, ...]) -> list[str]:
         elif p.exists():
             add(arg)
         elif _GLOB_CHARS & set(arg):
-            import glob
-
             matches = sorted(m for m in glob.glob(arg, recursive=True) if Path(m).is_file())
             if not matches:
                 raise click.BadParameter(f"no files match {arg}", param_hint="SPEC")
             for m in matches:
                 add(m)
         else:
-            from cnncalc.spec import bundled
-
             found_bundled = bundled.find(arg)
             if found_bundled is None:
                 raise click.BadParameter(f"no such file, directory or bundled spec: {arg}",
@@ -205,10 +200,6 @@ def _walk(folder: Path) -> list[str]:
 def check_file(shown: str, limits: Limits, batch: int | None, budgets: tuple[Budget, ...],
                disabled: tuple[str, ...]) -> CheckedFile:
     """Everything ``check`` finds in one file."""
-    from cnncalc.checks.expectations import CheckedFile, run_checks
-    from cnncalc.cli.common import load_network
-    from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError
-
     start = Mark(shown, 1, 1)
     try:
         network = load_network(shown, limits)

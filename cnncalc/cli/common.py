@@ -1,16 +1,25 @@
-"""Helpers shared by the commands: loading specs with located errors, output options."""
+"""Helpers shared by the commands: loading specs with located errors, the value types of
+options (sizes, counts), output."""
 
 from __future__ import annotations
 
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
-from cnncalc.model.errors import CnncalcError, Diagnostic, SpecError
+from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
+from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
+from cnncalc.model.quantity import QuantityError, parse_quantity, parse_size, parse_sizes
+from cnncalc.render.rich_table import render_summary as render_rich
+from cnncalc.render.structured import render_markdown
+from cnncalc.render.text import render_summary as render_text
+from cnncalc.spec import bundled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -20,13 +29,8 @@ SOURCES: dict[str, str] = {}
 
 def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
     """Load SPEC (a path or a bundled spec name), remembering its text for error display."""
-    from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
-    from cnncalc.model.errors import Mark
-
     path = resolve_spec(spec)
     if path is None:
-        from cnncalc.spec import bundled
-
         raise SpecError(f"no such file: {spec} (bundled specs: {', '.join(bundled.names())})",
                         Mark(spec, 1, 1), code="io")
     shown = spec if os.path.exists(spec) else path
@@ -74,8 +78,6 @@ def format_diagnostic(diag: Diagnostic, excerpt: bool = True) -> str:
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE - 1] + "…"
     if message != diag.message:
-        from dataclasses import replace
-
         diag = replace(diag, message=message)
     lines = [diag.headline()]
     if excerpt:
@@ -93,7 +95,8 @@ def print_error(exc: CnncalcError) -> None:
 
 
 def parse_limits(values: tuple[str, ...]) -> Limits:
-    """``--limit max_layers=2000000`` (repeatable) → Limits."""
+    """``--limit max_layers=2M`` (repeatable) → Limits; the number is a count as budgets read
+    it (:func:`cnncalc.model.quantity.parse_quantity`)."""
     overrides: dict[str, int] = {}
     for value in values:
         name, sep, number = value.partition("=")
@@ -103,10 +106,9 @@ def parse_limits(values: tuple[str, ...]) -> Limits:
                                      f"{', '.join(Limits.names())}, got {value!r}",
                                      param_hint="--limit")
         try:
-            overrides[name] = int(number.replace("_", "").replace(",", ""))
-        except ValueError:
-            raise click.BadParameter(f"{name} needs an integer, got {number!r}",
-                                     param_hint="--limit") from None
+            overrides[name] = parse_quantity(number)
+        except QuantityError as exc:
+            raise click.BadParameter(f"{name}: {exc}", param_hint="--limit") from None
         if overrides[name] < 1:
             raise click.BadParameter(f"{name} must be at least 1", param_hint="--limit")
     return DEFAULT_LIMITS.with_overrides(**overrides)
@@ -118,17 +120,56 @@ def limit_option(f: F) -> F:
                              "(see docs/limits.md).")(f)
 
 
+class Sizes(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.4
+    """Sizes as :func:`cnncalc.model.quantity.parse_sizes` reads them (``7``, ``3x5``), at most
+    ``most`` of them."""
+
+    name = "sizes"
+
+    def __init__(self, minimum: int = 1, most: int = 3) -> None:
+        self.minimum = minimum
+        self.most = most
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[int, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            sizes = parse_sizes(value, minimum=self.minimum)
+        except QuantityError as exc:
+            self.fail(str(exc), param, ctx)
+        if len(sizes) > self.most:
+            self.fail(f"at most {self.most} spatial axes, got {value!r}", param, ctx)
+        return sizes
+
+
+class Size(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.4
+    """One size as :func:`cnncalc.model.quantity.parse_size` reads it (a batch, channels)."""
+
+    name = "size"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(value)
+        except QuantityError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+SIZE = Size()
+
+
 def shape_option(value: str | None, limits: Limits = DEFAULT_LIMITS) -> tuple[int, ...] | None:
     """``--input 3x384x384`` → sizes; misuse (exit 2) when malformed or over ``max_dim``."""
     if value is None:
         return None
-    from cnncalc.model.shape import parse_shape_text
-
     try:
-        dims = parse_shape_text(value)
-    except ValueError as exc:
+        dims = parse_sizes(value)
+    except QuantityError as exc:
         raise click.BadParameter(str(exc), param_hint="--input") from None
-    if len(dims) < 1 or len(dims) > 4 or any(d < 1 for d in dims):
+    if len(dims) > 4:
         raise click.BadParameter("expected channels then 0 to 3 positive sizes, e.g. 3x224x224",
                                  param_hint="--input")
     if max(dims) > limits.max_dim:
@@ -148,19 +189,11 @@ def show_table(report: Any, view: Any, fmt: str, width: int | None, no_color: bo
     """Print a report's table: Markdown, a rich table on a terminal (``table``), or plain text
     (``text``, or ``table`` when the output is piped)."""
     if fmt == "markdown":
-        from cnncalc.render.structured import render_markdown
-
         echo(render_markdown(report, view))
     elif fmt == "table" and stdout_is_terminal():
-        from rich.console import Console
-
-        from cnncalc.render.rich_table import render_summary
-
         console = Console(no_color=no_color or None, width=width)
-        console.print(render_summary(report, console.width, view))
+        console.print(render_rich(report, console.width, view))
     else:
-        from cnncalc.render.text import render_summary as render_text
-
         echo(render_text(report, width or 100, view))
 
 
@@ -175,5 +208,6 @@ def echo(text: str) -> None:
     click.echo(text, nl=False)
 
 
-__all__ = ["SOURCES", "CnncalcError", "batch_option", "echo", "format_diagnostic", "limit_option",
-           "load_network", "parse_limits", "print_error", "shape_option", "stdout_is_terminal"]
+__all__ = ["SIZE", "SOURCES", "CnncalcError", "Size", "Sizes", "batch_option", "echo",
+           "format_diagnostic", "limit_option", "load_network", "parse_limits", "print_error",
+           "shape_option", "stdout_is_terminal"]

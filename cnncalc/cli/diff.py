@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import click
+from rich.console import Console
 
-from cnncalc.checks.diff import FAIL_ON_GRAMMAR
+from cnncalc.api import read_spec_file
+from cnncalc.checks.diff import FAIL_ON_GRAMMAR, Condition, ConditionError, diff_reports
 from cnncalc.cli.common import (
+    SIZE,
     echo,
     limit_option,
     load_network,
@@ -15,6 +19,8 @@ from cnncalc.cli.common import (
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.model.errors import Mark, SpecError
+from cnncalc.render.diff import Check, render_json, render_markdown, render_rich, render_text
 
 FORMATS = ("table", "text", "markdown", "json")
 
@@ -31,11 +37,6 @@ def _report_dict(spec: str, dims: tuple[int, ...] | None, batch: int | None,
 
 
 def _saved_report(path: str) -> dict[str, Any]:
-    import json
-
-    from cnncalc.api import read_spec_file
-    from cnncalc.model.errors import Mark, SpecError
-
     text = read_spec_file(path)
     try:
         data = json.loads(text)
@@ -50,7 +51,8 @@ def _saved_report(path: str) -> dict[str, Any]:
     return data
 
 
-@click.command(context_settings={"max_content_width": 100},
+@click.command(short_help="Compare two architectures layer by layer, with totals.",
+               context_settings={"max_content_width": 100},
                epilog="--fail-on grammar:\n\n\b\n" + FAIL_ON_GRAMMAR)
 @click.argument("old")
 @click.argument("new")
@@ -63,7 +65,7 @@ def _saved_report(path: str) -> dict[str, Any]:
                    "repeatable, or comma-separated). Grammar below.")
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Evaluate both specs at this input size (default: each spec's own).")
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size for both specs.")
+@click.option("--batch", type=SIZE, help="Batch size for both specs.")
 @click.option("--width", type=click.IntRange(min=40),
               help="Table width (default: terminal, or 100 when piped).")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
@@ -87,9 +89,6 @@ def diff(old: str, new: str, fmt: str, show_all: bool, fail_on: tuple[str, ...],
       cnncalc summary net.yaml --format json > baseline.json
       cnncalc diff baseline.json net.yaml --fail-on 'params>5%' --fail-on 'macs>1G'
     """
-    from cnncalc.checks.diff import Condition, ConditionError, diff_reports
-    from cnncalc.render.diff import Check
-
     try:
         conditions = [Condition.parse(part) for text in fail_on for part in text.split(",")
                       if part.strip()]
@@ -106,23 +105,13 @@ def diff(old: str, new: str, fmt: str, show_all: bool, fail_on: tuple[str, ...],
             raise click.BadParameter(str(exc), param_hint="--fail-on") from None
         checks.append(Check(condition, holds, message))
     if fmt == "json":
-        from cnncalc.render.diff import render_json
-
         echo(render_json(result, checks))
     elif fmt == "markdown":
-        from cnncalc.render.diff import render_markdown
-
         echo(render_markdown(result, show_all, checks))
     elif fmt == "table" and stdout_is_terminal():
-        from rich.console import Console
-
-        from cnncalc.render.diff import render_rich
-
         console = Console(no_color=no_color or None, width=width)
         console.print(render_rich(result, console.width, show_all, checks))
     else:
-        from cnncalc.render.diff import render_text
-
         echo(render_text(result, width or 100, show_all, checks))
     failed = [c for c in checks if c.failed]
     if failed and fmt in ("json", "markdown"):

@@ -8,11 +8,13 @@ from pathlib import Path
 import click
 
 from cnncalc.cli.common import echo, limit_option, load_network, parse_limits, shape_option
+from cnncalc.export.pytorch import program
 
 TARGETS = ("pytorch",)
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Write a spec as a standalone PyTorch module.",
+               context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--to", "target", type=click.Choice(TARGETS), default="pytorch", show_default=True,
               help="The framework to write code for.")
@@ -37,8 +39,6 @@ def export(spec: str, target: str, output: str | None, input_shape: str | None,
       cnncalc export specs/unet.yaml --to pytorch > unet.py
       cnncalc export vgg16_conv --input 3x384x384 -o vgg16_fcn.py
     """
-    from cnncalc.export.pytorch import program
-
     dims = shape_option(input_shape)
     network = load_network(spec, parse_limits(limits))
     prog = program(network, dims)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from cnncalc.analysis.rollup import by_block
 from cnncalc.cli.common import (
     echo,
     limit_option,
@@ -17,6 +18,7 @@ from cnncalc.cli.common import (
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.render.graph import render_dot, render_mermaid
 
 FORMATS = ("mermaid", "markdown", "dot", "svg", "png")
 SUFFIXES = {".mmd": "mermaid", ".mermaid": "mermaid", ".md": "markdown", ".dot": "dot",
@@ -28,7 +30,8 @@ GRAPHVIZ_MISSING = ("cnncalc graph: error: --format {fmt} needs Graphviz's `dot`
                     "mermaid, which GitHub renders.")
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Draw the layer graph: Mermaid, dot, SVG or PNG.",
+               context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--format", "fmt", type=click.Choice(FORMATS),
               help="mermaid (default), markdown (mermaid in a ```mermaid fence, ready for a "
@@ -70,11 +73,7 @@ def graph(spec: str, fmt: str | None, output: str | None, direction: str, by: st
     network = load_network(spec, parse_limits(limits))
     report = network.summary(shape_option(input_shape))
     if by == "block":
-        from cnncalc.analysis.rollup import by_block
-
         report = by_block(report)
-    from cnncalc.render.graph import render_dot, render_mermaid
-
     if fmt in ("mermaid", "markdown"):
         text = render_mermaid(report, direction)
         if fmt == "markdown":

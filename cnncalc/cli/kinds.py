@@ -5,9 +5,12 @@ from __future__ import annotations
 import click
 
 from cnncalc.cli.common import echo
+from cnncalc.layers.base import kinds as registered
+from cnncalc.layers.base import lookup
+from cnncalc.model.errors import suggest
 
 
-@click.command()
+@click.command(short_help="List the layer kinds a spec can use, with attributes.")
 @click.argument("kind", required=False)
 def kinds(kind: str | None) -> None:
     """List the layer kinds, or describe one KIND's attributes.
@@ -17,10 +20,6 @@ def kinds(kind: str | None) -> None:
       cnncalc kinds
       cnncalc kinds conv
     """
-    from cnncalc.layers.base import kinds as registered
-    from cnncalc.layers.base import lookup
-    from cnncalc.model.errors import suggest
-
     if kind is None:
         lines = []
         for name, cls in registered().items():

@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from typing import Any
 
 import click
 
-from cnncalc.cli.common import echo
+from cnncalc.api import load
+from cnncalc.cli.common import echo, stdout_is_terminal
+from cnncalc.render.fmt import si
+from cnncalc.spec import bundled
 
 FORMATS = ("text", "json", "markdown")
 
@@ -34,9 +38,6 @@ class Entry:
 
 def bundled_entries() -> list[Entry]:
     """Every bundled spec, in name order."""
-    from cnncalc.api import load
-    from cnncalc.spec import bundled
-
     entries = []
     for spec in bundled.names():
         report = load(spec).summary(batch=1)
@@ -55,8 +56,6 @@ NUMERIC = (False, False, False, False, True, True)
 
 
 def _cells(entry: Entry, exact: bool = True) -> tuple[str, ...]:
-    from cnncalc.render.fmt import si
-
     return (entry.spec, entry.name, _dims(entry.input_shape), _dims(entry.output_shape),
             f"{entry.params:,}", f"{entry.macs:,}" if exact else si(entry.macs))
 
@@ -91,7 +90,8 @@ def render_markdown(entries: list[Entry]) -> str:
     return "\n".join(lines) + "\n"
 
 
-@click.command(name="list", context_settings={"max_content_width": 100})
+@click.command(short_help="The bundled specs with their parameters and MACs.",
+               name="list", context_settings={"max_content_width": 100})
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: a table; json: a list of objects with exact counts; markdown.")
 @click.option("--width", type=click.IntRange(min=60),
@@ -117,9 +117,5 @@ def list_specs(fmt: str, width: int | None) -> None:
         echo(render_markdown(entries))
     else:
         if width is None:
-            import shutil
-
-            from cnncalc.cli.common import stdout_is_terminal
-
             width = shutil.get_terminal_size((100, 24)).columns if stdout_is_terminal() else 100
         echo(render_text(entries, width))

@@ -6,20 +6,23 @@ from pathlib import Path
 
 import click
 
-from cnncalc.cli.common import limit_option, load_network, parse_limits, shape_option
+from cnncalc.analysis.memory import MemoryConfig
+from cnncalc.cli.common import SIZE, limit_option, load_network, parse_limits, shape_option
+from cnncalc.render.plot import draw_profile, profile_series
 
 SUFFIXES = (".png", ".svg", ".pdf")
 MISSING = ("cnncalc plot: error: drawing needs matplotlib, an optional extra. Install it with "
            "pip install 'cnncalc[plot]' (or pip install matplotlib).")
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Picture activation memory, MACs and receptive field along the "
+                          "depth.", context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
               help="The picture to write: .png, .svg or .pdf.")
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Evaluate at another input size, channels first: 3x384x384.")
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size (memory and MACs scale).")
+@click.option("--batch", type=SIZE, help="Batch size (memory and MACs scale).")
 @click.option("--dtype", type=click.Choice(("float32", "float16", "bfloat16", "int8", "float64")),
               default="float32", show_default=True,
               help="Element type of the activations (the memory model's dtype).")
@@ -50,11 +53,7 @@ def plot(spec: str, output: str, input_shape: str | None, batch: int | None, dty
         click.echo(MISSING, err=True)
         return 1
     network = load_network(spec, parse_limits(limits))
-    from cnncalc.analysis.memory import MemoryConfig
-
     report = network.summary(shape_option(input_shape), batch, MemoryConfig(dtype=dtype))
-    from cnncalc.render.plot import draw_profile, profile_series
-
     draw_profile(profile_series(report), output, log)
     click.echo(f"wrote {output}", err=True)
     return 0

@@ -3,6 +3,8 @@ sees the whole input."""
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from cnncalc.cli.common import (
@@ -13,11 +15,14 @@ from cnncalc.cli.common import (
     shape_option,
     show_table,
 )
+from cnncalc.render import receptive
+from cnncalc.render.rows import View
 
 FORMATS = ("table", "text", "json", "markdown")
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Receptive field, jump and centre per layer; the first layer "
+                          "that sees the whole input.", context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Evaluate at another input size, channels first: 3x384x384.")
@@ -50,15 +55,9 @@ def rf(spec: str, input_shape: str | None, fmt: str, no_color: bool, width: int 
     dims = shape_option(input_shape)
     network = load_network(spec, parse_limits(limits))
     report = network.summary(dims)
-    from cnncalc.render import receptive
-
     if fmt == "json":
-        import json
-
         echo(json.dumps(receptive.rf_dict(report), indent=2, ensure_ascii=False) + "\n")
         return
-    from cnncalc.render.rows import View
-
     view = View(columns=receptive.rf_columns(report), footer=tuple(receptive.footer(report)),
                 notes=(receptive.NOTE,), counts=False)
     show_table(report, view, fmt, width, no_color)

@@ -1,11 +1,18 @@
-"""``cnncalc summary``: the per-layer table."""
+"""``cnncalc summary``: the per-layer table, and with ``--sweep-input`` the network at many input
+sizes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
+from cnncalc.analysis.rollup import block_dicts, by_block
+from cnncalc.analysis.sweep import MAX_SIZES, sweep_input
+from cnncalc.analysis.walk import explain as explain_report
 from cnncalc.cli.analysis import analysis_options, fit_budget, memory_config
 from cnncalc.cli.common import (
+    SIZE,
     batch_option,
     echo,
     limit_option,
@@ -14,15 +21,23 @@ from cnncalc.cli.common import (
     shape_option,
     show_table,
 )
+from cnncalc.model.quantity import QuantityError, parse_size_list
+from cnncalc.render import memory, receptive
+from cnncalc.render import sweep as render_sweep
+from cnncalc.render.bars import with_bars
+from cnncalc.render.blocks import block_columns
+from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE, View
+from cnncalc.render.structured import iter_json, render_csv
 
 FORMATS = ("table", "text", "json", "csv", "markdown")
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Per-layer table: output shapes, parameters, MACs (and formulas "
+                          "with --explain).", context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Evaluate at another input size, channels first: 3x384x384.")
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size (MACs scale with it).")
+@click.option("--batch", type=SIZE, help="Batch size (MACs scale with it).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: rich table on a terminal, plain text when piped; text: always plain; "
                    "json: the documented JSON contract; csv; markdown.")
@@ -76,60 +91,62 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     budget = fit_budget(fit)
     network = load_network(spec, limits_in_force)
     if sweep is not None:
-        from cnncalc.cli.sweep import show_sweep
-
         show_sweep(network, sweep, batch, fmt, width)
         return
     report = network.summary(dims, batch, config)
     explanations = None
     if explain:
-        from cnncalc.analysis.walk import explain as explain_report
-
         explanations = explain_report(network.graph, report)
-    from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE, View
-
     columns, footer, notes, full = DEFAULT_COLUMNS, [], [], report
     if show_rf or show_memory:  # the share columns make room for the analysis columns
         columns = tuple(c for c in columns if c not in (PARAMS_SHARE, MACS_SHARE))
     if by == "block":
-        from cnncalc.analysis.rollup import by_block
-        from cnncalc.render.blocks import block_columns
-
         report, columns = by_block(full), block_columns(len(full.layers), columns)
     if bars:
-        from cnncalc.render.bars import with_bars
-
         columns = with_bars(columns, markdown=fmt == "markdown")
     if show_rf:
-        from cnncalc.render import receptive
-
         columns += receptive.SUMMARY_COLUMNS
         footer += receptive.footer(full)
         notes.append(receptive.NOTE)
     if show_memory or budget is not None:
-        from cnncalc.render import memory
-
         columns += memory.COLUMNS if show_memory else ()
         footer += memory.footer(full, budget, fit)
         notes += memory.NOTES
     view = View(columns=columns, explanations=explanations, footer=tuple(footer),
                 notes=tuple(notes))
     if fmt == "json":
-        from cnncalc.analysis.rollup import block_dicts
-        from cnncalc.render.structured import iter_json
-
         extra: dict[str, object] = {}
         if by == "block":
             extra["blocks"] = block_dicts(full)
         if budget is not None and full.totals.memory is not None:
-            from cnncalc.render.memory import fit_dict
-
-            extra["fit"] = fit_dict(full.totals.memory, budget)
+            extra["fit"] = memory.fit_dict(full.totals.memory, budget)
         for chunk in iter_json(full, explanations, extra or None):  # streamed: may be huge
             echo(chunk)
     elif fmt == "csv":
-        from cnncalc.render.structured import render_csv
-
         echo(render_csv(report, explanations))
     else:
         show_table(report, view, fmt, width, no_color)
+
+
+def show_sweep(network: Any, sizes_text: str, batch: int | None, fmt: str,
+               width: int | None) -> None:
+    """Parse the sizes, sweep, and print in ``fmt`` (table and text are the same plain table)."""
+    try:
+        sizes = parse_size_list(sizes_text, max_items=MAX_SIZES)
+    except QuantityError as exc:
+        raise click.BadParameter(str(exc), param_hint="--sweep-input") from None
+    rank = network.graph.input_shape.rank
+    for size in sizes:
+        if len(size) not in (1, rank):
+            raise click.BadParameter(
+                f"{'x'.join(map(str, size))} has {len(size)} axes but the spec's input "
+                f"{network.graph.input_shape} has {rank}", param_hint="--sweep-input")
+    result = sweep_input(network.graph, sizes, batch)
+    if fmt == "json":
+        echo(render_sweep.render_json(result))
+    elif fmt == "csv":
+        echo(render_sweep.render_csv(result))
+    elif fmt == "markdown":
+        echo(render_sweep.render_markdown(result))
+    else:
+        echo(render_sweep.render_text(result, width=width or 100))

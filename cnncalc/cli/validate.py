@@ -7,8 +7,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cnncalc.cli.common import (
+    SIZE,
     echo,
     limit_option,
     load_network,
@@ -16,6 +19,8 @@ from cnncalc.cli.common import (
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.model.quantity import QuantityError, parse_memory
+from cnncalc.render.validation import render_json, render_rich, render_text
 
 FORMATS = ("table", "text", "json")
 
@@ -23,11 +28,9 @@ FORMATS = ("table", "text", "json")
 def _max_memory(value: str | None) -> int | None:
     if value is None:
         return None
-    from cnncalc.kernels.run import parse_size
-
     try:
-        return parse_size(value)
-    except ValueError as exc:
+        return parse_memory(value)
+    except QuantityError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-memory") from None
 
 
@@ -37,9 +40,6 @@ def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], 
     if not enabled:
         yield None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
@@ -55,11 +55,12 @@ def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], 
         yield update
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="Run the network on random arrays (NumPy) and check every "
+                          "predicted shape.", context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Run at another input size, channels first: 3x384x384.")
-@click.option("--batch", type=click.IntRange(min=1), help="Batch size (default: the spec's, or 1).")
+@click.option("--batch", type=SIZE, help="Batch size (default: the spec's, or 1).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the random weights and input.")
 @click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
@@ -101,25 +102,17 @@ def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, d
     dims = shape_option(input_shape)
     limit = _max_memory(max_memory)
     network = load_network(spec, parse_limits(limits))
-    from cnncalc.kernels.run import validate as run_validation
+    from cnncalc.kernels.run import validate as run_validation  # numpy: only when kernels run
 
     show_progress = not no_progress and sys.stderr.isatty()
     with _progress(show_progress, len(network.graph.nodes)) as progress:
         result = run_validation(network, dims, batch, seed=seed, dtype=dtype,
                                 max_memory=limit, progress=progress)
     if fmt == "json":
-        from cnncalc.render.validation import render_json
-
         echo(render_json(result))
     elif fmt == "table" and stdout_is_terminal():
-        from rich.console import Console
-
-        from cnncalc.render.validation import render_rich
-
         console = Console(no_color=no_color or None, width=width)
         console.print(render_rich(result, console.width))
     else:
-        from cnncalc.render.validation import render_text
-
         echo(render_text(result, width or 100))
     return 0 if result.ok else 1

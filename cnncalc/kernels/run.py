@@ -23,8 +23,8 @@ from cnncalc.kernels.registry import ROLES, Kernel, kernel_for
 from cnncalc.model.errors import CnncalcError, LimitError
 from cnncalc.model.graph import INPUT, Graph, Node
 from cnncalc.model.limits import Limits
+from cnncalc.model.quantity import binary, parse_memory
 from cnncalc.model.shape import Shape
-from cnncalc.model.quantity import binary
 
 DTYPES = ("float32", "float64")
 DEFAULT_MEMORY_FRACTION = 0.5
@@ -197,18 +197,6 @@ def default_max_memory() -> int:
     numpy's own temporaries."""
     total = physical_memory()
     return int(total * DEFAULT_MEMORY_FRACTION) if total else FALLBACK_MEMORY
-
-
-def parse_size(text: str | int) -> int:
-    """A memory limit: bytes, or a size as ``cnncalc check --max-memory`` reads it
-    (:func:`cnncalc.model.quantity.parse_quantity`: ``512MiB`` and ``8GiB`` binary, ``8GB``
-    decimal, ``4096`` bytes). Raises ``ValueError``; a limit must be positive."""
-    from cnncalc.model.quantity import parse_quantity
-
-    value = parse_quantity(text, bytes_unit=True)
-    if value < 1:
-        raise ValueError(f"a memory limit must be positive, got {text!r}")
-    return value
 
 
 # --- validate -----------------------------------------------------------------------------------
@@ -387,7 +375,7 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
         raise ValueError(f"seed must not be negative, got {seed}")
     report = net.summary(input_shape, batch)
     np_dtype = np.dtype(dtype)
-    limit = default_max_memory() if max_memory is None else parse_size(max_memory)
+    limit = default_max_memory() if max_memory is None else parse_memory(max_memory)
     memory = estimate_memory(net.graph, report, np_dtype.itemsize)
     if memory.peak_bytes > limit:
         where = ("the default: half of this machine's memory" if max_memory is None

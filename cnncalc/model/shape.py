@@ -58,16 +58,3 @@ class Shape(Value):
 
     def to_list(self) -> list[int]:
         return list(self.dims)
-
-
-def parse_shape_text(text: str) -> tuple[int, ...]:
-    """Parse ``3x224x224`` (also ``3×224×224``, ``3,224,224``, ``[3, 224, 224]``) to integers."""
-    cleaned = text.strip().strip("[]()")
-    for sep in ("×", "*", ","):
-        cleaned = cleaned.replace(sep, "x")
-    parts = [p.strip() for p in cleaned.lower().split("x")]
-    if not parts or any(not p.isdigit() for p in parts):
-        raise ValueError(f"expected sizes like 3x224x224, got {text[:60]!r}")
-    if any(len(p) > 19 for p in parts):
-        raise ValueError("a size has more than 19 digits (sizes are at most 64-bit integers)")
-    return tuple(int(p) for p in parts)

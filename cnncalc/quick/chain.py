@@ -17,6 +17,7 @@ transposed convolution (the largest field, and the jump as an exact average such
 """
 
 from cnncalc.model.errors import CnncalcError, ShapeError
+from cnncalc.model.quantity import QuantityError, parse_sizes
 from cnncalc.quick import calc
 from cnncalc.quick.calc import Record
 
@@ -96,16 +97,11 @@ class Step(Record):
 
 
 def _numbers(text: str, what: str, low: int, step: str) -> tuple[int, ...]:
-    parts = text.lower().replace("×", "x").split("x")
-    values = []
-    for part in parts:
-        if not part.isdigit() or not part.isascii():
-            raise StepSyntaxError(f"in step {step!r}: {what} needs a whole number (or one per "
-                                  f"axis like 3x5), got {text!r}")
-        values.append(int(part))
-        if values[-1] < low:
-            raise StepSyntaxError(f"in step {step!r}: {what} must be at least {low}, got {text}")
-    return tuple(values)
+    """A step's value (``7``, ``3x5``), read as every size is (:func:`parse_sizes`)."""
+    try:
+        return parse_sizes(text, minimum=low)
+    except QuantityError as exc:
+        raise StepSyntaxError(f"in step {step!r}: {what}: {exc}") from None
 
 
 def parse_step(text: str) -> Step:

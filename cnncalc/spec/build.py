@@ -19,7 +19,8 @@ from cnncalc.model.errors import AttributeValueError, LimitError, Mark, SpecErro
 from cnncalc.model.gcpause import paused_gc
 from cnncalc.model.graph import INPUT, Graph, Node
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
-from cnncalc.model.shape import Shape, parse_shape_text
+from cnncalc.model.quantity import QuantityError, parse_sizes
+from cnncalc.model.shape import Shape
 from cnncalc.model.value import Value, value
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
@@ -180,8 +181,8 @@ class _Builder:
         value = item.value
         if isinstance(value, str):
             try:
-                dims: tuple[Any, ...] = parse_shape_text(value)
-            except ValueError as exc:
+                dims: tuple[Any, ...] = parse_sizes(value)
+            except QuantityError as exc:
                 raise SpecError(f"input: {exc}", item.mark, code="input-shape") from None
         elif item.is_list:
             dims = tuple(v.value for v in value)

@@ -29,7 +29,7 @@ from cnncalc.checks.expectations import (
 )
 from cnncalc.model.errors import SpecError, suggest
 from cnncalc.model.graph import ALL, LINT_DISABLE
-from cnncalc.model.quantity import QuantityError, parse_quantity
+from cnncalc.model.quantity import QuantityError, parse_quantity, parse_sizes
 from cnncalc.spec.tree import Item, describe_value
 
 __all__ = ["BUDGETS", "EXPECT", "LINT_DISABLE", "read_budget", "read_expect", "read_lint"]
@@ -165,11 +165,9 @@ def _written(value: Any) -> str:
 
 def _shape(value: Any, item: Item) -> tuple[int | None, ...]:
     if isinstance(value, str):
-        from cnncalc.model.shape import parse_shape_text
-
         try:
-            return parse_shape_text(value)
-        except ValueError as exc:
+            return parse_sizes(value)
+        except QuantityError as exc:
             raise SpecError(f"expect shape: {exc}", item.mark, code="type") from None
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value]
