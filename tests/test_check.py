@@ -207,8 +207,8 @@ def test_memory_budget_without_a_memory_model_fails_loudly(
     ("{params: lots}", "budget params: expected a number"),
     ("{memory: 8GiB/2}", "budget memory: expected a number"),
     ("{memory: {batch: 2}}", "a memory budget needs 'max'"),
-    ("{memory: {max: 1G, dtype: float8}}", "memory budget dtype must be one of float32"),
-    ("{memory: {max: 1G, batch: 0}}", "memory budget batch must be a positive integer"),
+    ("{memory: {max: 1GiB, dtype: float8}}", "memory budget dtype must be one of float32"),
+    ("{memory: {max: 1GiB, batch: 0}}", "memory budget batch must be a positive integer"),
     ("[params]", "budget takes a mapping"),
 ])
 def test_bad_budget_is_a_located_error(cli: Callable[..., Result],

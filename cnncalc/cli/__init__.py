@@ -24,7 +24,7 @@ from cnncalc.model.errors import CnncalcError, suggest
 
 COMMANDS: dict[str, str] = {
     "summary": "cnncalc.cli.summary:summary",
-    "rf": "cnncalc.cli.rf:rf",
+    "rf": "cnncalc.cli.summary:rf",
     "kinds": "cnncalc.cli.kinds:kinds",
     "diff": "cnncalc.cli.diff:diff",
     "graph": "cnncalc.cli.graph:graph",

@@ -1,5 +1,5 @@
-"""Helpers shared by the commands: loading specs with located errors, the value types of
-options (sizes, counts), output."""
+"""Helpers shared by the commands: loading specs, showing errors located in them, the value types
+of options (sizes, counts, limits), plain output."""
 
 from __future__ import annotations
 
@@ -10,15 +10,11 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
 
 from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
 from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_quantity, parse_size, parse_sizes
-from cnncalc.render.rich_table import render_summary as render_rich
-from cnncalc.render.structured import render_markdown
-from cnncalc.render.text import render_summary as render_text
 from cnncalc.spec import bundled
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -183,18 +179,6 @@ def batch_option(value: int | None, limits: Limits = DEFAULT_LIMITS) -> int | No
     if value is not None and value > limits.max_dim:
         raise click.BadParameter(limits.exceeded("max_dim", "batch", value), param_hint="--batch")
     return value
-
-
-def show_table(report: Any, view: Any, fmt: str, width: int | None, no_color: bool) -> None:
-    """Print a report's table: Markdown, a rich table on a terminal (``table``), or plain text
-    (``text``, or ``table`` when the output is piped)."""
-    if fmt == "markdown":
-        echo(render_markdown(report, view))
-    elif fmt == "table" and stdout_is_terminal():
-        console = Console(no_color=no_color or None, width=width)
-        console.print(render_rich(report, console.width, view))
-    else:
-        echo(render_text(report, width or 100, view))
 
 
 def stdout_is_terminal() -> bool:
