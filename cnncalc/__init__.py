@@ -18,29 +18,57 @@ The public API:
 * :func:`validate` runs a network on random arrays with the NumPy kernels and compares every
   layer's shape with the prediction (``cnncalc validate``).
 
-``import cnncalc`` loads the analytic core and the YAML loader, never click, rich or numpy:
-numpy is imported when :func:`validate` runs the forward kernels.
+Each name is imported from its module on first use (PEP 562), so that ``cnncalc conv ...``,
+which needs only the quick calculators, does not load the analysis core: the one start-up
+measure in the package, kept for the budget in docs/performance.md ("Start-up"). numpy is
+imported when :func:`validate` runs the forward kernels.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from cnncalc.analysis.memory import MemoryConfig
-from cnncalc.analysis.report import LayerReport, Report
-from cnncalc.api import Network, load, parse
-from cnncalc.model.arith import conv_output_size, conv_transpose_output_size, pool_output_size
-from cnncalc.model.errors import CnncalcError, ShapeError, SpecError
-from cnncalc.model.limits import Limits
-from cnncalc.model.shape import Shape
-from cnncalc.quick.calc import conv, conv_transpose, deconv, pool
-from cnncalc.quick.chain import chain
-from cnncalc.quick.solve import pad, solve
+import importlib
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cnncalc.kernels.run import ProgressFn, Validation
+    from cnncalc.analysis.memory import MemoryConfig
+    from cnncalc.analysis.report import LayerReport, Report
+    from cnncalc.api import Network, load, parse
+    from cnncalc.kernels.run import validate
+    from cnncalc.model.arith import conv_output_size, conv_transpose_output_size, pool_output_size
+    from cnncalc.model.errors import CnncalcError, ShapeError, SpecError
+    from cnncalc.model.limits import Limits
+    from cnncalc.model.shape import Shape
+    from cnncalc.quick.calc import conv, conv_transpose, deconv, pool
+    from cnncalc.quick.chain import chain
+    from cnncalc.quick.solve import pad, solve
 
 __version__ = "0.1.0"
+
+EXPORTS = {
+    "Network": "cnncalc.api",
+    "load": "cnncalc.api",
+    "parse": "cnncalc.api",
+    "conv_output_size": "cnncalc.model.arith",
+    "conv_transpose_output_size": "cnncalc.model.arith",
+    "pool_output_size": "cnncalc.model.arith",
+    "conv": "cnncalc.quick.calc",
+    "deconv": "cnncalc.quick.calc",
+    "conv_transpose": "cnncalc.quick.calc",
+    "pool": "cnncalc.quick.calc",
+    "chain": "cnncalc.quick.chain",
+    "solve": "cnncalc.quick.solve",
+    "pad": "cnncalc.quick.solve",
+    "CnncalcError": "cnncalc.model.errors",
+    "ShapeError": "cnncalc.model.errors",
+    "SpecError": "cnncalc.model.errors",
+    "Limits": "cnncalc.model.limits",
+    "MemoryConfig": "cnncalc.analysis.memory",
+    "LayerReport": "cnncalc.analysis.report",
+    "Report": "cnncalc.analysis.report",
+    "Shape": "cnncalc.model.shape",
+    "validate": "cnncalc.kernels.run",
+}
+"""The public API: each name and the module that defines it."""
 
 __all__ = [
     "CnncalcError",
@@ -68,12 +96,12 @@ __all__ = [
 ]
 
 
-def validate(network: Any, input_shape: Any = None, batch: int | None = None, *, seed: int = 0,
-             dtype: str = "float32", max_memory: int | str | None = None,
-             progress: ProgressFn | None = None) -> Validation:
-    """Run ``network`` on random arrays with the NumPy kernels and compare every layer's shape
-    with the prediction (``cnncalc validate``); see :func:`cnncalc.kernels.run.validate`."""
-    from cnncalc.kernels.run import validate as run_kernels  # numpy: only when kernels run
+def __getattr__(name: str) -> object:
+    module = EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnncalc' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
-    return run_kernels(network, input_shape, batch, seed=seed, dtype=dtype,
-                       max_memory=max_memory, progress=progress)
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *EXPORTS])

@@ -114,7 +114,29 @@ def test_summary_path_does_not_import_numpy() -> None:
 
 
 def test_import_cnncalc_loads_no_front_end() -> None:
-    """The Python API needs neither click, rich nor numpy."""
-    loaded = _modules_after("import cnncalc")
+    """The Python API needs neither click, rich nor numpy; its names load on first use."""
+    loaded = _modules_after("import cnncalc\ncnncalc.load")
     assert "cnncalc.api" in loaded
     assert not {"click", "rich", "numpy"} & loaded
+
+
+def test_quick_calculators_do_not_load_the_analysis_core() -> None:
+    """`cnncalc conv` needs the quick calculators only (docs/performance.md, "Start-up")."""
+    loaded = _modules_after(
+        "import io, contextlib\nfrom cnncalc.cli import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert run(['conv', '224', '-k', '7', '-s', '2', '-p', '3']) == 0")
+    assert "cnncalc.quick.calc" in loaded
+    assert not {"cnncalc.api", "cnncalc.analysis.walk", "cnncalc.layers", "yaml", "rich",
+                "numpy"} & loaded
+
+
+def test_every_public_name_resolves() -> None:
+    import importlib
+
+    import cnncalc
+
+    assert sorted(cnncalc.__all__) == sorted(cnncalc.EXPORTS)
+    for name, module in cnncalc.EXPORTS.items():
+        assert getattr(cnncalc, name) is getattr(importlib.import_module(module), name)
+    assert set(cnncalc.__all__) <= set(dir(cnncalc))

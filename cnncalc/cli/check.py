@@ -22,9 +22,9 @@ from cnncalc.cli.common import (
     echo,
     format_diagnostic,
     limit_option,
-    load_network,
     parse_limits,
 )
+from cnncalc.cli.loading import load_network
 from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError, suggest
 from cnncalc.model.limits import Limits
 from cnncalc.model.quantity import QuantityError, parse_quantity

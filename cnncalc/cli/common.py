@@ -1,9 +1,8 @@
-"""Helpers shared by the commands: loading specs, showing errors located in them, the value types
-of options (sizes, counts, limits), plain output."""
+"""Helpers shared by the commands: showing errors located in a spec, the value types of options
+(sizes, counts, limits), plain output. Loading a spec is :mod:`cnncalc.cli.loading`."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,28 +10,14 @@ from typing import Any, TypeVar
 
 import click
 
-from cnncalc.api import parse, read_spec_file, resolve_spec, spec_stem
-from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError
+from cnncalc.model.errors import CnncalcError, Diagnostic, SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_quantity, parse_size, parse_sizes
-from cnncalc.spec import bundled
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 SOURCES: dict[str, str] = {}
 """Text of every spec read in this process, by the path its marks use (for caret lines)."""
-
-
-def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Any:
-    """Load SPEC (a path or a bundled spec name), remembering its text for error display."""
-    path = resolve_spec(spec)
-    if path is None:
-        raise SpecError(f"no such file: {spec} (bundled specs: {', '.join(bundled.names())})",
-                        Mark(spec, 1, 1), code="io")
-    shown = spec if os.path.exists(spec) else path
-    text = read_spec_file(path)
-    SOURCES[shown] = text
-    return parse(text, shown, limits, spec_stem(path))
 
 
 def source_excerpt(diag: Diagnostic) -> list[str]:
@@ -193,5 +178,5 @@ def echo(text: str) -> None:
 
 
 __all__ = ["SIZE", "SOURCES", "CnncalcError", "Size", "Sizes", "batch_option", "echo",
-           "format_diagnostic", "limit_option", "load_network", "parse_limits", "print_error",
+           "format_diagnostic", "limit_option", "parse_limits", "print_error",
            "shape_option", "stdout_is_terminal"]

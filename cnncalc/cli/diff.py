@@ -14,11 +14,11 @@ from cnncalc.cli.common import (
     SIZE,
     echo,
     limit_option,
-    load_network,
     parse_limits,
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.cli.loading import load_network
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.render.diff import Check, render_json, render_markdown, render_rich, render_text
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from cnncalc.cli.common import echo, limit_option, load_network, parse_limits, shape_option
+from cnncalc.cli.common import echo, limit_option, parse_limits, shape_option
+from cnncalc.cli.loading import load_network
 from cnncalc.export.pytorch import program
 
 TARGETS = ("pytorch",)

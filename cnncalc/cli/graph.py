@@ -13,11 +13,11 @@ from cnncalc.analysis.rollup import by_block
 from cnncalc.cli.common import (
     echo,
     limit_option,
-    load_network,
     parse_limits,
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.cli.loading import load_network
 from cnncalc.render.graph import render_dot, render_mermaid
 
 FORMATS = ("mermaid", "markdown", "dot", "svg", "png")

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from cnncalc.analysis.memory import MemoryConfig
-from cnncalc.cli.common import SIZE, limit_option, load_network, parse_limits, shape_option
+from cnncalc.cli.common import SIZE, limit_option, parse_limits, shape_option
+from cnncalc.cli.loading import load_network
 from cnncalc.render.plot import draw_profile, profile_series
 
 SUFFIXES = (".png", ".svg", ".pdf")

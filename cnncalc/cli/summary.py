@@ -18,11 +18,11 @@ from cnncalc.cli.common import (
     batch_option,
     echo,
     limit_option,
-    load_network,
     parse_limits,
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.cli.loading import load_network
 from cnncalc.model.quantity import QuantityError, parse_size_list
 from cnncalc.render import memory, receptive
 from cnncalc.render import sweep as render_sweep

@@ -14,11 +14,11 @@ from cnncalc.cli.common import (
     SIZE,
     echo,
     limit_option,
-    load_network,
     parse_limits,
     shape_option,
     stdout_is_terminal,
 )
+from cnncalc.cli.loading import load_network
 from cnncalc.model.quantity import QuantityError, parse_memory
 from cnncalc.render.validation import render_json, render_rich, render_text
 
