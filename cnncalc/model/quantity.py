@@ -32,9 +32,11 @@ _NUMBER = re.compile(
     r"(?P<int>[0-9][0-9_,]*)(?:\.(?P<frac>[0-9]+))?(?:[eE](?P<exp>[+-]?[0-9]{1,3}))?"
     r"\s*(?P<suffix>[A-Za-z]*)")
 
-MAX_DIGITS = 19
-"""The most digits a size may have: sizes are at most 64-bit integers (and a hostile file must
-not make cnncalc convert a 100,000-digit number)."""
+MAX_DIGITS = 100
+"""The most digits a size may have, so that a hostile file cannot make cnncalc convert a
+100,000-digit number. The quick calculators compute exactly with sizes far beyond 64 bits
+(``cnncalc conv 10 -s 1000000000000000000000``); what a spec may use is bounded by the limits
+(``max_dim``, docs/limits.md)."""
 
 
 class QuantityError(ValueError):
@@ -147,8 +149,7 @@ def _size(part: str, text: str, minimum: int) -> int:
         what = "positive whole numbers" if minimum == 1 else "whole numbers"
         raise QuantityError(f"expected {what} like 224 or 3x224x224, got {_shown(text)}")
     if len(digits) > MAX_DIGITS:
-        raise QuantityError(f"a size has more than {MAX_DIGITS} digits (sizes are at most 64-bit "
-                            f"integers), got {_shown(text)}")
+        raise QuantityError(f"a size has more than {MAX_DIGITS} digits, got {_shown(text)}")
     value = int(part)
     if value < minimum:
         raise QuantityError(f"sizes must be at least {minimum}, got {value} in {_shown(text)}")
