@@ -27,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("spec",),                         # YAML with line/column marks → graph
     ("api",),                          # load(), Network: the Python API
     ("render", "export", "kernels"),   # renderers, exporters, NumPy forward kernels
+    ("page",),                         # the interactive HTML page (cnncalc report), from render
     ("cli",),                          # the click front end: the only place exit codes are decided
     ("__main__",),                     # python -m cnncalc
 )

@@ -129,7 +129,7 @@ def _shown(diff: ReportDiff, show_all: bool) -> list[LayerChange]:
     return [e for e in diff.entries if show_all or e.status != UNCHANGED]
 
 
-def _counts_line(diff: ReportDiff, show_all: bool) -> str:
+def counts_line(diff: ReportDiff, show_all: bool) -> str:
     if diff.identical:
         return f"No differences: {len(diff.entries)} layers, same shapes and counts."
     parts = [f"{diff.count('changed')} changed", f"{diff.count(ADDED)} added",
@@ -147,7 +147,7 @@ def _title(diff: ReportDiff) -> str:
     return f"{diff.old.name} → {diff.new.name}"
 
 
-def _total_rows(diff: ReportDiff) -> list[list[str]]:
+def total_rows(diff: ReportDiff) -> list[list[str]]:
     """Label, old, new, change, per cent. Trainable params are shown only where they differ from
     the params, non-trainable counts only where there are any."""
     params = diff.total("params")
@@ -216,11 +216,11 @@ def render_text(diff: ReportDiff, width: int = 100, show_all: bool = False,
         rows = [_layer_cells(e, diff, show_rf) for e in entries]
         out += _table(headers, rows, numeric, {1, 2}, width, _optional(headers))
         out.append("")
-    out.append(_counts_line(diff, show_all))
+    out.append(counts_line(diff, show_all))
     if entries:
         out += textwrap.wrap(LEGEND, width, break_on_hyphens=False)
     out.append("")
-    out += _table(["Totals", "old", "new", "change", ""], _total_rows(diff), {1, 2, 3}, set(),
+    out += _table(["Totals", "old", "new", "change", ""], total_rows(diff), {1, 2, 3}, set(),
                   width)
     out += _check_lines(checks)
     return "\n".join(out) + "\n"
@@ -276,13 +276,13 @@ def render_rich(diff: ReportDiff, width: int = 100, show_all: bool = False,
         for e, row in zip(entries, rows):
             table.add_row(*(c for c, w in zip(row, widths) if w), style=STYLE.get(e.status))
         parts.append(table)
-    parts.append(Text(_counts_line(diff, show_all)))
+    parts.append(Text(counts_line(diff, show_all)))
     if entries:
         parts.append(Text(LEGEND, style="dim"))
     totals = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for i, h in enumerate(["Totals", "old", "new", "change", ""]):
         totals.add_column(h, justify="right" if i in (1, 2, 3) else "left", no_wrap=True)
-    for row in _total_rows(diff):
+    for row in total_rows(diff):
         totals.add_row(*row)
     parts.append(totals)
     for c in checks:
@@ -304,11 +304,11 @@ def render_markdown(diff: ReportDiff, show_all: bool = False,
     out = [f"### cnncalc diff: {_md(_title(diff))}", ""]
     out.append("| | old | new | change |")
     out.append("|---|---:|---:|---:|")
-    for label, old, new, change, pct in _total_rows(diff):
+    for label, old, new, change, pct in total_rows(diff):
         change = f"{change} {pct}".strip()
         out.append(f"| {_md(label)} | {old} | {new} | {change} |")
     out.append("")
-    out.append(f"**{_counts_line(diff, show_all)}**")
+    out.append(f"**{counts_line(diff, show_all)}**")
     out += _check_lines(checks, markdown=True)
     entries = _shown(diff, show_all)
     if entries:

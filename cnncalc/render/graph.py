@@ -85,7 +85,7 @@ def category_of(kind: str) -> str:
     return cls.category if cls is not None else "block"
 
 
-def _label_lines(r: LayerReport) -> tuple[str, ...]:
+def label_lines(r: LayerReport) -> tuple[str, ...]:
     """Name, description, output shape and parameters; the description is left out where the
     name already says it (``relu1`` is a ``relu``)."""
     prefix = r.scope[-1][0] + "." if r.scope else ""
@@ -106,7 +106,7 @@ def layer_graph(report: Report) -> LayerGraph:
     edges: list[tuple[str, str]] = []
     for i, r in enumerate(report.layers, start=1):
         ids[r.name] = f"n{i}"
-        nodes.append(GraphNode(f"n{i}", r.name, _label_lines(r), category_of(r.kind), r.scope))
+        nodes.append(GraphNode(f"n{i}", r.name, label_lines(r), category_of(r.kind), r.scope))
         edges += [(ids[src], f"n{i}") for src in r.inputs]
     top: list[GraphNode | Cluster] = []
     open_clusters: dict[tuple[tuple[str, str], ...], Cluster] = {}
