@@ -130,9 +130,9 @@ def page_data(report: Report, source_text: str | None = None,
     top.items.append(("n", 0))
     for r in report.layers:
         node = _layer_node(report, r, index)
-        entry = status.get(r.name)
-        if entry is not None:
-            node.update(_diff_fields(entry))
+        change = status.get(r.name)
+        if change is not None:
+            node.update(_diff_fields(change))
         group = container(r.scope)
         node["group"] = group_of.get(r.scope, -1)
         group.items.append(("n", len(nodes)))
@@ -180,9 +180,9 @@ def _column_index(column: Column) -> int:
 
 def _input_node(report: Report) -> dict[str, Any]:
     shape = str(report.input_shape)
-    return {"name": INPUT, "kind": INPUT, "label": [INPUT, shape], "cat": "input", "inputs": [], "group": -1,
-            "cells": [], "v": {}, "details": [["input", shape], ["batch", str(report.batch)]],
-            "line": None}
+    return {"name": INPUT, "kind": INPUT, "label": [INPUT, shape], "cat": "input", "inputs": [],
+            "group": -1, "cells": [], "v": {}, "line": None,
+            "details": [["input", shape], ["batch", str(report.batch)]]}
 
 
 def _layer_node(report: Report, r: LayerReport, index: Mapping[str, int],
@@ -192,24 +192,26 @@ def _layer_node(report: Report, r: LayerReport, index: Mapping[str, int],
     # removed layers; an input with neither is left out.
     names = [rename.get(s, s) for s in r.inputs] if rename is not None else list(r.inputs)
     inputs = [index[s] for s in names if s in index]
-    rf = float(max(r.rf.size)) if r.rf is not None and r.rf.size else None
+    cells = [c.cell(report, r) for c, _ in TABLE]
+    size = r.rf.size if r.rf is not None else ()  # computed on each access: once here
     return {
         "name": r.name,
         "kind": r.kind,
         "label": list(label_lines(r)),
         "cat": category_of(r.kind),
         "inputs": inputs,
-        "cells": [c.cell(report, r) for c, _ in TABLE],
+        "cells": cells,
         "v": {"params": r.params, "macs": r.macs, "act": r.activation_bytes,
-              "live": r.live_bytes, "saved": r.saved_bytes, "rf": rf,
-              "numel": r.output_shape.numel},
-        "details": _details(report, r),
+              "live": r.live_bytes, "saved": r.saved_bytes,
+              "rf": float(max(size)) if size else None, "numel": r.output_shape.numel},
+        "details": _details(report, r, cells[_column_index(receptive.RF)]),
         "line": r.mark.line if r.mark is not None else None,
     }
 
 
-def _details(report: Report, r: LayerReport) -> list[list[str]]:
-    """What the side panel lists for a layer, as (label, text) pairs."""
+def _details(report: Report, r: LayerReport, rf_cell: str) -> list[list[str]]:
+    """What the side panel lists for a layer, as (label, text) pairs (``rf_cell``: its RF
+    cell)."""
     rows = [["kind", f"{r.kind}: {r.description}" if r.description != r.kind else r.kind]]
     if r.attributes:
         rows.append(["attributes", ", ".join(f"{k}={_attr_text(v)}" for k, v in r.attributes)])
@@ -227,7 +229,7 @@ def _details(report: Report, r: LayerReport) -> list[list[str]]:
     rows.append(["MACs", f"{fmt.group(r.macs)} ({fmt.si(r.macs)}) for batch {report.batch}"
                  if r.macs else "0"])
     if r.rf is not None:
-        rf = f"{receptive.RF.cell(report, r)}, jump {receptive.JUMP.cell(report, r)}, start " \
+        rf = f"{rf_cell}, jump {receptive.JUMP.cell(report, r)}, start " \
              f"{receptive.START.cell(report, r)}"
         if r.rf.covers_input:
             rf += " (sees the whole input)"

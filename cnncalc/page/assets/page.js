@@ -3,7 +3,9 @@
 (function () {
   "use strict";
 
+  const timings = { start: performance.now() };  // milliseconds since navigation, per phase
   const D = JSON.parse(document.getElementById("cnncalc-data").textContent);
+  timings.data = performance.now();
   const nodes = D.nodes;
   const groups = D.groups;
   const SVG = "http://www.w3.org/2000/svg";
@@ -402,37 +404,73 @@
     if (box) box.classList.add("selected");
     if (fromTable) centreOn("n" + i);
     for (const r of document.querySelectorAll("#table tr.selected")) r.classList.remove("selected");
-    const row = rows[i];
-    if (row) {
-      row.classList.add("selected");
-      if (!fromTable) row.scrollIntoView({ block: "nearest" });
-    }
+    if (fromTable) showRows(); else revealRow(i);
     showDetails(i);
   }
 
-  // --- the table ----------------------------------------------------------------------------
+  // --- the table: only the rows in view are in the document (a page may have 100,000) ---
 
-  const rows = [];
+  const ROW = 21;           // px; every row is one line high (see page.css)
   const cols = D.columns;
+  const all = [];           // the layers' node indices, input left out
+  for (let i = 1; i < nodes.length; i++) all.push(i);
+  let order = all;          // sorted and filtered
+  let sortKey = null, sortDir = 1;
+  const tableBox = $("table-box");
+  const body = el("tbody");
+  const rows = new Map();   // node index → its row, made when first shown
 
-  function buildTable() {
-    const head = el("tr", {}, el("th", { "data-col": "index" }, "#"));
-    if (D.diff) head.append(el("th", { "data-col": "status" }, "Status"));
-    cols.forEach((c, k) => head.append(el("th", { "data-col": k, class: c.numeric ? "num" : "" }, c.header)));
-    const body = el("tbody");
-    for (let i = 1; i < nodes.length; i++) {
+  function rowOf(i) {
+    if (!rows.has(i)) {
       const n = nodes[i];
       const tr = el("tr", { "data-node": i, class: n.status && n.status !== "unchanged" ? n.status : "" },
                     el("td", { class: "num" }, String(i)));
       if (D.diff) tr.append(el("td", {}, n.status || ""));
-      n.cells.forEach((text, k) => tr.append(el("td", { class: cols[k].numeric ? "num" : "" }, text)));
-      rows[i] = tr;
-      body.append(tr);
+      n.cells.forEach((text, k) => tr.append(el("td", { class: cols[k].numeric ? "num" : "", title: text }, text)));
+      rows.set(i, tr);
+    }
+    const tr = rows.get(i);
+    tr.classList.toggle("selected", i === selected);
+    return tr;
+  }
+
+  function spacer(height) {
+    const td = el("td", { colspan: cols.length + (D.diff ? 2 : 1) });
+    td.style.height = height + "px";
+    return el("tr", { class: "spacer" }, td);
+  }
+
+  function showRows() {
+    const first = Math.max(0, Math.floor(tableBox.scrollTop / ROW) - 10);
+    const last = Math.min(order.length, first + Math.ceil((tableBox.clientHeight || 600) / ROW) + 20);
+    const shown = [];
+    for (let k = first; k < last; k++) shown.push(rowOf(order[k]));
+    body.replaceChildren(spacer(first * ROW), ...shown, spacer((order.length - last) * ROW));
+  }
+
+  function buildTable() {
+    const head = el("tr", {}, el("th", { "data-col": "index", class: "num" }, "#"));
+    if (D.diff) head.append(el("th", { "data-col": "status" }, "Status"));
+    cols.forEach((c, k) => head.append(el("th", { "data-col": k, class: c.numeric ? "num" : "" }, c.header)));
+    // Column widths from the longest text, set once, so that they do not jump while scrolling.
+    const widths = [String(nodes.length).length, ...(D.diff ? [9] : [])];
+    cols.forEach((c, k) => {
+      let w = Math.max(c.header.length, (D.totals[k] || "").length);
+      for (const i of all) w = Math.max(w, nodes[i].cells[k].length);
+      widths.push(Math.min(w, 48));
+    });
+    const colgroup = el("colgroup");
+    for (const w of widths) {
+      const col = el("col");
+      col.style.width = (w + 3) + "ch";
+      colgroup.append(col);
     }
     const foot = el("tr", {}, el("td"));
     if (D.diff) foot.append(el("td"));
     D.totals.forEach((text, k) => foot.append(el("td", { class: cols[k].numeric ? "num" : "" }, text)));
-    $("table").replaceChildren(el("thead", {}, head), body, el("tfoot", {}, foot));
+    $("table").replaceChildren(colgroup, el("thead", {}, head), body, el("tfoot", {}, foot));
+    showRows();
+    tableBox.addEventListener("scroll", showRows);
     $("table").addEventListener("click", (ev) => {
       const th = ev.target.closest("th");
       if (th) return sortBy(th);
@@ -445,38 +483,51 @@
     $("warnings").replaceChildren(...D.warnings.map((line) => el("li", {}, line)));
   }
 
-  let sortState = { col: "index", dir: 1 };
+  function sortedFiltered() {
+    const q = $("filter").value.trim().toLowerCase();
+    let list = !q ? all.slice() : all.filter((i) => {
+      const n = nodes[i];
+      return n.name.toLowerCase().includes(q) || n.kind.toLowerCase().includes(q) ||
+             n.cells[1].toLowerCase().includes(q);
+    });
+    if (sortKey !== null) {
+      list.sort((a, b) => { const x = sortKey(a), y = sortKey(b); return (x < y ? -1 : x > y ? 1 : a - b) * sortDir; });
+    }
+    $("filter-count").textContent = q ? `${list.length} of ${all.length} layers` : "";
+    return list;
+  }
 
   function sortBy(th) {
     const col = th.dataset.col;
-    const dir = sortState.col === col ? -sortState.dir : (col === "index" ? 1 : -1);
-    sortState = { col, dir };
-    let key;
-    if (col === "index") key = (i) => i;
-    else if (col === "status") key = (i) => nodes[i].status || "";
-    else if (cols[col].key) key = (i) => (nodes[i].v[cols[col].key] ?? -1);
-    else key = (i) => nodes[i].cells[col].toLowerCase();
-    const order = rows.map((_, i) => i).filter((i) => rows[i]);
-    order.sort((a, b) => { const x = key(a), y = key(b); return (x < y ? -1 : x > y ? 1 : a - b) * dir; });
-    const body = $("table").tBodies[0];
-    body.append(...order.map((i) => rows[i]));
+    const again = th.classList.contains("asc") || th.classList.contains("desc");
+    sortDir = again ? -sortDir : (col === "index" ? 1 : -1);  // numbers: largest first
+    if (col === "index") sortKey = (i) => i;
+    else if (col === "status") sortKey = (i) => nodes[i].status || "";
+    else if (cols[col].key) sortKey = (i) => (nodes[i].v[cols[col].key] ?? -1);
+    else sortKey = (i) => nodes[i].cells[col].toLowerCase();
     for (const h of $("table").tHead.rows[0].cells) {
-      h.classList.toggle("asc", h === th && dir > 0);
-      h.classList.toggle("desc", h === th && dir < 0);
+      h.classList.toggle("asc", h === th && sortDir > 0);
+      h.classList.toggle("desc", h === th && sortDir < 0);
     }
+    order = sortedFiltered();
+    tableBox.scrollTop = 0;
+    showRows();
   }
 
   function filterRows() {
-    const q = $("filter").value.trim().toLowerCase();
-    let shown = 0;
-    rows.forEach((tr, i) => {
-      const n = nodes[i];
-      const hit = !q || n.name.toLowerCase().includes(q) || n.kind.toLowerCase().includes(q) ||
-                  n.cells[1].toLowerCase().includes(q);
-      tr.hidden = !hit;
-      if (hit) shown++;
-    });
-    $("filter-count").textContent = q ? `${shown} of ${rows.length - 1} layers` : "";
+    order = sortedFiltered();
+    tableBox.scrollTop = 0;
+    showRows();
+  }
+
+  function revealRow(i) {  // scroll the table to node i's row, if the filter lets it show
+    const k = order.indexOf(i);
+    if (k < 0) return;
+    const top = k * ROW, view = tableBox.scrollTop;
+    if (top < view + ROW || top > view + tableBox.clientHeight - 3 * ROW) {
+      tableBox.scrollTop = Math.max(0, top - tableBox.clientHeight / 2);
+    }
+    showRows();
   }
 
   // --- profiles along the depth -------------------------------------------------------------
@@ -486,6 +537,7 @@
     for (let i = 1; i < nodes.length; i++) if (nodes[i].status !== "removed") layers.push(i);
     const box = $("profiles");
     box.replaceChildren();
+    const width = Math.max(200, box.clientWidth - 2);  // read once: a read forces a layout
     for (const p of D.profiles) {
       const canvas = el("canvas", { height: 70, "data-profile": p.key });
       const note = el("span", { class: "hint" });
@@ -493,7 +545,7 @@
       for (const i of layers) if (nodes[i].v[p.key] != null && (peak < 0 || nodes[i].v[p.key] > nodes[peak].v[p.key])) peak = i;
       const peakText = peak >= 0 ? ` · largest ${nodes[peak].cells[p.column]} at ${nodes[peak].name}` : "";
       box.append(el("div", { class: "profile" }, el("div", { class: "profile-title" }, p.title + peakText, " ", note), canvas));
-      canvas.width = Math.max(200, box.clientWidth - 2);
+      canvas.width = width;
       paint(canvas, p, layers, peak >= 0 ? nodes[peak].v[p.key] : 0);
       const at = (ev) => layers[Math.min(layers.length - 1, Math.floor(ev.offsetX / canvas.clientWidth * layers.length))];
       canvas.addEventListener("mousemove", (ev) => {
@@ -570,13 +622,21 @@
   initialExpansion();
   render();
   fit(layout(-1).h * Math.min(1, graphSvg.clientWidth / (layout(-1).w + 20)) < graphSvg.clientHeight);
-  buildTable();
+  timings.graph = performance.now();
   drawProfiles();
+  timings.profiles = performance.now();
+  buildTable();
   showDetails(-1);
+  timings.table = performance.now();
   window.cnncalc = {
     select: (name) => select(nodes.findIndex((n) => n.name === name), true),
     expandAll: () => $("expand").click(),
     collapseAll: () => $("collapse").click(),
+    timings,
   };
-  document.documentElement.dataset.ready = String(performance.now());
+  // Ready once the first frame with all of it has been laid out and painted.
+  requestAnimationFrame(() => setTimeout(() => {
+    timings.painted = performance.now();
+    document.documentElement.dataset.ready = String(timings.painted);
+  }));
 })();
