@@ -76,6 +76,7 @@ def report(spec: str, new: str | None, output: str | None, input_shape: str | No
         old_dict["source"], new_dict["source"] = spec, new  # as given: a bundled name stays one
         data = page_data(analysed, network.text, diff_reports(old_dict, new_dict), old,
                          version=__version__)
+    data["source"] = new if new is not None else spec  # as given: a bundled name stays one
     path = Path(output) if output else Path(_default_name(spec, new))
     try:
         path.write_text(render_page(data), encoding="utf-8")

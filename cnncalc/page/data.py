@@ -127,7 +127,6 @@ def page_data(report: Report, source_text: str | None = None,
         return groups[key]
 
     nodes: list[dict[str, Any]] = [_input_node(report)]
-    top.items.append(("n", 0))
     for r in report.layers:
         node = _layer_node(report, r, index)
         change = status.get(r.name)
@@ -145,7 +144,8 @@ def page_data(report: Report, source_text: str | None = None,
         container(scope).items.append(("n", len(nodes)))
         nodes.append(node)
 
-    _segment(top, groups, -1, nodes)
+    _segment(top, groups, -1, nodes, MAX_ITEMS - 1)
+    top.items.insert(0, ("n", 0))  # the input stays at the top, never in a segment
     for g in range(len(groups)):  # segments appended while looping are already short enough
         _segment(groups[g], groups, g, nodes)
 
@@ -337,11 +337,13 @@ def _group_dicts(groups: Sequence[_Group], nodes: Sequence[Mapping[str, Any]],
 
 
 def _segment(group: _Group, groups: list[_Group], key: int,
-             nodes: Sequence[Mapping[str, Any]]) -> None:
+             nodes: Sequence[Mapping[str, Any]], limit: int = MAX_ITEMS) -> None:
     """Cut a group's (or the top level's) children into segments of at most ``MAX_ITEMS``,
-    nesting segments until the group itself has at most ``MAX_ITEMS`` children."""
-    while len(group.items) > MAX_ITEMS:
-        chunks = [group.items[i:i + MAX_ITEMS] for i in range(0, len(group.items), MAX_ITEMS)]
+    nesting segments until the group itself has at most ``limit`` children."""
+    while len(group.items) > limit:
+        count = -(-len(group.items) // MAX_ITEMS)  # as few segments as will do, equally long
+        size = -(-len(group.items) // count)
+        chunks = [group.items[i:i + size] for i in range(0, len(group.items), size)]
         items: list[tuple[str, int]] = []
         for chunk in chunks:
             first, last = _first_last(chunk, groups, nodes)
