@@ -442,7 +442,8 @@
 
   function showRows() {
     const first = Math.max(0, Math.floor(tableBox.scrollTop / ROW) - 10);
-    const last = Math.min(order.length, first + Math.ceil((tableBox.clientHeight || 600) / ROW) + 20);
+    // The box is as tall as its rows up to 70vh: the window's height covers it.
+    const last = Math.min(order.length, first + Math.ceil(window.innerHeight / ROW) + 20);
     const shown = [];
     for (let k = first; k < last; k++) shown.push(rowOf(order[k]));
     body.replaceChildren(spacer(first * ROW), ...shown, spacer((order.length - last) * ROW));
