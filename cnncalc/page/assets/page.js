@@ -46,6 +46,8 @@
   // --- the group tree -----------------------------------------------------------------------
 
   const expanded = new Uint8Array(groups.length);
+  const consumers = nodes.map(() => []);  // who reads each node
+  nodes.forEach((n, d) => { for (const s of n.inputs) consumers[s].push(d); });
   const itemsOf = (c) => (c < 0 ? D.top : groups[c].items);
   const parentOf = (t, i) => (t === "n" ? nodes[i].group : groups[i].parent);
 
@@ -123,12 +125,18 @@
       const s = itemSize(t, i);
       g.setNode(t + i, { width: s.w, height: s.h });
     }
-    for (const d of descendants(c)) {
+    // Edges between the children; an edge from outside the container enters at its "in" port
+    // (a point at the top, placed by dagre like a box, so that it is routed around the boxes it
+    // passes), and one that leaves goes to its "out" port at the bottom.
+    const inside = new Set(descendants(c));
+    const port = (name) => { if (!g.hasNode(name)) g.setNode(name, { width: 1, height: 1 }); return name; };
+    for (const d of inside) {
       const to = childOf(c, d);
       for (const s of nodes[d].inputs) {
-        const from = childOf(c, s);
-        if (from && from !== to) g.setEdge(from, to);
+        const from = inside.has(s) ? childOf(c, s) : port("in");
+        if (from !== to) g.setEdge(from, to);
       }
+      for (const u of consumers[d]) if (!inside.has(u)) g.setEdge(to, port("out"));
     }
     // Boxes as high as their inputs allow, and dagre's first ordering, which follows the
     // insertion order (the spec's), kept: the branches of a concat start side by side and stand
@@ -168,7 +176,8 @@
   // --- drawing ------------------------------------------------------------------------------
 
   const view = { k: 1, x: 0, y: 0 };
-  const boxes = new Map();   // visible key → {x, y, w, h, c (container), ox, oy}
+  const boxes = new Map();   // visible key → {x, y, w, h}
+  const origins = new Map(); // container → where its layout's (0, 0) is drawn
   let selected = -1;
   const graphSvg = $("graph");
   const viewport = svg("g", { id: "viewport" });
@@ -178,11 +187,12 @@
 
   function place(c, ox, oy, layers) {
     const lay = layout(c);
+    origins.set(c, { x: ox, y: oy });
     for (const [t, i] of itemsOf(c)) {
       const key = t + i;
       const p = lay.pos.get(key);
       const box = { x: ox + p.x - p.width / 2, y: oy + p.y - p.height / 2, w: p.width,
-                    h: p.height, c, ox, oy };
+                    h: p.height };
       boxes.set(key, box);
       if (t === "g" && expanded[i]) {
         layers.frames.append(frame(i, box));
@@ -250,6 +260,41 @@
     return `M${a.x},${a.y}C${a.x},${a.y + bend} ${b.x},${b.y - bend} ${b.x},${b.y}`;
   }
 
+  // The containers around a box, innermost first: [container, the box or group in it].
+  function chain(key) {
+    const out = [];
+    let c = key[0] === "n" ? nodes[+key.slice(1)].group : groups[+key.slice(1)].parent;
+    for (;;) {
+      out.push([c, key]);
+      if (c < 0) return out;
+      key = "g" + c;
+      c = groups[c].parent;
+    }
+  }
+
+  // An edge's points: up through the "out" ports of the containers around its source, across
+  // the innermost container holding both ends, and down through the "in" ports to its target,
+  // each piece as dagre routed it in its own container.
+  function route(from, to) {
+    const up = chain(from), down = chain(to);
+    const shared = new Set(down.map(([c]) => c));
+    const points = [];
+    const piece = (c, v, w) => {
+      const p = layout(c).edges.get(v + ">" + w);
+      if (!p) return false;
+      const o = origins.get(c);
+      for (const q of p) points.push({ x: q.x + o.x, y: q.y + o.y });
+      return true;
+    };
+    let k = 0;
+    for (; !shared.has(up[k][0]); k++) if (!piece(up[k][0], up[k][1], "out")) return null;
+    const top = up[k][0];
+    const j = down.findIndex(([c]) => c === top);
+    if (!piece(top, up[k][1], down[j][1])) return null;
+    for (let m = j - 1; m >= 0; m--) if (!piece(down[m][0], "in", down[m][1])) return null;
+    return points;
+  }
+
   function drawEdges(layer) {
     const drawn = new Map();  // one line per pair of boxes, listing the input slots it carries
     for (let d = 1; d < nodes.length; d++) {
@@ -266,11 +311,7 @@
     for (const { from, to, slots, merge } of drawn.values()) {
       const a = boxes.get(from);
       const b = boxes.get(to);
-      let points = null;
-      if (a.c === b.c) {
-        const route = layout(a.c).edges.get(from + ">" + to);
-        if (route) points = route.map((p) => ({ x: p.x + a.ox, y: p.y + a.oy }));
-      }
+      const points = route(from, to);
       const g = svg("g", { class: "edge" });
       g.append(svg("path", { d: edgePath(a, b, points), "marker-end": "url(#arrow)" }));
       if (merge && to[0] === "n") {  // a merge's inputs are numbered in the spec's order
@@ -287,6 +328,7 @@
 
   function render() {
     boxes.clear();
+    origins.clear();
     viewport.replaceChildren();
     const layers = { frames: svg("g"), edges: svg("g"), boxes: svg("g") };
     place(-1, 0, 0, layers);
