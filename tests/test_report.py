@@ -124,7 +124,7 @@ def test_source_lines_are_the_spec_lines_the_layers_came_from(
     _, data = write(cli, tmp_path, str(SPECS / "lenet5.yaml"))
     lines = (SPECS / "lenet5.yaml").read_text(encoding="utf-8").splitlines()
     for node in data["nodes"][1:]:
-        assert data["source_lines"][str(node["line"])] == lines[node["line"] - 1]
+        assert data["source_lines"][str(node["line"])] == lines[node["line"] - 1].strip()
         assert f"lenet5.yaml:{node['line']}:" in dict(node["details"])["spec"]
 
 

@@ -234,7 +234,7 @@ def _details(report: Report, r: LayerReport, rf_cell: str) -> list[list[str]]:
         if r.rf.covers_input:
             rf += " (sees the whole input)"
         rows.append(["receptive field", rf])
-    if r.dropped:
+    if any(r.dropped):
         rows.append(["dropped", f"the stride leaves out the last {_axes(r.dropped)} input "
                                 f"pixels"])
     act = "shared with its input (in place or a view)" if r.reuses_input \
@@ -396,7 +396,8 @@ def _settings(report: Report) -> list[list[str]]:
 
 def _source_lines(text: str | None, report: Report,
                   removed: Sequence[LayerReport]) -> dict[str, str]:
-    """The spec lines the layers were written on (only those), cut to a sane length."""
+    """The spec lines the layers were written on (only those), without their indentation and
+    cut to a sane length."""
     if text is None:
         return {}
     lines = text.splitlines()
@@ -404,7 +405,7 @@ def _source_lines(text: str | None, report: Report,
     out: dict[str, str] = {}
     for n in sorted(wanted):
         if 1 <= n <= len(lines):
-            line = lines[n - 1]
+            line = lines[n - 1].strip()
             out[str(n)] = line if len(line) <= MAX_SOURCE_LINE else \
                 line[:MAX_SOURCE_LINE - 1] + "…"
     return out
