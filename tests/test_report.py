@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.analysis.report import Report
@@ -306,3 +308,12 @@ def test_the_loader_is_the_one_place_that_reads_an_input() -> None:
 def test_page_data_is_the_module_s_only_public_entry() -> None:
     assert page_data_module.__all__ == ["DATA_VERSION", "MAX_ITEMS", "page_data"]
     assert render_page(page_data(cnncalc.load("lenet5").summary())).startswith("<!DOCTYPE html>")
+
+
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20))
+def test_script_json_reads_back_exactly_and_never_holds_markup(value: Any) -> None:
+    text = script_json(value)
+    assert json.loads(text) == value
+    assert not set("<>&\u2028\u2029") & set(text)
