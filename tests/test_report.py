@@ -179,7 +179,7 @@ def test_the_shipped_layout_library_is_the_pinned_release_with_its_licence() -> 
     assert hashlib.sha256(code).hexdigest() == record["sha256"]
     assert "Permission is hereby granted" in asset("LICENSE.dagre")
     assert "Permission is hereby granted" in asset("LICENSE.graphlib")
-    assert record["version"] in (ROOT / "tools" / "update_dagre.py").read_text(encoding="utf-8")
+    assert record["version"] in (ROOT / "scripts" / "update_dagre.py").read_text(encoding="utf-8")
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert '"cnncalc.page" = ["assets/*"]' in pyproject  # installed as package data
 

@@ -87,7 +87,6 @@ def report(spec: str, new: str | None, output: str | None, input_shape: str | No
 
 
 def _default_name(spec: str, new: str | None) -> str:
-    stem = Path(new if new is not None else spec).name
-    for suffix in (".yaml", ".yml"):
-        stem = stem.removesuffix(suffix)
+    """``specs/vgg16.yaml`` → ``vgg16.html``; a diff → ``NEW.diff.html``."""
+    stem = Path(new if new is not None else spec).stem
     return f"{stem}.diff.html" if new is not None else f"{stem}.html"

@@ -49,7 +49,6 @@
   const consumers = nodes.map(() => []);  // who reads each node
   nodes.forEach((n, d) => { for (const s of n.inputs) consumers[s].push(d); });
   const itemsOf = (c) => (c < 0 ? D.top : groups[c].items);
-  const parentOf = (t, i) => (t === "n" ? nodes[i].group : groups[i].parent);
 
   // The box that shows node i: itself, or its outermost collapsed group.
   function rep(i) {
@@ -658,6 +657,7 @@
   // --- start --------------------------------------------------------------------------------
 
   $("fit").addEventListener("click", () => fit(true));
+  window.addEventListener("resize", drawProfiles);
   $("expand").addEventListener("click", () => { groups.forEach((_, g) => setExpanded(g, true)); render(); fit(false); });
   $("collapse").addEventListener("click", () => { groups.forEach((_, g) => setExpanded(g, false)); render(); fit(true); });
 

@@ -1,7 +1,7 @@
 """Regenerate the layout library shipped with ``cnncalc report`` from the npm registry.
 
-    python tools/update_dagre.py            # the pinned version (PINNED below)
-    python tools/update_dagre.py 3.2.0      # another version: then update PINNED and test
+    python scripts/update_dagre.py            # the pinned version (PINNED below)
+    python scripts/update_dagre.py 3.2.0      # another version: then update PINNED and test
 
 It runs ``npm pack`` (the ordinary npm client; nothing is installed) for ``@dagrejs/dagre`` and for
 the ``@dagrejs/graphlib`` its build bundles, checks each tarball against the registry's
