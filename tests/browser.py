@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-INSTALL = ("install Chromium (Debian/Ubuntu: apt-get install -y chromium) and Playwright "
+INSTALL = ("install Chromium (Debian: apt-get install -y chromium) and Playwright "
            "(pip install -e '.[test]'), or point CNNCALC_CHROMIUM at a Chromium binary")
 
 
