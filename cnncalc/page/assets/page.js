@@ -542,7 +542,8 @@
   function sortBy(th) {
     const col = th.dataset.col;
     const again = th.classList.contains("asc") || th.classList.contains("desc");
-    sortDir = again ? -sortDir : (col === "index" ? 1 : -1);  // numbers: largest first
+    const numeric = col !== "index" && col !== "status" && cols[col].numeric;
+    sortDir = again ? -sortDir : (numeric ? -1 : 1);  // numbers largest first, names A to Z
     if (col === "index") sortKey = (i) => i;
     else if (col === "status") sortKey = (i) => nodes[i].status || "";
     else if (cols[col].key) sortKey = (i) => (nodes[i].v[cols[col].key] ?? -1);
