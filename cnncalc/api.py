@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from cnncalc.analysis.memory import MemoryConfig
@@ -21,7 +22,6 @@ from cnncalc.model.graph import Graph
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_size_list, parse_sizes
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import Value, value
 
 if TYPE_CHECKING:
     from cnncalc.analysis.sweep import Sweep
@@ -30,8 +30,8 @@ ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
-@value
-class Network(Value):
+@dataclass(frozen=True, slots=True)
+class Network:
     """A loaded spec: its graph, where it came from, and the limits it was loaded under."""
 
     graph: Graph

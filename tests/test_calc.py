@@ -4,6 +4,7 @@ brute-force properties of the dropped-pixel count."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -16,7 +17,10 @@ from cnncalc.layers.base import lookup
 from cnncalc.model import arith
 from cnncalc.model.errors import ShapeError
 from cnncalc.model.shape import Shape
-from cnncalc.quick.calc import Record, conv, conv_transpose, pool
+from cnncalc.quick import calc as calc_mod
+from cnncalc.quick import chain as chain_mod
+from cnncalc.quick import solve as solve_mod
+from cnncalc.quick.calc import Answer, conv, conv_transpose, pool
 from cnncalc.quick.chain import StepSyntaxError, chain, parse_step
 
 # size, kernel, stride, padding, dilation → output; Dumoulin & Visin (D&V), CS231n, the seeds.
@@ -231,9 +235,9 @@ def test_pool_and_deconv_explain_like_the_calculators() -> None:
 def test_answers_are_immutable_values() -> None:
     a, b = cnncalc.conv(10, 3), cnncalc.conv(10, 3)
     assert a == b and hash(a) == hash(b) and a != cnncalc.conv(10, 5)
-    with pytest.raises(AttributeError, match="immutable"):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         a.kind = "x"  # type: ignore[misc]
-    assert isinstance(a, Record) and repr(a).startswith("WindowAnswer(")
+    assert dataclasses.is_dataclass(a) and repr(a).startswith("WindowAnswer(")
     data = a.to_dict()
     assert data["output_size"] == [8, 8] and data["axes"][0]["padding"] == [0, 0]
     assert str(a).splitlines()[0] == a.headline()
@@ -377,15 +381,16 @@ def test_calculators_match_pytorch(h: int, w: int, kh: int, kw: int, sh: int, sw
               lambda: pool((h, w), k, s_, p, d, ceil_mode=ceil))
 
 
-def test_records_declare_every_field() -> None:
-    """Fields come from the annotations (reading order); each must be a slot and vice versa."""
-    from cnncalc.quick import calc as calc_mod
-    from cnncalc.quick import chain as chain_mod
-    from cnncalc.quick import solve as solve_mod
-
+def test_answers_are_frozen_slotted_dataclasses() -> None:
+    """Every answer is a frozen dataclass with slots; to_dict() lists its fields in reading
+    order, as repr and the JSON show them."""
     classes = [c for m in (calc_mod, chain_mod, solve_mod) for c in vars(m).values()
-               if isinstance(c, type) and issubclass(c, Record) and c is not Record]
+               if isinstance(c, type) and issubclass(c, Answer) and c is not Answer]
     assert len(classes) >= 10
     for cls in classes:
-        assert set(cls.fields()) == set(cls.__slots__), cls
-    assert cnncalc.conv(5, 3).axes[0].fields()[:3] == ("axis", "size", "kernel")
+        assert dataclasses.is_dataclass(cls) and cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        assert set(names) == set(cls.__slots__), cls
+    axis = cnncalc.conv(5, 3).axes[0]
+    assert tuple(axis.to_dict())[:3] == ("axis", "size", "kernel")
+    assert tuple(axis.to_dict()) == tuple(f.name for f in dataclasses.fields(axis))

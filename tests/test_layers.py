@@ -134,7 +134,8 @@ def test_attribute_validation(kind: str, attrs: dict[str, Any], message: str) ->
 
 @pytest.mark.parametrize(("kind", "attrs", "inputs", "message"), [
     ("conv", {"out": 8, "kernel": 3}, (S(16),), "flat vector"),
-    ("conv", {"out": 8, "kernel": [3, 3]}, (S(3, 8, 8, 8),), "has 2 values but the input has 3"),
+    ("conv", {"out": 8, "kernel": [3, 3]}, (S(3, 8, 8, 8),),
+     "kernel has 2 values for 3 spatial axes"),
     ("linear", {"out": 8}, (S(3, 4, 4),), "needs a flat input"),
     ("concat", {}, (S(4, 8, 8), S(4, 8, 7)), "spatial sizes differ"),
     ("add", {}, (S(4, 8, 8), S(5, 8, 8)), "shapes differ"),

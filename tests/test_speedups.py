@@ -15,8 +15,6 @@ from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.analysis.walk import analyze
-from cnncalc.layers.base import Layer, register
-from cnncalc.layers.conv import Conv
 from cnncalc.layers.pool import adaptive_bins, adaptive_window_sizes
 from cnncalc.model.graph import Graph, topological_order
 from cnncalc.render.structured import _json, iter_json, render_json
@@ -58,26 +56,6 @@ def test_interning_tells_true_from_1() -> None:
         cnncalc.load(ok + "  - conv: {out: 4, kernel: 3, bias: 1}\n")
     with pytest.raises(cnncalc.SpecError, match="expected an integer, got a number"):
         cnncalc.load(ok + "  - conv: {out: 4.0, kernel: 3, bias: true}\n")
-
-
-def test_layer_value_semantics() -> None:
-    a, b = Conv(out=8, kernel=3), Conv(out=8, kernel=3)
-    assert a == b and hash(a) == hash(b) and a is not b
-    assert a != Conv(out=8, kernel=5)
-    assert repr(a) == ("Conv(out=8, kernel=3, stride=1, padding=0, dilation=1, groups=1, "
-                       "bias=True)")
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        a.out = 9  # type: ignore[misc]
-    sigmoid, tanh = cnncalc.load("input: [3]\nlayers: [sigmoid, tanh]\n").graph.nodes
-    assert sigmoid.layer != tanh.layer and repr(sigmoid.layer) == "Sigmoid()"
-
-
-def test_register_refuses_attributes_without_a_dataclass() -> None:
-    with pytest.raises(TypeError, match="not decorated with @dataclass"):
-        @register
-        class Broken(Layer):  # attributes declared, decorator forgotten
-            kind = "broken_kind_for_test"
-            size: int = 3
 
 
 @settings(max_examples=300, deadline=None)

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnncalc.model.graph import INPUT, Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import SET, Value, value
 
 if TYPE_CHECKING:
     from cnncalc.analysis.report import Report
@@ -44,8 +44,8 @@ DEVICES = ("cuda", "cpu")
 UNITS = "bytes (binary multiples: 1 KiB = 1024 B, 1 MiB = 1024² B, 1 GiB = 1024³ B)"
 
 
-@value
-class MemoryConfig(Value):
+@dataclass(frozen=True, slots=True)
+class MemoryConfig:
     """How the network is run: element type, optimizer, mixed precision and device.
 
     ``dtype`` is the type of activations (and of parameters unless ``mixed``). With ``mixed``
@@ -108,8 +108,8 @@ OPTIMIZER_NAMES = {"sgd": "SGD (no optimizer state)", "momentum": "SGD with mome
                    "adam": "Adam (2 copies)"}
 
 
-@value
-class MemoryTotals(Value):
+@dataclass(frozen=True, slots=True)
+class MemoryTotals:
     """The memory of one network for one batch and config, in bytes.
 
     ``to_dict`` gives exactly the six figures of the JSON contract; the other fields say where
@@ -169,8 +169,8 @@ def _fit(room: int, per_sample: int) -> int:
     return room // per_sample
 
 
-@value
-class LayerMemory(Value):
+@dataclass(frozen=True, slots=True)
+class LayerMemory:
     """One layer's figures: its output's size, the live memory while it runs (inference), the
     bytes it newly keeps for backward (training), and whether at inference its output reuses
     its input's memory."""
@@ -179,13 +179,6 @@ class LayerMemory(Value):
     live_bytes: int
     saved_bytes: int
     reuses_input: bool
-
-    def __init__(self, activation_bytes: int, live_bytes: int, saved_bytes: int,
-                 reuses_input: bool) -> None:
-        SET(self, "activation_bytes", activation_bytes)
-        SET(self, "live_bytes", live_bytes)
-        SET(self, "saved_bytes", saved_bytes)
-        SET(self, "reuses_input", reuses_input)
 
 
 class LayerFacts(NamedTuple):

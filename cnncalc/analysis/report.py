@@ -6,13 +6,13 @@ in it is an exact integer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.analysis.memory import MemoryTotals
 from cnncalc.model.errors import Diagnostic, Mark
 from cnncalc.model.rf import ReceptiveField
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import SET, Value, value
 
 SCHEMA_VERSION = 1
 
@@ -28,8 +28,8 @@ CONVENTIONS: dict[str, str] = {
 }
 
 
-@value
-class LayerReport(Value):
+@dataclass(frozen=True, slots=True)
+class LayerReport:
     """Everything cnncalc knows about one layer after the walk. Counts cover the whole batch
     where they depend on it (MACs); parameters never do."""
 
@@ -57,35 +57,6 @@ class LayerReport(Value):
     """Training: bytes this layer newly keeps for the backward pass."""
     reuses_input: bool = False
     """Inference: the output is a view of, or written over, an input (no new memory)."""
-
-    def __init__(self, name: str, kind: str, description: str, inputs: tuple[str, ...],
-                 input_shapes: tuple[Shape, ...], output_shape: Shape, weights: int, bias: int,
-                 buffers: int, trainable: bool, macs: int, rf: ReceptiveField | None,
-                 dropped: tuple[int, ...], mark: Mark | None, scope: tuple[tuple[str, str], ...],
-                 attributes: tuple[tuple[str, Any], ...] = (), activation_bytes: int = 0,
-                 live_bytes: int = 0, saved_bytes: int = 0, reuses_input: bool = False) -> None:
-        # Written out (not generated): one is built per layer, and a generated __init__ costs
-        # start-up time to define (cnncalc/core/value.py).
-        SET(self, "name", name)
-        SET(self, "kind", kind)
-        SET(self, "description", description)
-        SET(self, "inputs", inputs)
-        SET(self, "input_shapes", input_shapes)
-        SET(self, "output_shape", output_shape)
-        SET(self, "weights", weights)
-        SET(self, "bias", bias)
-        SET(self, "buffers", buffers)
-        SET(self, "trainable", trainable)
-        SET(self, "macs", macs)
-        SET(self, "rf", rf)
-        SET(self, "dropped", dropped)
-        SET(self, "mark", mark)
-        SET(self, "scope", scope)
-        SET(self, "attributes", attributes)
-        SET(self, "activation_bytes", activation_bytes)
-        SET(self, "live_bytes", live_bytes)
-        SET(self, "saved_bytes", saved_bytes)
-        SET(self, "reuses_input", reuses_input)
 
     @property
     def params(self) -> int:
@@ -132,8 +103,8 @@ class LayerReport(Value):
         return out
 
 
-@value
-class Totals(Value):
+@dataclass(frozen=True, slots=True)
+class Totals:
     """The column sums of a report (parameters, buffers, MACs)."""
 
     params: int
@@ -175,8 +146,8 @@ class Totals(Value):
         return out
 
 
-@value
-class Report(Value):
+@dataclass(frozen=True, slots=True)
+class Report:
     """The analysis of a whole network for one input shape and batch size."""
 
     name: str

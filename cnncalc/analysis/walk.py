@@ -6,7 +6,6 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -62,7 +61,7 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     shapes: dict[str, Shape] = {INPUT: shape_in}
     fields: dict[str, ReceptiveField | None] = {
         INPUT: ReceptiveField.of_input(shape_in.rank)}
-    drafts: list[tuple[Any, ...]] = []  # LayerReport's fields up to the memory figures
+    drafts: list[tuple[Node, tuple[Shape, ...], _Step, ReceptiveField | None]] = []
     facts: list[LayerFacts] = []
     warnings: list[Diagnostic] = []
     # What a layer computes depends only on the layer and its input shapes, and the builder
@@ -106,16 +105,20 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         shapes[node.name] = out
         fields[node.name] = rf
         counts = step.counts
-        drafts.append((node.name, node.kind, step.description, inputs, in_shapes, out,
-                       counts.weights, counts.bias, counts.buffers, node.trainable,
-                       step.macs * batch, rf, step.dropped, node.mark, node.scope,
-                       step.attributes))
+        drafts.append((node, in_shapes, step, rf))
         facts.append(LayerFacts(in_shapes, out, counts.params, counts.buffers,
                                 counts.params if node.trainable else 0))
     per_layer, mem = plan(graph, shape_in.numel, facts, batch, memory or MemoryConfig())
-    make: Callable[..., LayerReport] = LayerReport  # positional arguments: faster than **kwargs
-    frozen = tuple(make(*d, m.activation_bytes, m.live_bytes, m.saved_bytes, m.reuses_input)
-                   for d, m in zip(drafts, per_layer))
+    frozen = tuple(
+        LayerReport(name=node.name, kind=node.kind, description=step.description,
+                    inputs=node.inputs, input_shapes=in_shapes, output_shape=step.output,
+                    weights=step.counts.weights, bias=step.counts.bias,
+                    buffers=step.counts.buffers, trainable=node.trainable,
+                    macs=step.macs * batch, rf=rf, dropped=step.dropped, mark=node.mark,
+                    scope=node.scope, attributes=step.attributes,
+                    activation_bytes=m.activation_bytes, live_bytes=m.live_bytes,
+                    saved_bytes=m.saved_bytes, reuses_input=m.reuses_input)
+        for (node, in_shapes, step, rf), m in zip(drafts, per_layer))
     totals = replace(Totals.of(frozen), memory=mem)
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))

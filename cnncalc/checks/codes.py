@@ -7,11 +7,11 @@ from: reading the file, building the graph, walking it, lint, an ``expect:`` or 
 
 from __future__ import annotations
 
-from cnncalc.model.value import Value, value
+from dataclasses import dataclass
 
 
-@value
-class Code(Value):
+@dataclass(frozen=True, slots=True)
+class Code:
     code: str
     severity: str
     """``error`` (the spec is wrong, or a check failed) or ``warning`` (lint; ``--strict`` makes

@@ -62,8 +62,9 @@ from cnncalc.layers.pool import (
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model import arith
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import Mark, ShapeError, SpecError
-from cnncalc.model.geometry import per_axis, windows
+from cnncalc.model.geometry import windows
 from cnncalc.model.graph import INPUT, Node
 from cnncalc.model.shape import Shape
 

@@ -18,8 +18,9 @@ import numpy as np
 from cnncalc.kernels._arrays import Array, im2col, scratch, shape_of, spatial_slices
 from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import ShapeError
-from cnncalc.model.geometry import Window, per_axis, require_spatial, windows
+from cnncalc.model.geometry import Window, require_spatial, windows
 from cnncalc.model.shape import Shape
 
 

@@ -28,8 +28,9 @@ from cnncalc.layers.pool import (
     MaxPool,
     _WindowPool,
 )
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import ShapeError
-from cnncalc.model.geometry import Window, per_axis
+from cnncalc.model.geometry import Window
 
 
 def window_starts(i: int, w: Window, ceil_mode: bool | str) -> list[int]:

@@ -10,8 +10,8 @@ import numpy as np
 from cnncalc.kernels._arrays import Array, spatial_slices
 from cnncalc.kernels.registry import kernel
 from cnncalc.layers.spatial import Crop, Pad, Upsample
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import ShapeError
-from cnncalc.model.geometry import per_axis
 
 CUBIC_A = -0.75
 """The cubic convolution constant PyTorch's bicubic upsampling uses (Keys 1981 with a = −0.75)."""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model.attrs import Bool, Choice, Float, attr
 from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 
 
 class _Activation(Layer):
@@ -41,7 +41,7 @@ class _Activation(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class ReLU(_Activation):
     """``max(0, x)`` (PyTorch ``ReLU``)."""
 
@@ -53,7 +53,7 @@ class ReLU(_Activation):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class ReLU6(_Activation):
     """``min(max(0, x), 6)`` (PyTorch ``ReLU6``)."""
 
@@ -63,7 +63,7 @@ class ReLU6(_Activation):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class LeakyReLU(_Activation):
     """Leaky ReLU (PyTorch ``LeakyReLU``)."""
 
@@ -77,7 +77,7 @@ class LeakyReLU(_Activation):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class ELU(_Activation):
     """Exponential linear unit (PyTorch ``ELU``)."""
 
@@ -89,7 +89,7 @@ class ELU(_Activation):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class PReLU(_Activation):
     """Leaky ReLU with learnt slopes (PyTorch ``PReLU``)."""
 
@@ -125,7 +125,7 @@ class Tanh(_Activation):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class GELU(_Activation):
     """Gaussian error linear unit (PyTorch ``GELU``)."""
 

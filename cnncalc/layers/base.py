@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cnncalc.model.arith import dropped_inputs
@@ -21,11 +22,10 @@ from cnncalc.model.geometry import Window
 from cnncalc.model.rf import IDENTITY_AXIS, AxisMap
 from cnncalc.model.saved import NEW, NOTHING, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import SET, Value, value
 
 
-@value
-class Counts(Value):
+@dataclass(frozen=True, slots=True)
+class Counts:
     """Parameter counts of one layer: trainable weights and biases, and non-trainable buffers
     (batch-norm running statistics), which PyTorch does not count as parameters."""
 
@@ -33,18 +33,13 @@ class Counts(Value):
     bias: int = 0
     buffers: int = 0
 
-    def __init__(self, weights: int = 0, bias: int = 0, buffers: int = 0) -> None:
-        SET(self, "weights", weights)
-        SET(self, "bias", bias)
-        SET(self, "buffers", buffers)
-
     @property
     def params(self) -> int:
         return self.weights + self.bias
 
 
-@value
-class AttributeInfo(Value):
+@dataclass(frozen=True, slots=True)
+class AttributeInfo:
     """One declared attribute of a layer kind (for validation, docs and the JSON Schema)."""
 
     name: str
@@ -59,15 +54,12 @@ WHOLE_INPUT = None
 """Returned by :meth:`Layer.receptive_map` when every output unit reads the whole input."""
 
 
-@value
-class Layer(Value):
-    """Base class of every layer kind. Subclasses are frozen dataclasses of their attributes.
-
-    Value semantics (``==``, ``hash``, ``repr`` over the attributes) are defined here once, so
-    kinds are declared ``@dataclass(frozen=True, eq=False, repr=False)``: the dataclass machinery
-    then writes three methods per kind instead of six, which is most of what importing the
-    layer kinds costs at start-up (docs/performance.md). A kind that adds no attributes to its
-    base needs no ``@dataclass`` at all; :func:`register` checks that none is forgotten."""
+@dataclass(frozen=True)
+class Layer:
+    """Base class of every layer kind. Each kind is a ``@dataclass(frozen=True)`` of its
+    attributes, so equal attributes make equal, hashable layers (``==``, ``hash`` and ``repr``
+    come from the dataclass). A kind that adds no attributes to its base needs no decorator;
+    :func:`register` checks that none that declares attributes forgets it."""
 
     kind: ClassVar[str] = ""
     aliases: ClassVar[tuple[str, ...]] = ()
@@ -224,8 +216,7 @@ def register(cls: type[Layer]) -> type[Layer]:
     declared = inspect.get_annotations(cls)
     if declared and "__dataclass_params__" not in cls.__dict__:
         raise TypeError(f"{cls.__name__} declares {', '.join(declared)} but is not decorated "
-                        f"with @dataclass(frozen=True, eq=False, repr=False), so they would not "
-                        f"be attributes")
+                        f"with @dataclass(frozen=True), so they would not be attributes")
     for name in (cls.kind, *cls.aliases):
         if not name:
             raise TypeError(f"{cls.__name__} has no kind name")

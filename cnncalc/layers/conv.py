@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 from typing import Any
 
-from cnncalc.layers._explain import n, times
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model import arith
 from cnncalc.model.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
+from cnncalc.model.axes import format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
-from cnncalc.model.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.model.geometry import Window, require_spatial, windows
 from cnncalc.model.rf import AxisMap
 from cnncalc.model.saved import Extra, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 from cnncalc.quick import calc
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
@@ -39,7 +39,7 @@ def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Conv(Layer):
     """Convolution (PyTorch ``Conv1d``/``Conv2d``/``Conv3d``); depthwise when ``groups`` equals
     the input channels."""
@@ -78,12 +78,12 @@ class Conv(Layer):
 
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         k = per_axis("kernel", self.kernel, output.rank)
-        return Counts(self.out * (inputs[0].channels // self.groups) * prod(k),
+        return Counts(arith.conv_weights(self.out, inputs[0].channels, self.groups, k),
                       self.out if self.bias else 0)
 
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
         k = per_axis("kernel", self.kernel, output.rank)
-        return int(output.numel * (inputs[0].channels // self.groups) * prod(k))
+        return arith.conv_macs(self.out, output.spatial, inputs[0].channels, self.groups, k)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.
@@ -107,7 +107,7 @@ class Conv(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class ConvTranspose(Layer):
     """Transposed convolution (PyTorch ``ConvTranspose1d/2d/3d``)."""
 
@@ -149,14 +149,14 @@ class ConvTranspose(Layer):
 
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         k = per_axis("kernel", self.kernel, output.rank)
-        return Counts(inputs[0].channels * (self.out // self.groups) * prod(k),
+        return Counts(arith.conv_transpose_weights(inputs[0].channels, self.out, self.groups, k),
                       self.out if self.bias else 0)
 
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
-        """Input-based: every input value is multiplied into ``(out/groups)·∏k`` outputs
-        (fvcore, ptflops ≥ 0.7.5; see docs/conventions.md)."""
+        """Input-based (:func:`cnncalc.model.arith.conv_transpose_macs`)."""
+        x = inputs[0]
         k = per_axis("kernel", self.kernel, output.rank)
-        return int(inputs[0].numel * (self.out // self.groups) * prod(k))
+        return arith.conv_transpose_macs(x.channels, x.spatial, self.out, self.groups, k)
 
     def receptive_map(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[AxisMap, ...]:
         return tuple(AxisMap.transposed(k, s, pb, d)
@@ -184,7 +184,7 @@ class ConvTranspose(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class LocallyConnected(Layer):
     """A convolution without weight sharing: one filter bank per output position
     (Keras ``LocallyConnected2D``; CS231n's "no parameter sharing" count)."""
@@ -213,7 +213,7 @@ class LocallyConnected(Layer):
 
     def counts(self, inputs: tuple[Shape, ...], output: Shape) -> Counts:
         k = per_axis("kernel", self.kernel, output.rank)
-        weights = output.numel * inputs[0].channels * prod(k)
+        weights = arith.locally_connected_weights(self.out, output.spatial, inputs[0].channels, k)
         return Counts(weights, output.numel if self.bias else 0)
 
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
@@ -227,10 +227,11 @@ class LocallyConnected(Layer):
                                rank=x.rank).lines())  # formulas and dropped pixels
         c = self.counts(inputs, output)
         k = tuple(w.k for w in ws)
-        bias = f" + {n(c.bias)} bias (one per output value)" if c.bias else ""
-        lines.append(f"params: {self.out}·{times(output.spatial)} positions × "
-                     f"{x.channels}·{times(k)} = {n(c.weights)} weights{bias} = {n(c.params)}")
-        lines.append(f"MACs: one per weight = {n(self.macs(inputs, output))}")
+        bias = f" + {c.bias:,} bias (one per output value)" if c.bias else ""
+        lines.append(f"params: {self.out}·{arith.times(output.spatial)} positions × "
+                     f"{x.channels}·{arith.times(k)} = {c.weights:,} "
+                     f"weights{bias} = {c.params:,}")
+        lines.append(f"MACs: one per weight = {self.macs(inputs, output):,}")
         return tuple(lines)
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from cnncalc.layers._explain import n
+from dataclasses import dataclass
+
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model.attrs import Bool, Int, attr
 from cnncalc.model.errors import ShapeError
 from cnncalc.model.saved import VIEW, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Linear(Layer):
     """A fully connected layer on a flat input (PyTorch ``Linear``)."""
 
@@ -40,11 +40,11 @@ class Linear(Layer):
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         c = self.counts(inputs, output)
-        bias = f" + {n(c.bias)} bias" if c.bias else ""
+        bias = f" + {c.bias:,} bias" if c.bias else ""
         return (f"out: {self.out} features",
-                f"params: {inputs[0].channels}·{self.out} = {n(c.weights)} weights{bias} "
-                f"= {n(c.params)}",
-                f"MACs: {inputs[0].channels}·{self.out} = {n(self.macs(inputs, output))}")
+                f"params: {inputs[0].channels}·{self.out} = {c.weights:,} weights{bias} "
+                f"= {c.params:,}",
+                f"MACs: {inputs[0].channels}·{self.out} = {self.macs(inputs, output):,}")
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
@@ -75,4 +75,4 @@ class Flatten(Layer):
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         dims = "·".join(str(d) for d in inputs[0].dims)
-        return (f"out: {dims} = {n(output.channels)} features",)
+        return (f"out: {dims} = {output.channels:,} features",)

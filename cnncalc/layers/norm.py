@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from cnncalc.layers._explain import n
+from dataclasses import dataclass
+
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model.attrs import Bool, Float, Int, attr
 from cnncalc.model.saved import MASK, NEW, NOTHING, STAT, VIEW, Extra, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 
 
 @register
-@value
+@dataclass(frozen=True)
 class BatchNorm(Layer):
     """Batch normalisation over the channel axis (PyTorch ``BatchNorm1d/2d/3d``)."""
 
@@ -42,16 +42,16 @@ class BatchNorm(Layer):
         c = inputs[0].channels
         cnt = self.counts(inputs, output)
         lines = [f"shape: {output} (unchanged)"]
-        lines.append(f"params: γ {n(c)} + β {n(c)} = {n(cnt.params)}" if self.affine
+        lines.append(f"params: γ {c:,} + β {c:,} = {cnt.params:,}" if self.affine
                      else "params: none (affine off)")
         if cnt.buffers:
-            lines.append(f"buffers: running mean {n(c)} + running var {n(c)} = {n(cnt.buffers)} "
+            lines.append(f"buffers: running mean {c:,} + running var {c:,} = {cnt.buffers:,} "
                          f"(not parameters)")
         return tuple(lines)
 
 
 @register
-@value
+@dataclass(frozen=True)
 class LocalResponseNorm(Layer):
     """Local response normalisation across channels (AlexNet; PyTorch ``LocalResponseNorm``)."""
 
@@ -77,7 +77,7 @@ class LocalResponseNorm(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Dropout(Layer):
     """Dropout: identity at inference; a mask during training."""
 

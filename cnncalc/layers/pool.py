@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import gcd
 from typing import Any
 
-from cnncalc.layers._explain import per_axis_lines
 from cnncalc.layers.base import Layer, register
 from cnncalc.model import arith
 from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
-from cnncalc.model.geometry import Window, format_axes, per_axis, require_spatial, windows
+from cnncalc.model.axes import axis_lines, format_axes, per_axis
+from cnncalc.model.geometry import Window, require_spatial, windows
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
 from cnncalc.model.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 from cnncalc.quick import calc
 
 POOL_PADDING = ("valid", "same_tf")
@@ -21,7 +21,7 @@ CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must
             "the input or its left padding), or 'caffe' for Caffe's rule")
 
 
-@value
+@dataclass(frozen=True)
 class _WindowPool(Layer):
     """Shared arithmetic of the sliding-window pools (their attributes live on each kind)."""
 
@@ -75,7 +75,7 @@ class _WindowPool(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class MaxPool(_WindowPool):
     """Max pooling (PyTorch ``MaxPoolNd``)."""
 
@@ -97,7 +97,7 @@ class MaxPool(_WindowPool):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class AvgPool(_WindowPool):
     """Average pooling (PyTorch ``AvgPoolNd``)."""
 
@@ -124,7 +124,7 @@ class AvgPool(_WindowPool):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class LpPool(_WindowPool):
     """Power-average pooling (PyTorch ``LPPoolNd``)."""
 
@@ -219,7 +219,7 @@ def adaptive_map(n_in: int, n_out: int) -> AxisMap:
     return AxisMap.periodic([(start, end - 1, 1) for start, end in bins], n_in // g)
 
 
-@value
+@dataclass(frozen=True)
 class _AdaptivePool(Layer):
     """Shared arithmetic of the adaptive pools."""
 
@@ -236,14 +236,10 @@ class _AdaptivePool(Layer):
                      for n_in, n_out in zip(inputs[0].spatial, output.spatial))
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
-        x = inputs[0]
-
-        def formula(a: int) -> str:
-            n_in, n_out = x.spatial[a], output.spatial[a]
-            sizes = adaptive_window_sizes(n_in, n_out)
-            return (f"{n_in} → {n_out} in windows [⌊o·{n_in}/{n_out}⌋, ⌈(o+1)·{n_in}/{n_out}⌉) "
-                    f"of size {'/'.join(map(str, sizes))}")
-        return (*per_axis_lines(x.rank, formula, "out"), "no parameters, 0 MACs")
+        lines = [f"{n_in} → {n_out} in windows [⌊o·{n_in}/{n_out}⌋, ⌈(o+1)·{n_in}/{n_out}⌉) "
+                 f"of size {'/'.join(map(str, adaptive_window_sizes(n_in, n_out)))}"
+                 for n_in, n_out in zip(inputs[0].spatial, output.spatial)]
+        return (*axis_lines(lines, "out"), "no parameters, 0 MACs")
 
     def describe(self, rank: int = 2) -> str:
         out = self.output if isinstance(self.output, int) else format_axes(self.output)
@@ -251,7 +247,7 @@ class _AdaptivePool(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class AdaptiveAvgPool(_AdaptivePool):
     """Adaptive average pooling (PyTorch ``AdaptiveAvgPoolNd``)."""
 
@@ -271,7 +267,7 @@ class AdaptiveAvgPool(_AdaptivePool):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class AdaptiveMaxPool(_AdaptivePool):
     """Adaptive max pooling (PyTorch ``AdaptiveMaxPoolNd``)."""
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.layers._explain import per_axis_lines
 from cnncalc.layers.base import Layer, register
 from cnncalc.model import arith
 from cnncalc.model.attrs import Bool, Choice, Float, Padding, PerAxis, Ref, Scale, attr
+from cnncalc.model.axes import axis_lines, format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
-from cnncalc.model.geometry import format_axes, per_axis, require_spatial
+from cnncalc.model.geometry import padding_pairs, require_spatial
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
 from cnncalc.model.saved import NOTHING, VIEW, Saved
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import value
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
 
@@ -54,7 +54,7 @@ def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Upsample(Layer):
     """Upsampling by a scale factor or to a size (PyTorch ``Upsample``/``interpolate``)."""
 
@@ -98,8 +98,9 @@ class Upsample(Layer):
         if self.size is not None:
             return (f"out: size {format_axes(output.spatial)} as given",)
         scales = per_axis("scale", self.scale, x.rank)
-        return tuple(per_axis_lines(x.rank, lambda a: f"⌊{x.spatial[a]}·{scales[a]:g}⌋ = "
-                                    f"{output.spatial[a]}", "out"))
+        return tuple(axis_lines([f"⌊{i}·{scale:g}⌋ = {o}"
+                                 for i, scale, o in zip(x.spatial, scales, output.spatial)],
+                                "out"))
 
     def describe(self, rank: int = 2) -> str:
         if self.size is not None:
@@ -109,7 +110,7 @@ class Upsample(Layer):
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Pad(Layer):
     """Explicit padding (PyTorch ``F.pad`` / ``ZeroPad2d``, ``ReflectionPad2d``...)."""
 
@@ -125,8 +126,7 @@ class Pad(Layer):
 
     def pads(self, x: Shape) -> tuple[tuple[int, int], ...]:
         require_spatial(self.kind, x.rank)
-        return tuple(v if isinstance(v, tuple) else (v, v)
-                     for v in per_axis("padding", self.padding, x.rank))
+        return padding_pairs("padding", self.padding, x.rank)
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
@@ -151,12 +151,13 @@ class Pad(Layer):
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         pads = self.pads(x)
-        return tuple(per_axis_lines(x.rank, lambda a: f"{x.spatial[a]} + {pads[a][0]} + "
-                                    f"{pads[a][1]} = {output.spatial[a]}", "out"))
+        return tuple(axis_lines([f"{i} + {pb} + {pa} = {o}"
+                                 for i, (pb, pa), o in zip(x.spatial, pads, output.spatial)],
+                                "out"))
 
 
 @register
-@value
+@dataclass(frozen=True)
 class Crop(Layer):
     """Cropping to a size, to the size of another layer's output (U-Net), or by a border."""
 
@@ -187,8 +188,7 @@ class Crop(Layer):
         x = inputs[0]
         require_spatial(self.kind, x.rank)
         if self.border is not None:
-            return tuple(v if isinstance(v, tuple) else (v, v)
-                         for v in per_axis("border", self.border, x.rank))
+            return padding_pairs("border", self.border, x.rank)
         if self.like is not None:
             target = inputs[1].spatial
             if len(target) != x.rank:
@@ -222,5 +222,6 @@ class Crop(Layer):
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         offs = self.offsets(inputs)
-        return tuple(per_axis_lines(x.rank, lambda a: f"{x.spatial[a]} − {offs[a][0]} − "
-                                    f"{offs[a][1]} = {output.spatial[a]}", "out"))
+        return tuple(axis_lines([f"{i} − {b} − {a} = {o}"
+                                 for i, (b, a), o in zip(x.spatial, offs, output.spatial)],
+                                "out"))

@@ -9,18 +9,22 @@ per side (``pb``/``pa`` before/after when asymmetric), ``d`` dilation, ``op`` ou
 Where PyTorch refuses a configuration these functions raise :class:`ShapeError` with the reason.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import prod
+from typing import Union
+
+from cnncalc.model.axes import whole_per_axis
 from cnncalc.model.errors import ShapeError
 
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # avoids importing typing: the quick calculators start in milliseconds
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Union
+IntOrSeq = Union[int, Sequence[int]]
 
-    IntOrSeq = Union[int, Sequence[int]]
-
+PADDING_WORDS = ("same", "same_tf", "valid", "full")
+"""The padding words a convolution accepts (:func:`word_padding`)."""
+POOL_PADDING_WORDS = ("valid", "same_tf")
+"""The padding words of pooling and locally connected layers: ``same`` and ``full`` would pad
+more than half the kernel, which PyTorch's pooling refuses."""
 
 
 def _check_positive(name: str, value: int) -> None:
@@ -152,8 +156,8 @@ def tf_same_padding(i: int, k: int, s: int = 1, d: int = 1) -> tuple[int, int]:
     return total // 2, total - total // 2
 
 
-def word_padding(word: str, size: "Sequence[int]", kernel: "Sequence[int]",
-                 stride: "Sequence[int]", dilation: "Sequence[int]") -> tuple[tuple[int, int], ...]:
+def word_padding(word: str, size: Sequence[int], kernel: Sequence[int],
+                 stride: Sequence[int], dilation: Sequence[int]) -> tuple[tuple[int, int], ...]:
     """Per-axis ``(before, after)`` for a padding word: ``valid`` (none), ``same`` (PyTorch:
     :func:`same_padding`, stride 1 only), ``same_tf`` (:func:`tf_same_padding`) or ``full``
     (:func:`full_padding`)."""
@@ -206,30 +210,16 @@ def upsample_out(i: int, scale: float | None = None, size: int | None = None) ->
 
 # --- public, per-axis API ---------------------------------------------------------------------
 
-def _per_axis(name: str, value: "IntOrSeq", rank: int) -> tuple[int, ...]:
-    if isinstance(value, bool):
-        raise ShapeError(f"{name} must be an integer, got {value!r}")
-    if isinstance(value, int):
-        return (value,) * rank
-    values = tuple(value)
-    if len(values) != rank:
-        raise ShapeError(f"{name} has {len(values)} values but the input has {rank} axes")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ShapeError(f"{name} must be integers, got {v!r}")
-    return values
-
-
-def _rank_of(size: "IntOrSeq") -> int:
+def _rank_of(size: IntOrSeq) -> int:
     return 1 if isinstance(size, int) else len(tuple(size))
 
 
-def _result(size: "IntOrSeq", values: list[int]) -> int | tuple[int, ...]:
+def _result(size: IntOrSeq, values: list[int]) -> int | tuple[int, ...]:
     return values[0] if isinstance(size, int) else tuple(values)
 
 
-def conv_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq" = 1,
-                     padding: "IntOrSeq" = 0, dilation: "IntOrSeq" = 1) -> int | tuple[int, ...]:
+def conv_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
+                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
     """Output size of a convolution (PyTorch semantics) for one axis (``int``) or several.
 
     >>> conv_output_size(227, 11, stride=4)
@@ -238,22 +228,22 @@ def conv_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq" = 
     (112, 112)
     """
     rank = _rank_of(size)
-    i, k, s, p, d = (_per_axis(n, v, rank) for n, v in
+    i, k, s, p, d = (whole_per_axis(n, v, rank) for n, v in
                      (("size", size), ("kernel", kernel), ("stride", stride),
                       ("padding", padding), ("dilation", dilation)))
     return _result(size, [conv_out(*a) for a in zip(i, k, s, p, p, d)])
 
 
-def conv_transpose_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq" = 1,
-                               padding: "IntOrSeq" = 0, output_padding: "IntOrSeq" = 0,
-                               dilation: "IntOrSeq" = 1) -> int | tuple[int, ...]:
+def conv_transpose_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq = 1,
+                               padding: IntOrSeq = 0, output_padding: IntOrSeq = 0,
+                               dilation: IntOrSeq = 1) -> int | tuple[int, ...]:
     """Output size of a transposed convolution (PyTorch semantics).
 
     >>> conv_transpose_output_size(3, 3, stride=2, padding=1, output_padding=1)
     6
     """
     rank = _rank_of(size)
-    i, k, s, p, op, d = (_per_axis(n, v, rank) for n, v in
+    i, k, s, p, op, d = (whole_per_axis(n, v, rank) for n, v in
                          (("size", size), ("kernel", kernel), ("stride", stride),
                           ("padding", padding), ("output_padding", output_padding),
                           ("dilation", dilation)))
@@ -261,8 +251,8 @@ def conv_transpose_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "In
                           for ii, kk, ss, pp, oo, dd in zip(i, k, s, p, op, d)])
 
 
-def pool_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq | None" = None,
-                     padding: "IntOrSeq" = 0, dilation: "IntOrSeq" = 1,
+def pool_output_size(size: IntOrSeq, kernel: IntOrSeq, stride: IntOrSeq | None = None,
+                     padding: IntOrSeq = 0, dilation: IntOrSeq = 1,
                      ceil_mode: bool = False) -> int | tuple[int, ...]:
     """Output size of max/avg pooling (PyTorch semantics; stride defaults to the kernel).
 
@@ -270,10 +260,10 @@ def pool_output_size(size: "IntOrSeq", kernel: "IntOrSeq", stride: "IntOrSeq | N
     (2, 3)
     """
     rank = _rank_of(size)
-    i, k, p, d = (_per_axis(n, v, rank) for n, v in
+    i, k, p, d = (whole_per_axis(n, v, rank) for n, v in
                   (("size", size), ("kernel", kernel), ("padding", padding),
                    ("dilation", dilation)))
-    s = k if stride is None else _per_axis("stride", stride, rank)
+    s = k if stride is None else whole_per_axis("stride", stride, rank)
     return _result(size, [pool_out(ii, kk, ss, pp, pp, dd, ceil_mode)
                           for ii, kk, ss, pp, dd in zip(i, k, s, p, d)])
 
@@ -325,45 +315,42 @@ def dropped_formula(i: int, k: int, s: int, pb: int, pa: int, d: int = 1) -> str
 
 # --- parameters and MACs, and the same with the numbers substituted --------------------------
 
-def _n(value: int) -> str:
-    return f"{value:,}"
-
-
-def _times(values: tuple[int, ...]) -> str:
+def times(values: Sequence[int]) -> str:
+    """``7×7`` for a kernel, ``112×112`` for a plane (``1`` for none)."""
     return "×".join(str(v) for v in values) if values else "1"
-
-
-def _prod(values: tuple[int, ...]) -> int:
-    out = 1
-    for v in values:
-        out *= v
-    return out
 
 
 def conv_weights(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...]) -> int:
     """``C_out · (C_in/groups) · ∏k``: PyTorch ``ConvNd.weight`` has shape
     ``(C_out, C_in/groups, *kernel)``."""
-    return c_out * (c_in // groups) * _prod(kernel)
+    return c_out * (c_in // groups) * prod(kernel)
 
 
 def conv_macs(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
               kernel: tuple[int, ...]) -> int:
     """``C_out · ∏out · (C_in/groups) · ∏k`` multiply-accumulates per sample (fvcore's
     ``conv_flop_count``; torchvision's published "GFLOPS")."""
-    return c_out * _prod(out_spatial) * (c_in // groups) * _prod(kernel)
+    return c_out * prod(out_spatial) * (c_in // groups) * prod(kernel)
 
 
 def conv_transpose_weights(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...]) -> int:
     """``C_in · (C_out/groups) · ∏k``: PyTorch ``ConvTransposeNd.weight`` has shape
     ``(C_in, C_out/groups, *kernel)``."""
-    return c_in * (c_out // groups) * _prod(kernel)
+    return c_in * (c_out // groups) * prod(kernel)
 
 
 def conv_transpose_macs(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
                         kernel: tuple[int, ...]) -> int:
     """Input-based: every input value is multiplied into ``(C_out/groups)·∏k`` outputs (fvcore,
     ptflops ≥ 0.7.5; docs/conventions.md)."""
-    return c_in * _prod(in_spatial) * (c_out // groups) * _prod(kernel)
+    return c_in * prod(in_spatial) * (c_out // groups) * prod(kernel)
+
+
+def locally_connected_weights(c_out: int, out_spatial: tuple[int, ...], c_in: int,
+                              kernel: tuple[int, ...]) -> int:
+    """``C_out · ∏out · C_in · ∏k``: a filter bank of its own at every output position (Keras
+    ``LocallyConnected2D``; CS231n's count without parameter sharing)."""
+    return c_out * prod(out_spatial) * c_in * prod(kernel)
 
 
 def conv_params_formula(c_out: int, c_in: int, groups: int, kernel: tuple[int, ...],
@@ -371,31 +358,31 @@ def conv_params_formula(c_out: int, c_in: int, groups: int, kernel: tuple[int, .
     """``params: 64·3·7×7 = 9,408 weights + 64 bias = 9,472``."""
     weights = conv_weights(c_out, c_in, groups, kernel)
     grp = f" ({c_in}/{groups} per group)" if groups > 1 else ""
-    text = f"params: {c_out}·{c_in // groups}{grp}·{_times(kernel)} = {_n(weights)} weights"
-    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
-                   else f" = {_n(weights)}")
+    text = f"params: {c_out}·{c_in // groups}{grp}·{times(kernel)} = {weights:,} weights"
+    return text + (f" + {c_out:,} bias = {weights + c_out:,}" if bias
+                   else f" = {weights:,}")
 
 
 def conv_macs_formula(c_out: int, out_spatial: tuple[int, ...], c_in: int, groups: int,
                       kernel: tuple[int, ...]) -> str:
     """``MACs: 64·112×112 outputs × 3·7×7 = 118,013,952``."""
     macs = conv_macs(c_out, out_spatial, c_in, groups, kernel)
-    return (f"MACs: {c_out}·{_times(out_spatial)} outputs × {c_in // groups}·{_times(kernel)} "
-            f"= {_n(macs)}")
+    return (f"MACs: {c_out}·{times(out_spatial)} outputs × {c_in // groups}·{times(kernel)} "
+            f"= {macs:,}")
 
 
 def conv_transpose_params_formula(c_in: int, c_out: int, groups: int, kernel: tuple[int, ...],
                                   bias: bool) -> str:
     """``params: 128·64·2×2 = 32,768 weights + 64 bias = 32,832``."""
     weights = conv_transpose_weights(c_in, c_out, groups, kernel)
-    text = f"params: {c_in}·{c_out // groups}·{_times(kernel)} = {_n(weights)} weights"
-    return text + (f" + {_n(c_out)} bias = {_n(weights + c_out)}" if bias
-                   else f" = {_n(weights)}")
+    text = f"params: {c_in}·{c_out // groups}·{times(kernel)} = {weights:,} weights"
+    return text + (f" + {c_out:,} bias = {weights + c_out:,}" if bias
+                   else f" = {weights:,}")
 
 
 def conv_transpose_macs_formula(c_in: int, in_spatial: tuple[int, ...], c_out: int, groups: int,
                                 kernel: tuple[int, ...]) -> str:
     """``MACs (input-based): 128·28×28 inputs × 64·2×2 = 25,690,112``."""
     macs = conv_transpose_macs(c_in, in_spatial, c_out, groups, kernel)
-    return (f"MACs (input-based): {c_in}·{_times(in_spatial)} inputs × {c_out // groups}·"
-            f"{_times(kernel)} = {_n(macs)}")
+    return (f"MACs (input-based): {c_in}·{times(in_spatial)} inputs × {c_out // groups}·"
+            f"{times(kernel)} = {macs:,}")

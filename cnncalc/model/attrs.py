@@ -9,12 +9,11 @@ A layer kind declares its attributes as dataclass fields whose metadata holds an
 from __future__ import annotations
 
 import math
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.model.errors import AttributeValueError
 from cnncalc.model.limits import INT64_MAX
-from cnncalc.model.value import Value, value
 
 REQUIRED: Any = object()
 
@@ -56,8 +55,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-@value
-class Attr(Value):
+@dataclass(frozen=True)
+class Attr:
     """Base attribute type. ``convert`` returns the normalised value or raises
     :class:`AttributeValueError` with a message that does not repeat the attribute name."""
 
@@ -71,7 +70,7 @@ class Attr(Value):
         raise NotImplementedError
 
 
-@value
+@dataclass(frozen=True)
 class Int(Attr):
     """An integer, optionally bounded."""
 
@@ -102,7 +101,7 @@ class Int(Attr):
         return f"integer ≥ {self.minimum}" if self.minimum is not None else "integer"
 
 
-@value
+@dataclass(frozen=True)
 class Float(Attr):
     """A finite number, optionally bounded."""
 
@@ -139,7 +138,7 @@ class Float(Attr):
         return "number"
 
 
-@value
+@dataclass(frozen=True)
 class Bool(Attr):
     """``true`` or ``false``."""
 
@@ -155,7 +154,7 @@ class Bool(Attr):
         return "true/false"
 
 
-@value
+@dataclass(frozen=True)
 class Choice(Attr):
     """One of a fixed set of values (words or booleans)."""
 
@@ -175,7 +174,7 @@ class Choice(Attr):
         return " | ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in self.choices)
 
 
-@value
+@dataclass(frozen=True)
 class PerAxis(Attr):
     """An integer for every spatial axis, or a list with one integer per axis."""
 
@@ -203,7 +202,7 @@ class PerAxis(Attr):
         return f"int ≥ {self.minimum} or per-axis list"
 
 
-@value
+@dataclass(frozen=True)
 class OptionalPerAxis(PerAxis):
     """Like :class:`PerAxis`, but ``null`` is allowed (meaning "use the default rule")."""
 
@@ -218,7 +217,7 @@ class OptionalPerAxis(PerAxis):
         return s
 
 
-@value
+@dataclass(frozen=True)
 class Padding(Attr):
     """Padding: ``p`` on every side of every axis; ``[p_h, p_w]`` per axis;
     ``[[before, after], ...]`` per axis; or one of the words in ``words``."""
@@ -263,7 +262,7 @@ class Padding(Attr):
         return "int, per-axis list, [[before, after], ...] or " + "/".join(self.words)
 
 
-@value
+@dataclass(frozen=True)
 class Scale(Attr):
     """A positive number, or one per spatial axis."""
 
@@ -286,7 +285,7 @@ class Scale(Attr):
         return "number > 0 or per-axis list"
 
 
-@value
+@dataclass(frozen=True)
 class Ref(Attr):
     """The name of an earlier layer (resolved by the spec builder into an extra input)."""
 
@@ -304,7 +303,7 @@ class Ref(Attr):
         return "layer name"
 
 
-@value
+@dataclass(frozen=True)
 class CeilMode(Attr):
     """``false`` (floor), ``true`` (PyTorch ceil_mode) or ``caffe`` (Caffe's ceil rule)."""
 

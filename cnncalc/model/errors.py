@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import field
-
-from cnncalc.model.value import SET, Value, value
+from dataclasses import dataclass, field
 
 __all__ = ["AttributeValueError", "CnncalcError", "Diagnostic", "LimitError", "Mark",
            "MergeError", "ShapeError", "SpecError", "suggest"]
@@ -53,27 +51,20 @@ class MergeError(ShapeError):
         self.hint = hint or message
 
 
-
-@value
-class Mark(Value):
+@dataclass(frozen=True, slots=True)
+class Mark:
     """A position in a spec file; ``line`` and ``column`` are 1-based, as editors show them."""
 
-    __slots__ = ("column", "line", "path")
     path: str
     line: int
     column: int
-
-    def __init__(self, path: str, line: int, column: int) -> None:
-        SET(self, "path", path)
-        SET(self, "line", line)
-        SET(self, "column", column)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@value
-class Diagnostic(Value):
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
     """One finding: an error or a warning at a place in a spec, with an optional stable code."""
 
     message: str

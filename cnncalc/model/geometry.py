@@ -6,16 +6,18 @@ A spec may write ``kernel: 3`` (every axis), ``kernel: [3, 5]`` (per axis), ``pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from cnncalc.model import arith
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import ShapeError
-from cnncalc.model.value import SET, Value, value
 
 
-@value
-class Window(Value):
+@dataclass(frozen=True, slots=True)
+class Window:
     """A sliding window on one axis: kernel, stride, padding before/after, dilation."""
 
     k: int
@@ -24,26 +26,9 @@ class Window(Value):
     pa: int
     d: int = 1
 
-    def __init__(self, k: int, s: int, pb: int, pa: int, d: int = 1) -> None:
-        SET(self, "k", k)
-        SET(self, "s", s)
-        SET(self, "pb", pb)
-        SET(self, "pa", pa)
-        SET(self, "d", d)
-
     @property
     def k_eff(self) -> int:
         return arith.effective_kernel(self.k, self.d)
-
-
-def per_axis(name: str, value: Any, rank: int) -> tuple[Any, ...]:
-    """Expand a scalar to every axis, or check that a list has one value per axis."""
-    if isinstance(value, tuple):
-        if len(value) != rank:
-            raise ShapeError(f"{name} has {len(value)} values but the input has {rank} spatial "
-                             f"ax{'is' if rank == 1 else 'es'}")
-        return value
-    return (value,) * rank
 
 
 def require_spatial(kind: str, rank: int, low: int = 1, high: int = 3) -> None:
@@ -54,22 +39,32 @@ def require_spatial(kind: str, rank: int, low: int = 1, high: int = 3) -> None:
         raise ShapeError(f"{kind} supports {low} to {high} spatial axes, got {rank}")
 
 
-def resolve_padding(padding: Any, spatial: tuple[int, ...], kernel: tuple[int, ...],
-                    stride: tuple[int, ...], dilation: tuple[int, ...],
-                    allowed: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
-    """Per-axis ``(before, after)`` padding for a window layer.
+def padding_pairs(name: str, value: Any, rank: int) -> tuple[tuple[int, int], ...]:
+    """Per-axis ``(before, after)`` from padding written as one integer (every side of every
+    axis), one integer per axis, or ``[before, after]`` pairs per axis."""
+    pairs: list[tuple[int, int]] = []
+    for item in per_axis(name, value, rank):
+        pair = tuple(item) if isinstance(item, (tuple, list)) else (item, item)
+        if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
+            raise ShapeError(f"{name} must be whole numbers or (before, after) pairs, "
+                             f"got {item!r}")
+        pairs.append((pair[0], pair[1]))
+    return tuple(pairs)
 
-    ``same`` is PyTorch's (stride 1 only), ``same_tf`` TensorFlow's (any stride, odd pixel
-    after), ``valid`` is zero and ``full`` is ``d·(k−1)`` on each side.
-    """
-    rank = len(spatial)
+
+def resolve_padding(padding: Any, spatial: Sequence[int], kernel: Sequence[int],
+                    stride: Sequence[int], dilation: Sequence[int],
+                    allowed: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    """Per-axis ``(before, after)`` padding for a window layer: numbers as
+    :func:`padding_pairs` reads them, or one of the ``allowed`` words of
+    :func:`cnncalc.model.arith.word_padding` (``same``, ``same_tf``, ``valid``, ``full``)."""
     if isinstance(padding, str):
-        if padding not in allowed:
+        word = padding.lower()
+        if word not in allowed:
             raise ShapeError(f"padding '{padding}' is not supported here "
                              f"(use {', '.join(allowed) or 'an integer'})")
-        return arith.word_padding(padding, spatial, kernel, stride, dilation)
-    values = per_axis("padding", padding, rank)
-    return tuple(v if isinstance(v, tuple) else (v, v) for v in values)
+        return arith.word_padding(word, spatial, kernel, stride, dilation)
+    return padding_pairs("padding", padding, len(spatial))
 
 
 @lru_cache(maxsize=4096)
@@ -84,10 +79,3 @@ def windows(spatial: tuple[int, ...], kernel: Any, stride: Any, padding: Any, di
     d = per_axis("dilation", dilation, rank)
     pads = resolve_padding(padding, spatial, k, s, d, allowed)
     return tuple(Window(kk, ss, pb, pa, dd) for kk, ss, (pb, pa), dd in zip(k, s, pads, d))
-
-
-def format_axes(values: tuple[Any, ...]) -> str:
-    """``(3, 3)`` → ``3``; ``(3, 5)`` → ``3×5`` (for tables and explanations)."""
-    if values and all(v == values[0] for v in values):
-        return str(values[0])
-    return "×".join(str(v) for v in values)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import SET, Value, value
 
 if TYPE_CHECKING:  # the graph holds layers, but only their kinds know what a layer is
     from cnncalc.layers.base import Layer
@@ -31,8 +31,8 @@ def silenced(graph: Graph, node: Node, code: str) -> bool:
     return False
 
 
-@value
-class Node(Value):
+@dataclass(frozen=True, slots=True)
+class Node:
     """One layer in the graph.
 
     ``inputs`` names the producers of its input tensors (``"input"`` for the network input);
@@ -49,24 +49,13 @@ class Node(Value):
     trainable: bool = True
     options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
-    def __init__(self, name: str, layer: Layer, inputs: tuple[str, ...],
-                 mark: Mark | None = None, scope: tuple[tuple[str, str], ...] = (),
-                 trainable: bool = True, options: Mapping[str, Any] | None = None) -> None:
-        SET(self, "name", name)
-        SET(self, "layer", layer)
-        SET(self, "inputs", inputs)
-        SET(self, "mark", mark)
-        SET(self, "scope", scope)
-        SET(self, "trainable", trainable)
-        SET(self, "options", {} if options is None else options)
-
     @property
     def kind(self) -> str:
         return self.layer.kind
 
 
-@value
-class Graph(Value):
+@dataclass(frozen=True, slots=True)
+class Graph:
     """A network: its input shape and its nodes in an order where producers come first.
 
     The last node's output is the network's output. Build one with :meth:`Graph.create`, which
@@ -141,8 +130,6 @@ def topological_order(nodes: list[Node]) -> list[Node]:
     else:
         return list(nodes)
     # Kahn's algorithm, taking ready nodes in their original order.
-    import heapq
-
     position = {node.name: i for i, node in enumerate(nodes)}
     pending = {node.name: sum(1 for s in set(node.inputs) if s != INPUT) for node in nodes}
     users: dict[str, list[str]] = {}

@@ -7,13 +7,11 @@ docs/limits.md lists them with the reasons for their defaults.
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
-
-from cnncalc.model.value import Value, value
+from dataclasses import dataclass, fields, replace
 
 
-@value
-class Limits(Value):
+@dataclass(frozen=True, slots=True)
+class Limits:
     """The safety limits in force (see docs/limits.md); every field can be raised."""
 
     max_layers: int = 250_000

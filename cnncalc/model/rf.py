@@ -32,16 +32,12 @@ Reported numbers (docs/receptive-field.md):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
 from math import gcd
 from typing import Union
 
-from cnncalc.model.value import SET, Value, value
-
-TYPE_CHECKING = False  # fractions (and decimal, which it loads) only when a field needs one
-if TYPE_CHECKING:
-    from fractions import Fraction
-
-Exact = Union[int, "Fraction"]
+Exact = Union[int, Fraction]
 """An exact number: a plain ``int`` where possible (fast), a ``Fraction`` where needed."""
 
 MAX_PERIOD = 4096
@@ -67,12 +63,10 @@ def _norm(value: Exact) -> Exact:
 
 
 def _ratio(numerator: int, denominator: int) -> Exact:
-    """``numerator / denominator`` exactly: an ``int`` when it divides (no Fraction made, and
-    none imported, for the regular fields of ordinary networks), else a ``Fraction``."""
+    """``numerator / denominator`` exactly: an ``int`` when it divides (no Fraction made for the
+    regular fields of ordinary networks), else a ``Fraction``."""
     if numerator % denominator == 0:
         return numerator // denominator
-    from fractions import Fraction
-
     return Fraction(numerator, denominator)
 
 
@@ -80,8 +74,8 @@ def _floor(value: Exact) -> int:
     return value.numerator // value.denominator
 
 
-@value
-class AxisMap(Value):
+@dataclass(frozen=True, slots=True)
+class AxisMap:
     """Which input units a layer's output units read on one axis.
 
     Output unit ``o = q·period + p`` reads input units ``ranges[p]`` shifted by ``q·shift``
@@ -91,11 +85,6 @@ class AxisMap(Value):
     period: int
     shift: int
     ranges: tuple[Range, ...]
-
-    def __init__(self, period: int, shift: int, ranges: tuple[Range, ...]) -> None:
-        SET(self, "period", period)
-        SET(self, "shift", shift)
-        SET(self, "ranges", ranges)
 
     @classmethod
     def window(cls, k_eff: int, s: int, pb: int, d: int = 1) -> AxisMap:
@@ -135,8 +124,8 @@ class AxisMap(Value):
 IDENTITY_AXIS = AxisMap(1, 1, ((0, 0, 1),))
 
 
-@value
-class AxisField(Value):
+@dataclass(frozen=True, slots=True)
+class AxisField:
     """The receptive fields of every unit of a tensor on one axis, in input pixels.
 
     Unit ``o = q·period + p`` sees pixels ``[lows[p] + q·shift, highs[p] + q·shift]``; a
@@ -146,13 +135,6 @@ class AxisField(Value):
     shift: int
     lows: tuple[int | None, ...]
     highs: tuple[int | None, ...]
-
-    def __init__(self, period: int, shift: int, lows: tuple[int | None, ...],
-                 highs: tuple[int | None, ...]) -> None:
-        SET(self, "period", period)
-        SET(self, "shift", shift)
-        SET(self, "lows", lows)
-        SET(self, "highs", highs)
 
     @classmethod
     def pixel(cls) -> AxisField:
@@ -289,8 +271,6 @@ class AxisField(Value):
     def mean_offset(self) -> Fraction | None:
         """Where the units sit on average: the mean over one period of ``centre(o) − o·jump``
         (for a regular field, the centre of unit 0). None when no unit sees anything."""
-        from fractions import Fraction
-
         jump = Fraction(self.shift, self.period)
         offsets = [Fraction(lo + h, 2) - o * jump
                    for o, (lo, h) in enumerate(zip(self.lows, self.highs))
@@ -310,8 +290,8 @@ def _shifted(value: int | None, step: int) -> int | None:
     return None if value is None else value + step
 
 
-@value
-class ReceptiveField(Value):
+@dataclass(frozen=True, slots=True)
+class ReceptiveField:
     """Receptive field of the units of one tensor, per spatial axis of the network input.
 
     ``size``, ``jump``, ``start`` and ``effective_padding`` are tuples with one exact number per
@@ -323,12 +303,6 @@ class ReceptiveField(Value):
     axes: tuple[AxisField, ...]
     covers_input: bool = False
     approximate: bool = False
-
-    def __init__(self, axes: tuple[AxisField, ...], covers_input: bool = False,
-                 approximate: bool = False) -> None:
-        SET(self, "axes", axes)
-        SET(self, "covers_input", covers_input)
-        SET(self, "approximate", approximate)
 
     @classmethod
     def of_input(cls, rank: int) -> ReceptiveField:

@@ -7,7 +7,7 @@ docs/memory.md and benchmarks/memory_accuracy.py).
 
 from __future__ import annotations
 
-from cnncalc.model.value import SET, Value, value
+from dataclasses import dataclass
 
 NEW = "new"
 """The output is a new tensor."""
@@ -28,8 +28,8 @@ STAT = "stat"
 """A float32 statistic (batch norm's saved mean and inverse std): 4 bytes."""
 
 
-@value
-class Extra(Value):
+@dataclass(frozen=True, slots=True)
+class Extra:
     """A tensor a layer saves that is neither an input nor its output: ``per_sample`` elements
     for each sample of the batch plus ``fixed`` elements once, each of type ``element``."""
 
@@ -38,16 +38,9 @@ class Extra(Value):
     fixed: int = 0
     element: str = ACTIVATION
 
-    def __init__(self, what: str, per_sample: int = 0, fixed: int = 0,
-                 element: str = ACTIVATION) -> None:
-        SET(self, "what", what)
-        SET(self, "per_sample", per_sample)
-        SET(self, "fixed", fixed)
-        SET(self, "element", element)
 
-
-@value
-class Saved(Value):
+@dataclass(frozen=True, slots=True)
+class Saved:
     """What a layer's backward pass needs: some of its inputs, its output, its weights (a
     parameter, so free unless mixed precision keeps a low-precision copy), and extras."""
 
@@ -55,13 +48,6 @@ class Saved(Value):
     output: bool = False
     weights: bool = False
     extra: tuple[Extra, ...] = ()
-
-    def __init__(self, inputs: tuple[int, ...] = (), output: bool = False,
-                 weights: bool = False, extra: tuple[Extra, ...] = ()) -> None:
-        SET(self, "inputs", inputs)
-        SET(self, "output", output)
-        SET(self, "weights", weights)
-        SET(self, "extra", extra)
 
 
 NOTHING = Saved()

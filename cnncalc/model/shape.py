@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
-from cnncalc.model.value import SET, Value, value
 
-
-@value
-class Shape(Value):
+@dataclass(frozen=True, slots=True)
+class Shape:
     """The shape of one sample: ``channels`` then the spatial axes (0, 1, 2 or 3 of them).
 
     A flat feature vector (the output of ``flatten`` or ``linear``) has no spatial axes:
@@ -17,10 +16,6 @@ class Shape(Value):
 
     channels: int
     spatial: tuple[int, ...] = ()
-
-    def __init__(self, channels: int, spatial: tuple[int, ...] = ()) -> None:
-        SET(self, "channels", channels)
-        SET(self, "spatial", spatial)
 
     @classmethod
     def of(cls, dims: tuple[int, ...] | list[int]) -> Shape:

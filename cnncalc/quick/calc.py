@@ -10,122 +10,59 @@ conv 3×224×224 → 64×112×112 (kernel 7, stride 2, padding 3)
 
 Sizes, kernels, strides, paddings and dilations are an ``int`` (every axis) or one value per
 axis. The number of spatial axes is ``rank`` when given, else the longest per-axis value, else 2:
-as on the command line, a bare number is a square image (``size=(224,)`` is one axis).
-Everything here imports only :mod:`cnncalc.model.arith`: the command line answers in milliseconds.
+as on the command line, a bare number is a square image (``size=(224,)`` is one axis), and a
+one-value sequence stands for every axis. The formulas are those of :mod:`cnncalc.model.arith`.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from fractions import Fraction
+from typing import Any, Union
+
 from cnncalc.model import arith
+from cnncalc.model.arith import PADDING_WORDS, POOL_PADDING_WORDS
+from cnncalc.model.axes import axis_lines, axis_names, format_axes, whole_per_axis
 from cnncalc.model.errors import ShapeError
+from cnncalc.model.geometry import resolve_padding
 
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # avoids importing typing at start-up
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from typing import Union
+Axes = Union[int, Sequence[int]]
+PaddingLike = Union[int, str, Sequence[Union[int, Sequence[int]]]]
 
-    Axes = Union[int, Sequence[int]]
-    PaddingLike = Union[int, str, Sequence[Union[int, Sequence[int]]]]
-
-# --- values -----------------------------------------------------------------------------------
-# Elsewhere cnncalc's values are frozen dataclasses. The quick calculators must answer within a few
-# milliseconds of the interpreter's own start-up, and importing dataclasses alone costs more than
-# that (it pulls in inspect), so their values are Records: immutable, comparable, hashable, with a
-# readable repr and to_dict(), for classes that list their fields in __slots__ and assign them once
-# in __init__ through Record._set. (In this module rather than its own: every module on the fast
-# path costs start-up time.)
-
-class Record:
-    """Base class of an immutable value whose fields are its ``__slots__``."""
-
-    __slots__ = ()
-
-    def _set(self, **fields: object) -> None:
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
-
-    @classmethod
-    def fields(cls) -> tuple[str, ...]:
-        """The field names in the order the class annotates them (its ``__slots__`` are sorted
-        for the linter; the annotations are in reading order, as repr and JSON show them)."""
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):
-            # Since Python 3.10 a class's __annotations__ are its own (never its base's); not
-            # inspect.get_annotations, whose import would cost start-up time.
-            own = getattr(klass, "__annotations__", {}) if klass is not object else {}
-            names += [n for n in own if n not in names]
-        return tuple(names)
-
-    def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.fields())
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._values()))
-
-    def __repr__(self) -> str:
-        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.fields())
-        return f"{type(self).__name__}({inner})"
-
-    def to_dict(self) -> dict[str, object]:
-        """The fields as JSON-ready data (records become objects, tuples lists)."""
-        return {name: jsonable(getattr(self, name)) for name in self.fields()}
+fmt_axes = format_axes
+"""The name the command line's formatting imports (:func:`cnncalc.model.axes.format_axes`)."""
 
 
 def jsonable(value: object) -> object:
-    """Records, tuples and exact fractions as JSON-ready values (a fraction as ``"1/3"``)."""
-    if isinstance(value, Record):
-        return value.to_dict()
+    """Answers (dataclasses), tuples and exact fractions as JSON-ready values: an answer becomes
+    an object of its fields in declaration order, a fraction ``"1/3"``."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, (tuple, list)):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if hasattr(value, "denominator") and not isinstance(value, (int, bool)):
-        num, den = value.numerator, value.denominator  # type: ignore[attr-defined]
-        return num if den == 1 else f"{num}/{den}"
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else str(value)
     return value
 
 
-AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
-PADDING_WORDS = ("same", "same_tf", "valid", "full")
+class Answer:
+    """Base of the calculators' answers, which are frozen dataclasses: :meth:`to_dict` gives the
+    fields as JSON-ready data (:func:`jsonable`)."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = jsonable(self)
+        assert isinstance(data, dict)
+        return data
 
 
-def axis_names(rank: int) -> tuple[str, ...]:
-    return AXIS_NAMES.get(rank, tuple(f"axis{i}" for i in range(rank)))
-
-
-def fmt_axes(values: "Sequence[object]") -> str:
-    """``(3, 3)`` → ``3``; ``(3, 5)`` → ``3×5``."""
-    if values and all(v == values[0] for v in values):
-        return str(values[0])
-    return "×".join(str(v) for v in values)
-
-
-def fmt_shape(channels: int | None, spatial: "Sequence[int]") -> str:
+def fmt_shape(channels: int | None, spatial: Sequence[int]) -> str:
     dims = ([channels] if channels is not None else []) + list(spatial)
     return "×".join(str(d) for d in dims)
-
-
-def group_lines(rank: int, texts: "Sequence[str | None]", prefix: str = "") -> list[str]:
-    """One line per distinct text, labelled with the axes it holds for (``out H, W: ...``)."""
-    names = axis_names(rank)
-    grouped: dict[str, list[str]] = {}
-    for axis, text in enumerate(texts):
-        if text is not None:
-            grouped.setdefault(text, []).append(names[axis])
-    head = f"{prefix} " if prefix else ""
-    return [f"{head}{', '.join(axes)}: {text}" for text, axes in grouped.items()]
 
 
 def infer_rank(size: object, *others: object, rank: int | None = None) -> int:
@@ -142,18 +79,17 @@ def infer_rank(size: object, *others: object, rank: int | None = None) -> int:
     return 1 if isinstance(size, (tuple, list)) else 2
 
 
+def every_axis(value: Any, rank: int) -> Any:
+    """As on the command line, a one-value sequence stands for every axis."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        return tuple(value) * rank
+    return value
+
+
 def per_axis(name: str, value: object, rank: int) -> tuple[int, ...]:
-    """``value`` on every axis: an int everywhere, a one-value sequence everywhere, or exactly
-    one value per axis."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-    if len(values) == 1:
-        values = values * rank
-    if len(values) != rank:
-        raise ShapeError(f"{name} has {len(values)} values for {rank} spatial axes")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ShapeError(f"{name} must be whole numbers, got {v!r}")
-    return values
+    """Whole numbers, one per axis (:func:`cnncalc.model.axes.whole_per_axis`), a one-value
+    sequence standing for every axis."""
+    return whole_per_axis(name, every_axis(value, rank), rank)
 
 
 def _optional_count(name: str, value: int | None) -> int | None:
@@ -164,7 +100,8 @@ def _optional_count(name: str, value: int | None) -> int | None:
     return value
 
 
-class AxisAnswer(Record):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AxisAnswer(Answer):
     """One spatial axis of a calculator's answer.
 
     ``padding`` is ``(before, after)``; ``dropped`` counts the input pixels at the end that no
@@ -173,57 +110,31 @@ class AxisAnswer(Record):
     other rounding would give (pooling), when it differs; ``notes`` are further sentences.
     """
 
-    __slots__ = ("axis", "clean_sizes", "dilation", "dropped", "formula", "kernel", "notes",
-                 "other", "output", "output_padding", "padding", "size", "stride")
     axis: str
     size: int
     kernel: int
     stride: int
     padding: tuple[int, int]
     dilation: int
-    output_padding: int
+    output_padding: int = 0
     output: int
     formula: str
-    dropped: int
-    clean_sizes: tuple[int, ...]
-    other: int | None
-    notes: tuple[str, ...]
-
-    def __init__(self, axis: str, size: int, kernel: int, stride: int, padding: tuple[int, int],
-                 dilation: int, output: int, formula: str, *, output_padding: int = 0,
-                 dropped: int = 0, clean_sizes: tuple[int, ...] = (), other: int | None = None,
-                 notes: tuple[str, ...] = ()) -> None:
-        self._set(axis=axis, size=size, kernel=kernel, stride=stride, padding=padding,
-                  dilation=dilation, output_padding=output_padding, output=output,
-                  formula=formula, dropped=dropped, clean_sizes=clean_sizes, other=other,
-                  notes=notes)
+    dropped: int = 0
+    clean_sizes: tuple[int, ...] = ()
+    other: int | None = None
+    notes: tuple[str, ...] = ()
 
 
-class WindowAnswer(Record):
+@dataclass(frozen=True, slots=True)
+class WindowAnswer(Answer):
     """The answer of :func:`conv`, :func:`conv_transpose` or :func:`pool`.
 
     ``kind`` is ``conv``, ``conv_transpose`` or ``pool`` (pooling shapes are the same for max
     and average pooling); ``input_size``/``output_size`` are per axis; ``params``, ``weights``,
     ``bias`` and ``macs`` (per sample) are ``None`` unless both channel counts are known.
-    ``str(answer)`` is what the command line prints.
+    ``str(answer)`` is what the command line prints. Built by :meth:`of`.
     """
 
-    __slots__ = (
-        "axes",
-        "bias",
-        "ceil_mode",
-        "explanation",
-        "groups",
-        "in_channels",
-        "input_size",
-        "kind",
-        "macs",
-        "out_channels",
-        "output_size",
-        "params",
-        "settings",
-        "weights",
-    )
     kind: str
     input_size: tuple[int, ...]
     output_size: tuple[int, ...]
@@ -239,24 +150,25 @@ class WindowAnswer(Record):
     settings: str
     explanation: tuple[str, ...]
 
-    def __init__(self, kind: str, axes: tuple[AxisAnswer, ...], *, in_channels: int | None,
-                 out_channels: int | None, groups: int = 1, ceil_mode: bool | str = False,
-                 weights: int | None = None, bias: int | None = None, macs: int | None = None,
-                 extra: tuple[str, ...] = ()) -> None:
-        params = None if weights is None or bias is None else weights + bias
-        settings = _settings(kind, axes, groups, ceil_mode)
-        rank = len(axes)
-        lines = group_lines(rank, [a.formula for a in axes], "out")
-        lines += group_lines(rank, [_dropped_text(a) for a in axes], "dropped")
-        lines += group_lines(rank, [_other_text(kind, a, ceil_mode) for a in axes])
+    @classmethod
+    def of(cls, kind: str, axes: tuple[AxisAnswer, ...], *, in_channels: int | None,
+           out_channels: int | None, groups: int = 1, ceil_mode: bool | str = False,
+           weights: int | None = None, bias: int | None = None, macs: int | None = None,
+           extra: tuple[str, ...] = ()) -> WindowAnswer:
+        """The answer for these axes: sizes, settings and explanation derived from them."""
+        lines = axis_lines([a.formula for a in axes], "out")
+        lines += axis_lines([_dropped_text(a) for a in axes], "dropped")
+        lines += axis_lines([_other_text(a, ceil_mode) for a in axes])
         for index in range(max((len(a.notes) for a in axes), default=0)):
-            lines += group_lines(rank, [a.notes[index] if index < len(a.notes) else None
-                                        for a in axes])
-        self._set(kind=kind, input_size=tuple(a.size for a in axes),
-                  output_size=tuple(a.output for a in axes), axes=axes, in_channels=in_channels,
-                  out_channels=out_channels, groups=groups, ceil_mode=ceil_mode,
-                  weights=weights, bias=bias, params=params, macs=macs, settings=settings,
-                  explanation=(*lines, *extra))
+            lines += axis_lines([a.notes[index] if index < len(a.notes) else None
+                                 for a in axes])
+        return cls(kind=kind, input_size=tuple(a.size for a in axes),
+                   output_size=tuple(a.output for a in axes), axes=axes,
+                   in_channels=in_channels, out_channels=out_channels, groups=groups,
+                   ceil_mode=ceil_mode, weights=weights, bias=bias,
+                   params=None if weights is None or bias is None else weights + bias,
+                   macs=macs, settings=_settings(kind, axes, groups, ceil_mode),
+                   explanation=(*lines, *extra))
 
     @property
     def flops(self) -> int | None:
@@ -287,20 +199,20 @@ class WindowAnswer(Record):
 
 def _settings(kind: str, axes: tuple[AxisAnswer, ...], groups: int,
               ceil_mode: bool | str) -> str:
-    parts = [f"kernel {fmt_axes([a.kernel for a in axes])}"]
+    parts = [f"kernel {format_axes([a.kernel for a in axes])}"]
     strides = [a.stride for a in axes]
     if kind.endswith("pool") or any(s != 1 for s in strides):
-        parts.append(f"stride {fmt_axes(strides)}")
+        parts.append(f"stride {format_axes(strides)}")
     pads = [a.padding for a in axes]
     if any(p != (0, 0) for p in pads):
         if all(b == a for b, a in pads):
-            parts.append(f"padding {fmt_axes([b for b, _ in pads])}")
+            parts.append(f"padding {format_axes([b for b, _ in pads])}")
         else:
-            parts.append(f"padding {fmt_axes([f'{b}+{a}' for b, a in pads])}")
+            parts.append(f"padding {format_axes([f'{b}+{a}' for b, a in pads])}")
     if any(a.output_padding for a in axes):
-        parts.append(f"output_padding {fmt_axes([a.output_padding for a in axes])}")
+        parts.append(f"output_padding {format_axes([a.output_padding for a in axes])}")
     if any(a.dilation != 1 for a in axes):
-        parts.append(f"dilation {fmt_axes([a.dilation for a in axes])}")
+        parts.append(f"dilation {format_axes([a.dilation for a in axes])}")
     if groups != 1:
         parts.append(f"groups {groups}")
     if ceil_mode:
@@ -322,7 +234,7 @@ MAX_LISTED = 64
 """The most alternatives (output paddings) a note lists: a stride of 10⁹ allows 10⁹ of them."""
 
 
-def _other_text(kind: str, a: AxisAnswer, ceil_mode: bool | str) -> str | None:
+def _other_text(a: AxisAnswer, ceil_mode: bool | str) -> str | None:
     if a.other is None or a.other == a.output:
         return None
     if not ceil_mode:
@@ -355,44 +267,28 @@ def _clean_sizes(i: int, k: int, s: int, pb: int, pa: int, d: int) -> tuple[int,
     return tuple(found)
 
 
-def resolve_padding(padding: "PaddingLike", size: tuple[int, ...], kernel: tuple[int, ...],
-                    stride: tuple[int, ...], dilation: tuple[int, ...],
-                    words: tuple[str, ...] = PADDING_WORDS) -> tuple[tuple[int, int], ...]:
-    """Per-axis ``(before, after)`` padding from an int, a per-axis sequence (whose items may be
-    ``(before, after)`` pairs) or a word: ``same`` (PyTorch, stride 1 only), ``same_tf``
-    (TensorFlow 'SAME'), ``valid`` or ``full``."""
-    rank = len(size)
-    if isinstance(padding, str):
-        word = padding.lower()
-        if word not in words:
-            allowed = ", ".join(words) if words else "only numbers"
-            raise ShapeError(f"padding {padding!r} is not supported here ({allowed})")
-        return arith.word_padding(word, size, kernel, stride, dilation)
-    items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,)
-    if len(items) == 1:
-        items = items * rank
-    if len(items) != rank:
-        raise ShapeError(f"padding has {len(items)} values for {rank} spatial axes")
-    pairs: list[tuple[int, int]] = []
-    for item in items:
-        pair = tuple(item) if isinstance(item, (tuple, list)) else (item, item)
-        if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
-            raise ShapeError(f"padding must be whole numbers or (before, after) pairs, "
-                             f"got {item!r}")
-        pairs.append((pair[0], pair[1]))
-    return tuple(pairs)
+def _expand(rank: int | None, padding: PaddingLike,
+            **values: Any) -> tuple[int, list[tuple[int, ...]]]:
+    """The number of spatial axes (:func:`infer_rank`; ``size`` comes first) and each of
+    ``values`` on every axis."""
+    r = infer_rank(*values.values(), padding if not isinstance(padding, str) else 0, rank=rank)
+    return r, [per_axis(name, value, r) for name, value in values.items()]
 
 
-def _check_groups(groups: int, *channels: int | None) -> None:
+def _channels(in_channels: int | None, out_channels: int | None,
+              groups: int) -> tuple[int | None, int | None]:
+    cin = _optional_count("in_channels", in_channels)
+    cout = _optional_count("out_channels", out_channels)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ShapeError(f"groups must be a whole number of at least 1, got {groups!r}")
-    for c in channels:
+    for c in (cin, cout):
         if c is not None and c % groups:
             raise ShapeError(f"channels {c} are not divisible by groups {groups}")
+    return cin, cout
 
 
-def conv(size: "Axes", kernel: "Axes", stride: "Axes" = 1, padding: "PaddingLike" = 0,
-         dilation: "Axes" = 1, *, in_channels: int | None = None, out_channels: int | None = None,
+def conv(size: Axes, kernel: Axes, stride: Axes = 1, padding: PaddingLike = 0,
+         dilation: Axes = 1, *, in_channels: int | None = None, out_channels: int | None = None,
          groups: int = 1, bias: bool = True, rank: int | None = None) -> WindowAnswer:
     """One convolution (PyTorch ``ConvNd``): output size per axis with the formula, the pixels
     the stride drops, and — with both channel counts — parameters and MACs per sample.
@@ -401,73 +297,58 @@ def conv(size: "Axes", kernel: "Axes", stride: "Axes" = 1, padding: "PaddingLike
     ``"same"``, ``"same_tf"``, ``"valid"``, ``"full"``. Raises :class:`ShapeError` where PyTorch
     refuses the configuration.
     """
-    r = infer_rank(size, kernel, stride, dilation,
-                   padding if not isinstance(padding, str) else 0, rank=rank)
-    i, k, s, d = (per_axis(n, v, r) for n, v in (("size", size), ("kernel", kernel),
-                                                  ("stride", stride), ("dilation", dilation)))
-    pads = resolve_padding(padding, i, k, s, d)
-    cin = _optional_count("in_channels", in_channels)
-    cout = _optional_count("out_channels", out_channels)
-    _check_groups(groups, cin, cout)
-    names = axis_names(r)
+    r, (i, k, s, d) = _expand(rank, padding, size=size, kernel=kernel, stride=stride,
+                              dilation=dilation)
+    pads = resolve_padding(every_axis(padding, r), i, k, s, d, PADDING_WORDS)
+    cin, cout = _channels(in_channels, out_channels, groups)
     axes = []
-    for a in range(r):
-        pb, pa = pads[a]
-        o = arith.conv_out(i[a], k[a], s[a], pb, pa, d[a])
-        dropped = arith.dropped_inputs(i[a], k[a], s[a], pb, pa, d[a])
+    for name, ii, kk, ss, (pb, pa), dd in zip(axis_names(r), i, k, s, pads, d):
+        dropped = arith.dropped_inputs(ii, kk, ss, pb, pa, dd)
         axes.append(AxisAnswer(
-            names[a], i[a], k[a], s[a], (pb, pa), d[a], o,
-            arith.conv_out_formula(i[a], k[a], s[a], pb, pa, d[a]), dropped=dropped,
-            clean_sizes=_clean_sizes(i[a], k[a], s[a], pb, pa, d[a]) if dropped else ()))
+            axis=name, size=ii, kernel=kk, stride=ss, padding=(pb, pa), dilation=dd,
+            output=arith.conv_out(ii, kk, ss, pb, pa, dd),
+            formula=arith.conv_out_formula(ii, kk, ss, pb, pa, dd), dropped=dropped,
+            clean_sizes=_clean_sizes(ii, kk, ss, pb, pa, dd) if dropped else ()))
     out = tuple(a.output for a in axes)
-    weights = bias_count = macs = None
-    extra: tuple[str, ...] = ()
-    if cin is not None and cout is not None:
-        weights = arith.conv_weights(cout, cin, groups, k)
-        bias_count = cout if bias else 0
-        macs = arith.conv_macs(cout, out, cin, groups, k)
-        extra = (arith.conv_params_formula(cout, cin, groups, k, bias),
-                 arith.conv_macs_formula(cout, out, cin, groups, k))
-    return WindowAnswer("conv", tuple(axes), in_channels=cin, out_channels=cout, groups=groups,
-                        weights=weights, bias=bias_count, macs=macs, extra=extra)
+    if cin is None or cout is None:
+        return WindowAnswer.of("conv", tuple(axes), in_channels=cin, out_channels=cout,
+                               groups=groups)
+    return WindowAnswer.of(
+        "conv", tuple(axes), in_channels=cin, out_channels=cout, groups=groups,
+        weights=arith.conv_weights(cout, cin, groups, k), bias=cout if bias else 0,
+        macs=arith.conv_macs(cout, out, cin, groups, k),
+        extra=(arith.conv_params_formula(cout, cin, groups, k, bias),
+               arith.conv_macs_formula(cout, out, cin, groups, k)))
 
 
-def conv_transpose(size: "Axes", kernel: "Axes", stride: "Axes" = 1, padding: "PaddingLike" = 0,
-                   output_padding: "Axes" = 0, dilation: "Axes" = 1, *,
+def conv_transpose(size: Axes, kernel: Axes, stride: Axes = 1, padding: PaddingLike = 0,
+                   output_padding: Axes = 0, dilation: Axes = 1, *,
                    in_channels: int | None = None, out_channels: int | None = None,
                    groups: int = 1, bias: bool = True, rank: int | None = None) -> WindowAnswer:
     """One transposed convolution (PyTorch ``ConvTransposeNd``): output size per axis with the
     formula, the sizes the other allowed ``output_padding`` values give, the convolution that
     maps the result back, and parameters and input-based MACs with both channel counts."""
-    r = infer_rank(size, kernel, stride, output_padding, dilation,
-                   padding if not isinstance(padding, str) else 0, rank=rank)
-    i, k, s, op, d = (per_axis(n, v, r) for n, v in (
-        ("size", size), ("kernel", kernel), ("stride", stride),
-        ("output_padding", output_padding), ("dilation", dilation)))
-    pads = resolve_padding(padding, i, k, s, d, words=())
-    cin = _optional_count("in_channels", in_channels)
-    cout = _optional_count("out_channels", out_channels)
-    _check_groups(groups, cin, cout)
-    names = axis_names(r)
+    r, (i, k, s, op, d) = _expand(rank, padding, size=size, kernel=kernel, stride=stride,
+                                  output_padding=output_padding, dilation=dilation)
+    pads = resolve_padding(every_axis(padding, r), i, k, s, d, ())
+    cin, cout = _channels(in_channels, out_channels, groups)
     axes = []
-    for a in range(r):
-        pb, pa = pads[a]
-        o = arith.conv_transpose_out(i[a], k[a], s[a], pb, pa, op[a], d[a])
-        notes = _transpose_notes(i[a], k[a], s[a], pb, pa, op[a], d[a], o)
+    for name, ii, kk, ss, (pb, pa), oo, dd in zip(axis_names(r), i, k, s, pads, op, d):
+        o = arith.conv_transpose_out(ii, kk, ss, pb, pa, oo, dd)
         axes.append(AxisAnswer(
-            names[a], i[a], k[a], s[a], (pb, pa), d[a], o,
-            arith.conv_transpose_out_formula(i[a], k[a], s[a], pb, pa, op[a], d[a]),
-            output_padding=op[a], notes=notes))
-    weights = bias_count = macs = None
-    extra: tuple[str, ...] = ()
-    if cin is not None and cout is not None:
-        weights = arith.conv_transpose_weights(cin, cout, groups, k)
-        bias_count = cout if bias else 0
-        macs = arith.conv_transpose_macs(cin, i, cout, groups, k)
-        extra = (arith.conv_transpose_params_formula(cin, cout, groups, k, bias),
-                 arith.conv_transpose_macs_formula(cin, i, cout, groups, k))
-    return WindowAnswer("conv_transpose", tuple(axes), in_channels=cin, out_channels=cout,
-                        groups=groups, weights=weights, bias=bias_count, macs=macs, extra=extra)
+            axis=name, size=ii, kernel=kk, stride=ss, padding=(pb, pa), dilation=dd,
+            output_padding=oo, output=o,
+            formula=arith.conv_transpose_out_formula(ii, kk, ss, pb, pa, oo, dd),
+            notes=_transpose_notes(ii, kk, ss, pb, pa, oo, dd, o)))
+    if cin is None or cout is None:
+        return WindowAnswer.of("conv_transpose", tuple(axes), in_channels=cin,
+                               out_channels=cout, groups=groups)
+    return WindowAnswer.of(
+        "conv_transpose", tuple(axes), in_channels=cin, out_channels=cout, groups=groups,
+        weights=arith.conv_transpose_weights(cin, cout, groups, k), bias=cout if bias else 0,
+        macs=arith.conv_transpose_macs(cin, i, cout, groups, k),
+        extra=(arith.conv_transpose_params_formula(cin, cout, groups, k, bias),
+               arith.conv_transpose_macs_formula(cin, i, cout, groups, k)))
 
 
 def _transpose_notes(i: int, k: int, s: int, pb: int, pa: int, op: int, d: int,
@@ -512,8 +393,8 @@ deconv = conv_transpose
 """``cnncalc.deconv``: the name the command line uses for :func:`conv_transpose`."""
 
 
-def pool(size: "Axes", kernel: "Axes", stride: "Axes | None" = None, padding: "PaddingLike" = 0,
-         dilation: "Axes" = 1, *, ceil_mode: bool | str = False, channels: int | None = None,
+def pool(size: Axes, kernel: Axes, stride: Axes | None = None, padding: PaddingLike = 0,
+         dilation: Axes = 1, *, ceil_mode: bool | str = False, channels: int | None = None,
          rank: int | None = None) -> WindowAnswer:
     """Max or average pooling (PyTorch ``MaxPoolNd``/``AvgPoolNd``; the stride defaults to the
     kernel): output size per axis with the formula, the size the other rounding gives, and the
@@ -523,20 +404,15 @@ def pool(size: "Axes", kernel: "Axes", stride: "Axes | None" = None, padding: "P
     :func:`cnncalc.model.arith.avg_pool3d_check`; max pooling does not.)"""
     if ceil_mode not in (False, True, "caffe"):
         raise ShapeError(f"ceil_mode must be False, True or 'caffe', got {ceil_mode!r}")
-    r = infer_rank(size, kernel, stride, dilation,
-                   padding if not isinstance(padding, str) else 0, rank=rank)
-    i, k, d = (per_axis(n, v, r) for n, v in (("size", size), ("kernel", kernel),
-                                               ("dilation", dilation)))
-    s = k if stride is None else per_axis("stride", stride, r)
-    pads = resolve_padding(padding, i, k, s, d, words=("valid", "same_tf"))
+    r, (i, k, d, s) = _expand(rank, padding, size=size, kernel=kernel, dilation=dilation,
+                              stride=kernel if stride is None else stride)
+    pads = resolve_padding(every_axis(padding, r), i, k, s, d, POOL_PADDING_WORDS)
     c = _optional_count("channels", channels)
     ceil = bool(ceil_mode)
     rounding = "caffe" if ceil_mode == "caffe" else "pytorch"
-    names = axis_names(r)
     axes = []
-    for a in range(r):
-        pb, pa = pads[a]
-        args = (i[a], k[a], s[a], pb, pa, d[a])
+    for name, ii, kk, ss, (pb, pa), dd in zip(axis_names(r), i, k, s, pads, d):
+        args = (ii, kk, ss, pb, pa, dd)
         o = arith.pool_out(*args, ceil_mode=ceil, rounding=rounding)
         if ceil_mode == "caffe":
             other: int | None = arith.pool_out(*args, ceil_mode=True)
@@ -547,8 +423,8 @@ def pool(size: "Axes", kernel: "Axes", stride: "Axes | None" = None, padding: "P
                 other = None
         dropped = 0 if ceil else arith.dropped_inputs(*args)
         axes.append(AxisAnswer(
-            names[a], i[a], k[a], s[a], (pb, pa), d[a], o,
-            arith.pool_out_formula(*args, ceil_mode=ceil, rounding=rounding), dropped=dropped,
-            clean_sizes=_clean_sizes(*args) if dropped else (), other=other))
-    return WindowAnswer("pool", tuple(axes), in_channels=c, out_channels=c,
-                        ceil_mode=ceil_mode, weights=0, bias=0, macs=0)
+            axis=name, size=ii, kernel=kk, stride=ss, padding=(pb, pa), dilation=dd,
+            output=o, formula=arith.pool_out_formula(*args, ceil_mode=ceil, rounding=rounding),
+            dropped=dropped, clean_sizes=_clean_sizes(*args) if dropped else (), other=other))
+    return WindowAnswer.of("pool", tuple(axes), in_channels=c, out_channels=c,
+                           ceil_mode=ceil_mode, weights=0, bias=0, macs=0)

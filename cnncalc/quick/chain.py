@@ -16,21 +16,17 @@ Values may be per axis (``k1x7``) and written ``k=7`` or ``kernel=7``; padding m
 transposed convolution (the largest field, and the jump as an exact average such as 1/2).
 """
 
-from cnncalc.model.errors import CnncalcError, ShapeError
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass
+
+from cnncalc.model.arith import PADDING_WORDS, effective_kernel
+from cnncalc.model.errors import CnncalcError, ShapeError, suggest
 from cnncalc.model.quantity import QuantityError, parse_sizes
+from cnncalc.model.rf import AxisMap, Exact, ReceptiveField
 from cnncalc.quick import calc
-from cnncalc.quick.calc import Record
-
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # avoids importing typing at start-up
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from fractions import Fraction
-    from typing import Union
-
-    Exact = Union[int, Fraction]
+from cnncalc.quick.calc import Answer
 
 
 class StepSyntaxError(CnncalcError, ValueError):
@@ -59,37 +55,27 @@ SETTINGS = {
 SHORT = ("op", "k", "s", "p", "d", "c", "g", "x", "*", "×")
 FLAGS = {"ceil": ("ceil_mode", True), "caffe": ("ceil_mode", "caffe"),
          "nobias": ("bias", False), "no_bias": ("bias", False)}
-PADDING_WORDS = ("same", "same_tf", "valid", "full")
 
 
-class Step(Record):
+@dataclass(frozen=True, slots=True)
+class Step(Answer):
     """One parsed step: ``kind`` is ``conv``, ``conv_transpose``, ``maxpool`` or ``avgpool``;
     per-axis values are tuples (one value means every axis); ``stride`` is ``None`` for a pool
     that takes its kernel size."""
 
-    __slots__ = ("bias", "ceil_mode", "dilation", "groups", "kernel", "kind", "out",
-                 "output_padding", "padding", "repeat", "stride", "text")
     text: str
     kind: str
     kernel: tuple[int, ...]
-    stride: tuple[int, ...] | None
-    padding: tuple[int, ...] | str
-    dilation: tuple[int, ...]
-    output_padding: tuple[int, ...]
-    out: int | None
-    groups: int
-    bias: bool
-    ceil_mode: bool | str
-    repeat: int
-
-    def __init__(self, text: str, kind: str, kernel: tuple[int, ...], *,
-                 stride: tuple[int, ...] | None = None, padding: tuple[int, ...] | str = (0,),
-                 dilation: tuple[int, ...] = (1,), output_padding: tuple[int, ...] = (0,),
-                 out: int | None = None, groups: int = 1, bias: bool = True,
-                 ceil_mode: bool | str = False, repeat: int = 1) -> None:
-        self._set(text=text, kind=kind, kernel=kernel, stride=stride, padding=padding,
-                  dilation=dilation, output_padding=output_padding, out=out, groups=groups,
-                  bias=bias, ceil_mode=ceil_mode, repeat=repeat)
+    _: KW_ONLY
+    stride: tuple[int, ...] | None = None
+    padding: tuple[int, ...] | str = (0,)
+    dilation: tuple[int, ...] = (1,)
+    output_padding: tuple[int, ...] = (0,)
+    out: int | None = None
+    groups: int = 1
+    bias: bool = True
+    ceil_mode: bool | str = False
+    repeat: int = 1
 
     @property
     def is_pool(self) -> bool:
@@ -111,10 +97,8 @@ def parse_step(text: str) -> Step:
         raise StepSyntaxError("an empty step (two separators in a row?)")
     kind = KINDS.get(words[0].lower())
     if kind is None:
-        import difflib  # only on this error path
-
-        close = difflib.get_close_matches(words[0].lower(), list(KINDS), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        close = suggest(words[0].lower(), KINDS)
+        hint = f"; did you mean {close!r}?" if close else ""
         raise StepSyntaxError(f"unknown step kind {words[0]!r}{hint} (known: conv, deconv, "
                               f"maxpool, avgpool)")
     found: dict[str, object] = {}
@@ -179,7 +163,7 @@ MAX_STEPS = 10_000
 for that); ``x1000000000`` must not make the command hang."""
 
 
-def parse_steps(steps: "str | Sequence[str]") -> tuple[Step, ...]:
+def parse_steps(steps: str | Sequence[str]) -> tuple[Step, ...]:
     """Steps from one string (``"conv k7 s2 p3; maxpool k3 s2"``) or several."""
     texts = [steps] if isinstance(steps, str) else list(steps)
     parsed: list[Step] = []
@@ -193,7 +177,7 @@ def parse_steps(steps: "str | Sequence[str]") -> tuple[Step, ...]:
     return tuple(parsed)
 
 
-def _check_length(steps: "Sequence[Step]") -> None:
+def _check_length(steps: Sequence[Step]) -> None:
     total = sum(st.repeat for st in steps)
     if total > MAX_STEPS:
         raise StepSyntaxError(f"the chain has {total:,} steps with its repeats; at most "
@@ -201,64 +185,51 @@ def _check_length(steps: "Sequence[Step]") -> None:
                               f"whole network)")
 
 
-class ChainRow(Record):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainRow(Answer):
     """The state after one step (index 0 is the input): spatial size, channels (when known),
     receptive field ``rf`` and ``jump`` per axis (exact: an ``int`` or a ``Fraction`` after a
     transposed convolution), dropped input pixels, and the step's parameters and MACs."""
 
-    __slots__ = ("answer", "channels", "dropped", "index", "jump", "label", "macs", "params",
-                 "rf", "size", "step")
     index: int
     label: str
     step: Step | None
     size: tuple[int, ...]
     channels: int | None
-    rf: "tuple[Exact, ...]"
-    jump: "tuple[Exact, ...]"
+    rf: tuple[Exact, ...]
+    jump: tuple[Exact, ...]
     dropped: tuple[int, ...]
     params: int | None
     macs: int | None
     answer: calc.WindowAnswer | None
 
-    def __init__(self, index: int, label: str, step: Step | None, size: tuple[int, ...],
-                 channels: int | None, rf: "tuple[Exact, ...]", jump: "tuple[Exact, ...]",
-                 dropped: tuple[int, ...], params: int | None, macs: int | None,
-                 answer: calc.WindowAnswer | None) -> None:
-        self._set(index=index, label=label, step=step, size=size, channels=channels, rf=rf,
-                  jump=jump, dropped=dropped, params=params, macs=macs, answer=answer)
 
-
-class ChainAnswer(Record):
+@dataclass(frozen=True, slots=True)
+class ChainAnswer(Answer):
     """Every row of a chain, the input first; ``params``/``macs`` total the steps when every
-    step's channels are known (else ``None``)."""
+    step's channels are known (else ``None``). Built by :meth:`of`."""
 
-    __slots__ = ("in_channels", "input_size", "macs", "params", "rows")
     input_size: tuple[int, ...]
     in_channels: int | None
     rows: tuple[ChainRow, ...]
     params: int | None
     macs: int | None
 
-    def __init__(self, input_size: tuple[int, ...], in_channels: int | None,
-                 rows: tuple[ChainRow, ...]) -> None:
+    @classmethod
+    def of(cls, input_size: tuple[int, ...], in_channels: int | None,
+           rows: tuple[ChainRow, ...]) -> ChainAnswer:
         steps = rows[1:]
         known = all(r.params is not None for r in steps)
-        self._set(input_size=input_size, in_channels=in_channels, rows=rows,
-                  params=sum(r.params or 0 for r in steps) if known else None,
-                  macs=sum(r.macs or 0 for r in steps) if known else None)
+        return cls(input_size, in_channels, rows,
+                   params=sum(r.params or 0 for r in steps) if known else None,
+                   macs=sum(r.macs or 0 for r in steps) if known else None)
 
     @property
     def output(self) -> ChainRow:
         return self.rows[-1]
 
 
-def _exact(value: "Exact") -> "Exact":
-    if not isinstance(value, int) and value.denominator == 1:
-        return int(value.numerator)
-    return value
-
-
-def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
+def chain(size: calc.Axes, steps: str | Sequence[str] | Sequence[Step], *,
           in_channels: int | None = None, rank: int | None = None) -> ChainAnswer:
     """Apply ``steps`` (text, or parsed :class:`Step` values) to an input of ``size`` and return
     the size, receptive field and jump after each. Raises :class:`StepSyntaxError` for a step
@@ -279,13 +250,12 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
     current = calc.per_axis("size", size, r)
     channels = in_channels
     # Receptive fields with the walker's own exact model (cnncalc.model.rf), so that chain and
-    # `summary --rf` cannot disagree; loaded here, off the other calculators' start-up path.
-    from cnncalc.model.rf import AxisMap, ReceptiveField
-
+    # `summary --rf` cannot disagree.
     field: ReceptiveField | None = ReceptiveField.of_input(r)
     rf: tuple[Exact, ...] = (1,) * r
     jump: tuple[Exact, ...] = (1,) * r
-    rows = [ChainRow(0, "input", None, current, channels, rf, jump, (0,) * r, None, None, None)]
+    rows = [ChainRow(index=0, label="input", step=None, size=current, channels=channels, rf=rf,
+                     jump=jump, dropped=(0,) * r, params=None, macs=None, answer=None)]
     for st in parsed:
         for rep in range(st.repeat):
             label = st.text if st.repeat == 1 else f"{st.text} [{rep + 1}/{st.repeat}]"
@@ -300,16 +270,17 @@ def chain(size: "calc.Axes", steps: "str | Sequence[str] | Sequence[Step]", *,
                 maps = tuple(AxisMap.transposed(k, a.stride, a.padding[0], d)
                              for k, d, a in zip(kernels, dilations, answer.axes))
             else:
-                maps = tuple(AxisMap.window(d * (k - 1) + 1, a.stride, a.padding[0], d)
+                maps = tuple(AxisMap.window(effective_kernel(k, d), a.stride, a.padding[0], d)
                              for k, d, a in zip(kernels, dilations, answer.axes))
             field = field.through(maps) if field is not None else None
             if field is not None:
                 rf, jump = field.size, field.jump
             current = answer.output_size
             channels = answer.out_channels
-            rows.append(ChainRow(len(rows), label, st, current, channels, rf, jump,
-                                 answer.dropped, answer.params, answer.macs, answer))
-    return ChainAnswer(rows[0].size, in_channels, tuple(rows))
+            rows.append(ChainRow(index=len(rows), label=label, step=st, size=current,
+                                 channels=channels, rf=rf, jump=jump, dropped=answer.dropped,
+                                 params=answer.params, macs=answer.macs, answer=answer))
+    return ChainAnswer.of(rows[0].size, in_channels, tuple(rows))
 
 
 def _apply(st: Step, size: tuple[int, ...], channels: int | None,

@@ -16,25 +16,24 @@ Solving a transposed convolution: ``o = (i−1)·s − 2p + k_eff + op`` with ``
 
 Ranges are inclusive pairs ``(lo, hi)``; an ``int`` fixes a value; ``None`` searches the default.
 
-The work is bounded (issue 8: no input may hang): a search over more than ``MAX_CANDIDATES``
+The work is bounded (no input may hang): a search over more than ``MAX_CANDIDATES``
 settings, or with more than ``MAX_SOLUTIONS`` answers (a 10¹²-pixel input has billions of
 strides that give 5 outputs), is refused with a message that says what to fix.
 """
 
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Union
+
 from cnncalc.model import arith
+from cnncalc.model.axes import axis_names
 from cnncalc.model.errors import ShapeError
 from cnncalc.quick import calc
-from cnncalc.quick.calc import Record
+from cnncalc.quick.calc import Answer
 
-# No `from __future__ import annotations` in the modules of the quick calculators' fast path:
-# importing __future__ costs 0.2 ms of start-up. Annotations naming TYPE_CHECKING-only types
-# are quoted.
-TYPE_CHECKING = False  # avoids importing typing at start-up
-if TYPE_CHECKING:
-    from collections.abc import Iterable
-    from typing import Union
-
-    RangeLike = Union[int, tuple[int, int], range, None]
+RangeLike = Union[int, tuple[int, int], range, None]
 
 
 MAX_CANDIDATES = 1_000_000
@@ -68,32 +67,26 @@ class _Budget:
                              f"stride or the padding (or narrow their ranges) to see them")
 
 
-class Solution(Record):
+@dataclass(frozen=True, slots=True)
+class Solution(Answer):
     """One answer. ``stride_open`` means every stride from ``stride`` on gives the same output
     (an output of size 1). ``dropped`` counts the input pixels at the end that no window reaches
     (always 0 for a transposed convolution)."""
 
-    __slots__ = ("dilation", "dropped", "kernel", "output_padding", "padding", "stride",
-                 "stride_open")
     kernel: int
     stride: int
     padding: int
-    dilation: int
-    output_padding: int
-    dropped: int
-    stride_open: bool
-
-    def __init__(self, kernel: int, stride: int, padding: int, dilation: int = 1,
-                 output_padding: int = 0, dropped: int = 0, stride_open: bool = False) -> None:
-        self._set(kernel=kernel, stride=stride, padding=padding, dilation=dilation,
-                  output_padding=output_padding, dropped=dropped, stride_open=stride_open)
+    dilation: int = 1
+    output_padding: int = 0
+    dropped: int = 0
+    stride_open: bool = False
 
 
-class Solutions(Record):
+@dataclass(frozen=True, slots=True)
+class Solutions(Answer):
     """Every :class:`Solution` for a question, sorted by kernel, dilation, stride, padding and
     output padding; ``searched`` names the settings that were searched (not fixed)."""
 
-    __slots__ = ("kernel", "searched", "size_in", "size_out", "solutions", "transpose")
     size_in: int
     size_out: int
     kernel: tuple[int, int]
@@ -101,19 +94,14 @@ class Solutions(Record):
     solutions: tuple[Solution, ...]
     searched: tuple[str, ...]
 
-    def __init__(self, size_in: int, size_out: int, kernel: tuple[int, int], transpose: bool,
-                 solutions: tuple[Solution, ...], searched: tuple[str, ...]) -> None:
-        self._set(size_in=size_in, size_out=size_out, kernel=kernel, transpose=transpose,
-                  solutions=solutions, searched=searched)
-
     def __len__(self) -> int:
         return len(self.solutions)
 
-    def __iter__(self) -> "Iterable[Solution]":
+    def __iter__(self) -> Iterator[Solution]:
         return iter(self.solutions)
 
 
-def as_range(name: str, value: "RangeLike", low: int) -> tuple[int, int] | None:
+def as_range(name: str, value: RangeLike, low: int) -> tuple[int, int] | None:
     """``None`` stays ``None`` (search the default); an int ``v`` is ``(v, v)``; a pair or a
     ``range`` (step 1) is its inclusive bounds."""
     if value is None:
@@ -152,8 +140,8 @@ def _searched(**given: object) -> tuple[str, ...]:
                  if value is None or (isinstance(value, tuple) and value[0] != value[1]))
 
 
-def solve_conv(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeLike" = None,
-               padding: "RangeLike" = None, dilation: "RangeLike" = 1) -> Solutions:
+def solve_conv(size_in: int, size_out: int, kernel: RangeLike, stride: RangeLike = None,
+               padding: RangeLike = None, dilation: RangeLike = 1) -> Solutions:
     """Every (kernel, stride, padding, dilation) with which a convolution maps ``size_in`` to
     ``size_out`` (PyTorch's rule, symmetric padding). See the module docstring for the bounds."""
     i, o = _size("size_in", size_in), _size("size_out", size_out)
@@ -192,10 +180,10 @@ def solve_conv(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeL
                                dilation=d_range or (1, 1)))
 
 
-def solve_conv_transpose(size_in: int, size_out: int, kernel: "RangeLike",
-                         stride: "RangeLike" = None, padding: "RangeLike" = None,
-                         output_padding: "RangeLike" = None,
-                         dilation: "RangeLike" = 1) -> Solutions:
+def solve_conv_transpose(size_in: int, size_out: int, kernel: RangeLike,
+                         stride: RangeLike = None, padding: RangeLike = None,
+                         output_padding: RangeLike = None,
+                         dilation: RangeLike = 1) -> Solutions:
     """Every (kernel, stride, padding, output_padding, dilation) with which a transposed
     convolution maps ``size_in`` to ``size_out`` (PyTorch's rule). See the module docstring."""
     i, o = _size("size_in", size_in), _size("size_out", size_out)
@@ -250,9 +238,9 @@ def _transpose_strides(i: int, k: int, p: int, d: int, op: int, product: int,
     return [Solution(k, s, p, d, op)]
 
 
-def solve(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeLike" = None,
-          padding: "RangeLike" = None, dilation: "RangeLike" = 1, *,
-          output_padding: "RangeLike" = None, transpose: bool = False) -> Solutions:
+def solve(size_in: int, size_out: int, kernel: RangeLike, stride: RangeLike = None,
+          padding: RangeLike = None, dilation: RangeLike = 1, *,
+          output_padding: RangeLike = None, transpose: bool = False) -> Solutions:
     """:func:`solve_conv`, or :func:`solve_conv_transpose` with ``transpose=True``."""
     if transpose:
         return solve_conv_transpose(size_in, size_out, kernel, stride, padding, output_padding,
@@ -264,12 +252,12 @@ def solve(size_in: int, size_out: int, kernel: "RangeLike", stride: "RangeLike" 
 
 # --- padding that keeps the size -----------------------------------------------------------
 
-class TfSplit(Record):
+@dataclass(frozen=True, slots=True)
+class TfSplit(Answer):
     """TensorFlow 'SAME' padding for input sizes ``i`` with ``i mod stride == residue`` (or for
     one ``size``): output ``⌈i/s⌉``, ``before``/``after`` padding (the odd pixel after), and the
     symmetric PyTorch paddings that give the same output size (possibly none)."""
 
-    __slots__ = ("after", "before", "output", "residue", "size", "symmetric")
     residue: int | None
     size: int | None
     output: int | None
@@ -277,20 +265,14 @@ class TfSplit(Record):
     after: int
     symmetric: tuple[int, ...]
 
-    def __init__(self, residue: int | None, size: int | None, output: int | None, before: int,
-                 after: int, symmetric: tuple[int, ...]) -> None:
-        self._set(residue=residue, size=size, output=output, before=before, after=after,
-                  symmetric=symmetric)
 
-
-class AxisPadding(Record):
+@dataclass(frozen=True, slots=True)
+class AxisPadding(Answer):
     """Padding that keeps the size on one axis. ``total = k_eff − 1``; ``symmetric`` is the
     PyTorch ``padding=N`` that keeps it (``None`` when the total is odd); ``same`` is PyTorch's
     ``padding='same'`` split (the odd pixel after); ``tf`` lists TensorFlow 'SAME' splits for
-    a stride above 1."""
+    a stride above 1. Built by :meth:`of`."""
 
-    __slots__ = ("axis", "dilation", "k_eff", "kernel", "same", "stride", "symmetric", "tf",
-                 "total")
     axis: str
     kernel: int
     dilation: int
@@ -301,24 +283,22 @@ class AxisPadding(Record):
     same: tuple[int, int]
     tf: tuple[TfSplit, ...]
 
-    def __init__(self, axis: str, kernel: int, dilation: int, stride: int,
-                 tf: tuple[TfSplit, ...]) -> None:
+    @classmethod
+    def of(cls, axis: str, kernel: int, dilation: int, stride: int,
+           tf: tuple[TfSplit, ...]) -> AxisPadding:
         k_eff = arith.effective_kernel(kernel, dilation)
         total = k_eff - 1
-        self._set(axis=axis, kernel=kernel, dilation=dilation, stride=stride, k_eff=k_eff,
-                  total=total, symmetric=total // 2 if total % 2 == 0 else None,
-                  same=arith.same_padding(kernel, dilation), tf=tf)
+        return cls(axis=axis, kernel=kernel, dilation=dilation, stride=stride, k_eff=k_eff,
+                   total=total, symmetric=total // 2 if total % 2 == 0 else None,
+                   same=arith.same_padding(kernel, dilation), tf=tf)
 
 
-class PaddingAnswer(Record):
+@dataclass(frozen=True, slots=True)
+class PaddingAnswer(Answer):
     """The answer of :func:`padding_for`: one :class:`AxisPadding` per axis."""
 
-    __slots__ = ("axes", "size")
     axes: tuple[AxisPadding, ...]
     size: tuple[int, ...] | None
-
-    def __init__(self, axes: tuple[AxisPadding, ...], size: tuple[int, ...] | None) -> None:
-        self._set(axes=axes, size=size)
 
 
 def _symmetric_matches(i: int, k: int, s: int, d: int) -> tuple[int, ...]:
@@ -342,8 +322,8 @@ def tf_split(i: int, k: int, s: int, d: int = 1, residue: int | None = None) -> 
                    _symmetric_matches(i, k, s, d))
 
 
-def padding_for(kernel: "calc.Axes", dilation: "calc.Axes" = 1, stride: "calc.Axes" = 1,
-                size: "calc.Axes | None" = None, *, rank: int | None = None) -> PaddingAnswer:
+def padding_for(kernel: calc.Axes, dilation: calc.Axes = 1, stride: calc.Axes = 1,
+                size: calc.Axes | None = None, *, rank: int | None = None) -> PaddingAnswer:
     """The padding that keeps the size (stride 1), and for a larger stride TensorFlow's 'SAME'
     split — for ``size`` when given, otherwise for every residue of the input size modulo the
     stride (the split depends only on it, once the input is at least ``k_eff + s``)."""
@@ -355,7 +335,7 @@ def padding_for(kernel: "calc.Axes", dilation: "calc.Axes" = 1, stride: "calc.Ax
         for v in values:
             if v < 1:
                 raise ShapeError(f"{name} must be at least 1, got {v}")
-    names = calc.axis_names(r)
+    names = axis_names(r)
     axes = []
     for a in range(r):
         splits: tuple[TfSplit, ...] = ()
@@ -369,7 +349,7 @@ def padding_for(kernel: "calc.Axes", dilation: "calc.Axes" = 1, stride: "calc.Ax
             base = arith.effective_kernel(k[a], d[a]) + s[a]
             base += (-base) % s[a]  # a multiple of the stride, large enough for every residue
             splits = tuple(tf_split(base + res, k[a], s[a], d[a], res) for res in range(s[a]))
-        axes.append(AxisPadding(names[a], k[a], d[a], s[a], splits))
+        axes.append(AxisPadding.of(names[a], k[a], d[a], s[a], splits))
     return PaddingAnswer(tuple(axes), sizes)
 
 

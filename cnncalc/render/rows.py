@@ -9,15 +9,14 @@ whatever their options add) and pass them to a renderer in a :class:`View`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 
 from cnncalc.analysis.report import CONVENTIONS, LayerReport, Report
-from cnncalc.model.value import SET, Value, value
 from cnncalc.render import fmt
 
 
-@value
-class Column(Value):
+@dataclass(frozen=True, slots=True)
+class Column:
     """One table column: its header, how to show a layer, and the total row's cell."""
 
     header: str
@@ -50,8 +49,8 @@ MACS_SHARE = Column("%M", lambda rep, r: fmt.percent(r.macs, rep.totals.macs),
 DEFAULT_COLUMNS: tuple[Column, ...] = (LAYER, KIND, OUTPUT, PARAMS, PARAMS_SHARE, MACS, MACS_SHARE)
 
 
-@value
-class View(Value):
+@dataclass(frozen=True, slots=True)
+class View:
     """What a summary shows: the columns, per-layer explanation lines, and extra footer lines
     (after the totals, before the conventions)."""
 
@@ -65,16 +64,12 @@ class View(Value):
     else, such as ``cnncalc rf``)."""
 
 
-@value
-class Row(Value):
+@dataclass(frozen=True, slots=True)
+class Row:
     """One layer's cells, and its explanation lines under it."""
 
     cells: tuple[str, ...]
     explain: tuple[str, ...] = ()
-
-    def __init__(self, cells: tuple[str, ...], explain: tuple[str, ...] = ()) -> None:
-        SET(self, "cells", cells)
-        SET(self, "explain", explain)
 
 
 def header_row(view: View) -> tuple[str, ...]:

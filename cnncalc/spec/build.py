@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cnncalc.layers.base import Layer, all_names, lookup
@@ -21,7 +21,6 @@ from cnncalc.model.graph import INPUT, Graph, Node
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_sizes
 from cnncalc.model.shape import Shape
-from cnncalc.model.value import Value, value
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
 from cnncalc.spec.tree import Item, describe_value
 
@@ -45,21 +44,19 @@ MAX_SUGGESTIONS = 5000
 _UNSET: Any = object()
 
 
+@dataclass(eq=False, slots=True)
 class Arg:
     """A block argument: the Item as written, and the parameters in force where it was written.
     ``value`` caches its evaluation, so that parameters that refer to each other through many
     nested blocks (``$p * $p``) are evaluated once each, not exponentially often."""
 
-    __slots__ = ("env", "item", "value")
-
-    def __init__(self, item: Item, env: Mapping[str, Arg], value: Any = _UNSET) -> None:
-        self.item = item
-        self.env = env
-        self.value = value
+    item: Item
+    env: Mapping[str, Arg]
+    value: Any = _UNSET
 
 
-@value
-class Block(Value):
+@dataclass(frozen=True, slots=True)
+class Block:
     """A reusable block: its parameters (with defaults) and its layers, as written."""
 
     name: str
@@ -68,25 +65,20 @@ class Block(Value):
     mark: Mark | None
 
 
+@dataclass(eq=False, slots=True)
 class Scope:
     """Where layers are being created: name prefix, per-kind counters, visible local names,
-    block parameters, and the chain of enclosing blocks (to refuse recursion). Mutable; a
-    plain class with slots (a dataclass would cost start-up time to define)."""
+    block parameters, and the chain of enclosing blocks (to refuse recursion). Mutable: the
+    builder fills in counters and local names as it goes."""
 
-    __slots__ = ("aliases", "blocks", "counters", "env", "parent", "path", "prefix", "suffix")
-
-    def __init__(self, prefix: str = "", suffix: str = "", counters: dict[str, int] | None = None,
-                 aliases: dict[str, str] | None = None, parent: Scope | None = None,
-                 env: Mapping[str, Arg] | None = None, path: tuple[tuple[str, str], ...] = (),
-                 blocks: tuple[str, ...] = ()) -> None:
-        self.prefix = prefix
-        self.suffix = suffix
-        self.counters: dict[str, int] = {} if counters is None else counters
-        self.aliases: dict[str, str] = {} if aliases is None else aliases
-        self.parent = parent
-        self.env: Mapping[str, Arg] = {} if env is None else env
-        self.path = path
-        self.blocks = blocks
+    prefix: str = ""
+    suffix: str = ""
+    counters: dict[str, int] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    parent: Scope | None = None
+    env: Mapping[str, Arg] = field(default_factory=dict)
+    path: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[str, ...] = ()
 
     def child(self, prefix: str, label: tuple[str, str] | None, env: Mapping[str, Arg] | None,
               block: str | None = None) -> Scope:
