@@ -60,7 +60,7 @@ def test_broken_spec(cli: Callable[..., Result], at_root: Path, request: pytest.
 
 def test_corpus_covers_every_code_reachable_from_a_file() -> None:
     """Every code has a broken spec named after it, except those no file can produce here."""
-    not_from_a_file = {"io", "cycle", "no-memory-model", "json", "export"}
+    not_from_a_file = {"io", "cycle", "json", "export"}
     covered = {c for c in CODES if c in CASES}
     assert covered == set(CODES) - not_from_a_file
     for name in CASES:
@@ -171,7 +171,7 @@ def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
                                                 write_spec: Callable[..., Path],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeMemory()
-    monkeypatch.setattr("cnncalc.checks.expectations.memory_model", lambda: fake)
+    monkeypatch.setattr("cnncalc.checks.expectations.memory_totals", fake)
     spec = NET.format(extra="budget:\n  memory: {max: 64000, batch: 16, dtype: float16}\n")
     path = str(write_spec(spec))
     assert cli("check", path).code == 0  # 1000 · 16 · 2 = 32,000 bytes
@@ -188,17 +188,6 @@ def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
                  "--optimizer", "sgd")  # 5000 · 1 · 4 = 20,000 bytes
     assert result.code == 0
     assert fake.calls[-1] == (1, "float32", "sgd")
-
-
-def test_memory_budget_without_a_memory_model_fails_loudly(
-        cli: Callable[..., Result], write_spec: Callable[..., Path],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("cnncalc.checks.expectations.memory_model", lambda: None)
-    path = write_spec(NET.format(extra="budget: {memory: 8GiB}\n"))
-    result = cli("check", str(path))
-    assert result.code == 1
-    assert f"{path}:2:18: error: [no-memory-model] memory budget 8GiB cannot be checked" \
-        in result.out
 
 
 @pytest.mark.parametrize(("budget", "message"), [

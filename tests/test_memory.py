@@ -305,7 +305,7 @@ def test_fit_nothing(cli: Callable[..., Result]) -> None:
 @pytest.mark.parametrize(("dtype", "optimizer"), [("float16", "adam"), ("float32", "momentum")])
 def test_memory_totals_interface_for_check(dtype: str, optimizer: str) -> None:
     # `cnncalc check` budgets call memory_totals(graph, report, dtype=..., optimizer=...)
-    from cnncalc.analysis.memory import memory_totals
+    from cnncalc.checks.expectations import memory_totals
 
     network = cnncalc.load("googlenet")
     report = network.summary(batch=4)

@@ -22,14 +22,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from cnncalc.model.graph import INPUT, Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
 from cnncalc.model.shape import Shape
-
-if TYPE_CHECKING:
-    from cnncalc.analysis.report import Report
 
 DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
                                "float64": 8}
@@ -330,15 +327,3 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
     return saved_per_layer, per_sample, fixed, working_copy
 
 
-def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
-                  optimizer: str = "sgd", mixed: bool = False,
-                  device: str = "cuda") -> dict[str, int]:
-    """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
-    from ``graph``, for another dtype, optimizer or precision at the report's batch. This is
-    the interface ``cnncalc check`` uses for memory budgets (docs/ci.md); raises ValueError for
-    an unknown setting."""
-    facts = [LayerFacts(r.input_shapes, r.output_shape, r.params, r.buffers, r.trainable_params)
-             for r in report.layers]
-    config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
-    _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)
-    return totals.to_dict()

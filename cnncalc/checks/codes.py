@@ -71,8 +71,6 @@ _ALL = (
     # checks
     Code("expect", "error", "expect", "a layer's 'expect:' does not hold"),
     Code("budget", "error", "budget", "the network exceeds a budget (spec or command line)"),
-    Code("no-memory-model", "error", "budget", "a memory budget, but this cnncalc has no memory "
-         "model to check it"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _ALL}

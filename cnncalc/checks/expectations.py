@@ -8,13 +8,14 @@ Every failure is a :class:`Diagnostic` that says what was expected and by how mu
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cnncalc.analysis.memory import LayerFacts, MemoryConfig, plan
 from cnncalc.analysis.report import LayerReport, Report
-from cnncalc.checks.lint import exact_axes
+from cnncalc.analysis.walk import analyze
+from cnncalc.checks.lint import exact_axes, lint
 from cnncalc.model.errors import Diagnostic, Mark
 from cnncalc.model.graph import Graph
 from cnncalc.model.quantity import format_bytes, format_count
@@ -140,19 +141,22 @@ class BudgetResult:
 
 
 MemoryModel = Callable[..., Mapping[str, int]]
-"""``memory_totals(graph, report, *, dtype, optimizer)`` → the memory totals of ``report``'s
-batch: a mapping with at least the values of :data:`PHASES` (bytes, exact integers). This is the
-``totals.memory`` object of ``cnncalc summary --format json`` (issue 3's memory model)."""
+"""``(graph, report, *, dtype, optimizer)`` → the memory totals of ``report``'s batch: a mapping
+with at least the values of :data:`PHASES` (bytes, exact integers), as :func:`memory_totals`
+gives them."""
 
 
-def memory_model() -> MemoryModel | None:
-    """The memory model's ``cnncalc.analysis.memory.memory_totals``, when this cnncalc has one."""
-    try:
-        module = importlib.import_module("cnncalc.analysis.memory")
-    except ImportError:
-        return None
-    fn = getattr(module, "memory_totals", None)
-    return fn if callable(fn) else None
+def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
+                  optimizer: str = "sgd", mixed: bool = False,
+                  device: str = "cuda") -> dict[str, int]:
+    """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
+    from ``graph``, for another dtype, optimizer or precision at the report's batch: what memory
+    budgets are checked against (docs/ci.md). Raises ValueError for an unknown setting."""
+    facts = [LayerFacts(r.input_shapes, r.output_shape, r.params, r.buffers, r.trainable_params)
+             for r in report.layers]
+    config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
+    _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)
+    return totals.to_dict()
 
 
 # --- expectations ------------------------------------------------------------------------------
@@ -210,8 +214,8 @@ def _signed(delta: int) -> str:
 def check_budgets(graph: Graph, report: Report, budgets: tuple[Budget, ...],
                   memory: MemoryModel | None = None) -> tuple[list[BudgetResult],
                                                               list[Diagnostic]]:
-    """Every budget's result, and one error per budget that fails (or cannot be checked).
-    ``memory`` defaults to :func:`memory_model`, looked up only when a memory budget is given."""
+    """Every budget's result, and one error per budget that fails. Memory budgets are checked
+    with ``memory`` (default :func:`memory_totals`)."""
     results: list[BudgetResult] = []
     errors: list[Diagnostic] = []
     fallback = Mark(graph.source, 1, 1) if graph.source else None
@@ -219,14 +223,7 @@ def check_budgets(graph: Graph, report: Report, budgets: tuple[Budget, ...],
         mark = b.mark or fallback
         where = "" if b.source == "spec" else "command-line "
         if b.what == "memory":
-            memory = memory or memory_model()
-            if memory is None:
-                results.append(BudgetResult(b, None, False, "no memory model"))
-                errors.append(Diagnostic(
-                    f"{where}memory budget {b.written} cannot be checked: this cnncalc has no "
-                    f"memory model (cnncalc.analysis.memory)", mark, "error", "no-memory-model"))
-                continue
-            actual, context = _memory_actual(graph, report, b, memory)
+            actual, context = _memory_actual(graph, report, b, memory or memory_totals)
             shown = format_bytes(actual)
             limit_shown = f"{b.written} ({b.limit:,} bytes)"
             subject = f"{PHASE_WORDS[b.phase]} at {context}"
@@ -265,8 +262,6 @@ def _memory_actual(graph: Graph, report: Report, b: Budget,
                    memory: MemoryModel) -> tuple[int, str]:
     at = report
     if b.batch is not None and b.batch != report.batch:
-        from cnncalc.analysis.walk import analyze
-
         at = analyze(graph, report.input_shape, b.batch)
     totals = memory(graph, at, dtype=b.dtype, optimizer=b.optimizer)
     context = f"batch {at.batch}, {b.dtype}" + (f", {b.optimizer}" if b.phase == "step" else "")
@@ -304,8 +299,6 @@ def run_checks(graph: Graph, report: Report, *, budgets: tuple[Budget, ...] = ()
                disabled: tuple[str, ...] = (),
                memory: MemoryModel | None = None) -> tuple[list[Diagnostic], list[BudgetResult]]:
     """Lint, expectations and budgets (the spec's, then ``budgets``) of an analysed network."""
-    from cnncalc.checks.lint import lint
-
     findings = lint(graph, report, disabled)
     findings += check_expectations(graph, report)
     all_budgets = tuple(graph.options.get(BUDGETS, ())) + budgets

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 
 from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.model.axes import axis_names, format_axes
 from cnncalc.model.errors import Diagnostic
 from cnncalc.model.geometry import Window
 from cnncalc.model.graph import ALL, INPUT, LINT_DISABLE, Graph, Node
@@ -29,7 +30,6 @@ RF_COVER_MIN_LAYERS = 2
 Pair = tuple[Node, LayerReport]
 Rule = Callable[[Graph, Report, list[Pair]], Iterable[Diagnostic]]
 
-_AXIS_NAMES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 _AXIS_UNITS = {"L": ("position", "positions"), "D": ("slice", "slices"), "H": ("row", "rows"),
                "W": ("column", "columns")}
 
@@ -62,13 +62,7 @@ def _disabled_on_layer(d: Diagnostic, nodes: dict[str, Node]) -> bool:
 
 def exact_axes(values: tuple[Exact, ...]) -> str:
     """Per-axis exact numbers: ``(60, 60)`` → ``60``, ``(3, 5)`` → ``3×5``, fractions as ``1/2``."""
-    if values and all(v == values[0] for v in values):
-        return format_fraction(values[0])
-    return "×".join(format_fraction(v) for v in values)
-
-
-def axis_names(rank: int) -> tuple[str, ...]:
-    return _AXIS_NAMES.get(rank, tuple(f"axis {a + 1}" for a in range(rank)))
+    return format_axes([format_fraction(v) for v in values])
 
 
 # --- dropped-pixels ----------------------------------------------------------------------------

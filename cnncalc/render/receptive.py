@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.model.axes import format_axes
 from cnncalc.model.rf import Exact, exact
 from cnncalc.render.rows import KIND, LAYER, OUTPUT, Column
 
@@ -35,11 +36,7 @@ def number(value: Exact) -> str:
 
 def per_axis(values: tuple[Exact, ...]) -> str:
     """One value when every axis agrees, else ``212×180``."""
-    if not values:
-        return ""
-    if all(v == values[0] for v in values):
-        return number(values[0])
-    return "×".join(number(v) for v in values)
+    return format_axes([number(v) for v in values])
 
 
 def _rf(r: LayerReport, attr: str) -> str:
