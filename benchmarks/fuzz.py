@@ -1,7 +1,7 @@
 """Fuzz the spec loader, builder, walk and renderers for a bounded time.
 
     python benchmarks/fuzz.py                    # 60 s, atheris if installed, else mutation
-    python benchmarks/fuzz.py --seconds 600      # the 10-minute run of issue 8
+    python benchmarks/fuzz.py --seconds 600      # a 10-minute run
     python benchmarks/fuzz.py --engine random    # the fallback engine, without atheris
 
 Every input is a would-be spec file (bytes). It is decoded, loaded, built, walked, checked as

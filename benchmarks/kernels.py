@@ -9,7 +9,7 @@ Both libraries run on the same machine with the same number of threads (OpenBLAS
 ``torch.set_num_threads`` for PyTorch), the same graph, weights and input, in float32. Each
 round runs NumPy, then PyTorch, then a plain product of every convolution's size, so all three
 see the same background load; the table reports the best round (``--stat median`` for medians).
-Targets (issue 5): NumPy within 2× of PyTorch end to end, and convolutions at ≥ 60 %
+Targets (docs/performance.md): NumPy within 2× of PyTorch end to end, and convolutions at ≥ 60 %
 of the matrix-product rate. The script prints; it never fails on timing.
 """
 
@@ -89,8 +89,7 @@ class ConvSize:
 def load(spec: str) -> Any | None:
     path = Path(spec)
     if not path.exists() and resolve_spec(spec) is None:
-        print(f"skipping {spec}: no such spec (specs/{spec}.yaml is not in this checkout"
-              f"{'; ResNet-50 arrives with issue 7' if spec == 'resnet50' else ''})")
+        print(f"skipping {spec}: no such spec (specs/{spec}.yaml is not in this checkout)")
         return None
     return cnncalc.load(spec)
 

@@ -12,19 +12,21 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 from cnncalc.analysis.memory import MemoryConfig
 from cnncalc.analysis.report import Report
-from cnncalc.analysis.walk import analyze
+from cnncalc.analysis.sweep import MAX_SIZES, Sweep, sweep_input
+from cnncalc.analysis.walk import analyze, explain
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import Graph
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_size_list, parse_sizes
 from cnncalc.model.shape import Shape
-
-if TYPE_CHECKING:
-    from cnncalc.analysis.sweep import Sweep
+from cnncalc.spec import bundled
+from cnncalc.spec.build import build_graph
+from cnncalc.spec.tree import Item
+from cnncalc.spec.yaml_loader import parse_yaml
 
 ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -66,8 +68,6 @@ class Network:
     def explain(self, input_shape: ShapeLike | None = None,
                 batch: int | None = None) -> dict[str, tuple[str, ...]]:
         """Per layer name, its formulas with the numbers substituted (``summary --explain``)."""
-        from cnncalc.analysis.walk import explain
-
         return explain(self.graph, self.summary(input_shape, batch))
 
     def sweep_input(self, sizes: str | Iterable[int | tuple[int, ...]],
@@ -76,8 +76,6 @@ class Network:
         ends included), ``"224,256,320"``, or sizes (an int for every spatial axis, or a tuple
         per axis). Each row of the result has the report or the error that stops it, the layers
         whose stride drops pixels, and whether the parameter count changes."""
-        from cnncalc.analysis.sweep import MAX_SIZES, sweep_input
-
         if isinstance(sizes, str):
             try:
                 sizes = parse_size_list(sizes, max_items=MAX_SIZES)
@@ -136,9 +134,6 @@ def decode_text(data: bytes, shown: str) -> str:
 def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
           default_name: str | None = None) -> Network:
     """Build a Network from spec text (YAML)."""
-    from cnncalc.spec.build import build_graph
-    from cnncalc.spec.yaml_loader import parse_yaml
-
     doc = parse_yaml(text, path, limits)
     graph = build_graph(doc, path, limits, default_name)
     return Network(graph, path, text, limits)
@@ -146,21 +141,16 @@ def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
 
 def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
     """Build a Network from a spec written as Python data (the same shape as the YAML)."""
-    from cnncalc.spec.build import build_graph
-    from cnncalc.spec.tree import Item
-
     return Network(build_graph(Item.wrap(spec, limits=limits), None, limits), None, None, limits)
 
 
 def resolve_spec(spec: str | os.PathLike[str]) -> str | None:
     """A spec argument as a file path: the path itself if it exists, else the bundled spec of
     that name. A name the operating system cannot even look up (too long, a NUL byte) is
-    neither. (os.path rather than pathlib: pathlib costs milliseconds of start-up.)"""
+    neither."""
     try:
         if os.path.exists(spec):
             return os.fspath(spec)
-        from cnncalc.spec import bundled
-
         found = bundled.find(os.fspath(spec))
         return str(found) if found is not None else None
     except (OSError, ValueError):
@@ -184,8 +174,6 @@ def load(spec: str | os.PathLike[str] | dict[str, Any],
         return parse(spec, "<string>", limits)
     path = resolve_spec(spec)
     if path is None:
-        from cnncalc.spec import bundled
-
         shown = str(spec)
         known = ", ".join(bundled.names())
         raise SpecError(f"no such file: {shown} (bundled specs: {known})", Mark(shown, 1, 1),

@@ -1,4 +1,4 @@
-"""The speed-ups of issue 8 change no result: each is checked against the plain way of computing
+"""The speed-ups (docs/performance.md) change no result: each is checked against the plain way of computing
 the same thing (the standard library, brute force, or the walk without its caches)."""
 
 from __future__ import annotations
@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
-import textwrap
 from typing import Any
 
 import pytest
@@ -18,7 +17,6 @@ from cnncalc.analysis.walk import analyze
 from cnncalc.layers.pool import adaptive_bins, adaptive_window_sizes
 from cnncalc.model.graph import Graph, topological_order
 from cnncalc.render.structured import _json, iter_json, render_json
-from cnncalc.render.text import wrap_words
 
 RESNET_STAGE = """
 input: [16, 16, 16]
@@ -63,18 +61,6 @@ def test_interning_tells_true_from_1() -> None:
 def test_adaptive_window_sizes_match_the_windows(n_in: int, n_out: int) -> None:
     assert adaptive_window_sizes(n_in, n_out) == tuple(sorted(
         {end - start for start, end in adaptive_bins(n_in, n_out)}))
-
-
-words = st.lists(st.sampled_from(["a", "bb", "conv", "3×3", "(floor", "ceil_mode).", "x" * 25,
-                                  "", " ", "\t", "é"]), max_size=30).map(" ".join)
-
-
-@settings(max_examples=300, deadline=None)
-@given(words, st.integers(10, 100), st.sampled_from(["", "  "]))
-def test_wrap_words_is_textwrap(text: str, width: int, indent: str) -> None:
-    expected = textwrap.wrap(text, width, subsequent_indent=indent,
-                             break_on_hyphens=False) or [""]
-    assert wrap_words(text, width, indent) == expected
 
 
 json_values = st.recursive(

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -444,8 +445,6 @@ class Condition:
 
     @classmethod
     def parse(cls, text: str) -> Condition:
-        import re
-
         raw = text.strip()
         if raw == "any":
             return cls(raw, "any")

@@ -31,6 +31,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
+from cnncalc import __version__
+from cnncalc.api import Network, load
 from cnncalc.layers.activation import (
     ELU,
     GELU,
@@ -686,8 +688,6 @@ class Program:
 
 
 def _as_network(network: Any) -> Any:
-    from cnncalc.api import Network, load
-
     return network if isinstance(network, Network) else load(network)
 
 
@@ -795,8 +795,6 @@ def _statement(code: str, note: str, width: int = _WIDTH) -> str:
 def _assemble(network: Any, report: Any, init_lines: list[str],
               body: list[tuple[str, str | None, str]], helpers: list[str],
               layer_names: dict[str, str | None]) -> Program:
-    from cnncalc import __version__
-
     name = class_name(network.name)
     source_path = network.graph.source
     shown = Path(source_path).name if source_path and not source_path.startswith("<") else ""

@@ -11,9 +11,10 @@ Importing this package does not import numpy; ``cnncalc summary`` never imports 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cnncalc.kernels.registry import Kernel, Param, kernel, kernel_for, registered
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from cnncalc.kernels.run import LayerCheck, Validation, validate
 
@@ -22,6 +23,7 @@ __all__ = ["Kernel", "LayerCheck", "Param", "Validation", "kernel", "kernel_for"
 
 
 def __getattr__(name: str) -> object:
+    """``validate`` and its results, from :mod:`cnncalc.kernels.run`, which imports numpy."""
     if name in ("validate", "Validation", "LayerCheck"):
         from cnncalc.kernels import run
 

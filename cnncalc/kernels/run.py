@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from cnncalc.analysis.report import Report
+from cnncalc.api import Network, load
 from cnncalc.kernels._arrays import Array, reused_buffers, shape_of
 from cnncalc.kernels.registry import ROLES, Kernel, kernel_for
 from cnncalc.model.errors import CnncalcError, LimitError
@@ -366,8 +367,6 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
     >>> result.ok, len(result.layers)                # doctest: +SKIP
     (True, 12)
     """
-    from cnncalc.api import Network, load
-
     net: Network = network if isinstance(network, Network) else load(network)
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")

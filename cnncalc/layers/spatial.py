@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.layers.base import Layer, register
@@ -28,8 +29,6 @@ def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
     ``(n_in − 1)/(n_out − 1)`` with ``align_corners``. Nearest reads ``⌊src⌋``; linear reads
     ``⌊src⌋`` and the next input unless ``src`` is a whole number; cubic four inputs around
     it. Clamping at the border is treated like padding: the field reaches past the edge."""
-    from fractions import Fraction
-
     if mode != "nearest" and align_corners:
         ratio = Fraction(n_in - 1, n_out - 1) if n_out > 1 else Fraction(0)
     elif scale is not None:

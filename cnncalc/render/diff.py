@@ -10,6 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
 from cnncalc.checks.diff import (
     ADDED,
     FAIL_ON_GRAMMAR,
@@ -248,11 +253,6 @@ STYLE = {ADDED: "green", REMOVED: "red", "changed": "yellow", UNCHANGED: "dim"}
 def render_rich(diff: ReportDiff, width: int = 100, show_all: bool = False,
                 checks: Sequence[Check] = ()) -> Any:
     """A rich renderable: the same content as :func:`render_text`, coloured by status."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
     parts: list[Any] = [Text(_title(diff), style="bold"),
                         Text(f"  old: {diff.old.source or diff.old.name}", style="dim"),
                         Text(f"  new: {diff.new.source or diff.new.name}", style="dim")]

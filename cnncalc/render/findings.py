@@ -7,8 +7,10 @@ shapes are documented in docs/ci.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from cnncalc.checks.codes import CODES
 from cnncalc.checks.expectations import CheckedFile
@@ -52,8 +54,6 @@ def finding_dict(d: Diagnostic) -> dict[str, Any]:
 
 
 def render_json(files: Sequence[CheckedFile], *, strict: bool, version: str) -> str:
-    import json
-
     data = {
         "schema_version": JSON_SCHEMA_VERSION,
         "tool": {"name": "cnncalc", "version": version},
@@ -107,9 +107,6 @@ def render_github(files: Sequence[CheckedFile]) -> str:
 
 def render_sarif(files: Sequence[CheckedFile], *, version: str) -> str:
     """A SARIF 2.1.0 log (GitHub code scanning, IDEs): one run, every code as a rule."""
-    import json
-    from urllib.parse import quote
-
     rules = [{
         "id": c.code,
         "name": "".join(part.capitalize() for part in c.code.split("-")),

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.layers.base import lookup
 from cnncalc.model.graph import INPUT
 from cnncalc.render import fmt
 
@@ -79,8 +80,6 @@ class LayerGraph:
 
 def category_of(kind: str) -> str:
     """The layer kind's category from the registry; ``block`` for a rolled-up block row."""
-    from cnncalc.layers.base import lookup
-
     cls = lookup(kind)
     return cls.category if cls is not None else "block"
 

@@ -20,6 +20,7 @@ from cnncalc.render.rows import (
     total_row,
     warning_lines,
 )
+from cnncalc.render.text import explain_lines
 
 
 def render_summary(report: Report, width: int = 100, view: View | None = None) -> Any:
@@ -60,8 +61,6 @@ def _explained_summary(report: Report, width: int, view: View) -> Any:
     """The summary with each layer's explanation under its row, across the whole width. A rich
     Table cannot span a line over its columns (it would be cut to the Layer column), so this lays
     the table out like the plain-text renderer, with the rich table's styles."""
-    from cnncalc.render.text import explain_lines
-
     rows = layer_rows(report, view)
     header = header_row(view)
     total = total_row(report, view)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -141,8 +142,6 @@ def render_text(sweep: Sweep, columns: tuple[SweepColumn, ...] = SWEEP_COLUMNS,
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    import textwrap
-
     indent = "    " if text.startswith("  ") else "  "
     return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
 

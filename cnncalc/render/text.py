@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 from cnncalc.analysis.report import Report
 from cnncalc.render.rows import (
     View,
@@ -59,8 +61,6 @@ def render_summary(report: Report, width: int = 100, view: View | None = None,
 def explain_lines(text: str, width: int) -> list[str]:
     """One explanation line under its layer, indented, wrapped to ``width`` with a hanging
     indent (formulas are never broken inside a word)."""
-    import textwrap  # only with --explain: not on the plain summary's start-up path
-
     return textwrap.wrap(f"    {text}", width, subsequent_indent="        ",
                          break_on_hyphens=False, break_long_words=False) or [""]
 
@@ -68,31 +68,6 @@ def explain_lines(text: str, width: int) -> list[str]:
 def _wrap(lines: list[str], width: int, indent: str) -> list[str]:
     out: list[str] = []
     for text in lines:
-        out += wrap_words(text, width, indent)
-    return out
-
-
-def wrap_words(text: str, width: int, indent: str = "") -> list[str]:
-    """``textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)``, with
-    the same result, without importing textwrap on the start-up path unless a word is too long
-    for a line (then textwrap's rules for breaking it apply)."""
-    words = text.split(" ")
-    if "" in words or any(len(word) > width - len(indent) or not word.isprintable()
-                          for word in words):
-        import textwrap
-
-        return textwrap.wrap(text, width, subsequent_indent=indent,
+        out += textwrap.wrap(text, width, subsequent_indent=indent,
                              break_on_hyphens=False) or [""]
-    lines: list[str] = []
-    line = ""
-    for word in words:
-        if not line:
-            line = (indent if lines else "") + word
-        elif len(line) + 1 + len(word) <= width:
-            line += " " + word
-        else:
-            lines.append(line)
-            line = indent + word
-    if line or not lines:
-        lines.append(line)
-    return lines
+    return out

@@ -7,6 +7,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
 from cnncalc.render import fmt
 
 if TYPE_CHECKING:
@@ -118,11 +123,6 @@ def render_text(result: Validation, width: int = 100) -> str:
 
 def render_rich(result: Validation, width: int = 100) -> Any:
     """The terminal version: a rich table, failures in red."""
-    from rich import box
-    from rich.console import Group
-    from rich.table import Table
-    from rich.text import Text
-
     body = rows(result)
     widths = _widths([HEADERS, *body], width, 3)
     table = Table(title=f"Validating {result.name}", box=box.SIMPLE_HEAD, pad_edge=False,

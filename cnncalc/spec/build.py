@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cnncalc.layers.base import Layer, all_names, lookup
+from cnncalc.layers.base import Layer, all_names, lookup, unknown_attribute_message
 from cnncalc.model.attrs import Ref
 from cnncalc.model.errors import AttributeValueError, LimitError, Mark, SpecError, suggest
 from cnncalc.model.gcpause import paused_gc
@@ -22,6 +22,14 @@ from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_sizes
 from cnncalc.model.shape import Shape
 from cnncalc.spec.expr import ExprError, evaluate, is_expression
+from cnncalc.spec.options import (
+    BUDGETS,
+    EXPECT,
+    LINT_DISABLE,
+    read_budget,
+    read_expect,
+    read_lint,
+)
 from cnncalc.spec.tree import Item, describe_value
 
 TOP_KEYS = ("name", "description", "input", "batch", "defaults", "blocks", "layers", "lint",
@@ -158,13 +166,10 @@ class _Builder:
             raise SpecError("'layers' must be a non-empty list of layers", layers.mark,
                             code="spec")
         options: dict[str, Any] = {}
-        if "lint" in top or "budget" in top:
-            from cnncalc.spec import options as check_options  # only specs that use them
-
-            if "lint" in top:
-                options[check_options.LINT_DISABLE] = check_options.read_lint(top["lint"])
-            if "budget" in top:
-                options[check_options.BUDGETS] = check_options.read_budget(top["budget"])
+        if "lint" in top:
+            options[LINT_DISABLE] = read_lint(top["lint"])
+        if "budget" in top:
+            options[BUDGETS] = read_budget(top["budget"])
         self._sequence(layers, Scope(), INPUT)
         return Graph.create(name, input_shape, self._nodes_with_scope_options(), batch=batch,
                             source=self.path, description=description, options=options)
@@ -209,7 +214,7 @@ class _Builder:
             names = cls.attribute_names()
             for key in attrs.value:
                 if key not in names:
-                    raise SpecError(_unknown_attr(cls, key), attrs.key_mark(key),
+                    raise SpecError(unknown_attribute_message(cls, key), attrs.key_mark(key),
                                     code="unknown-attribute")
             self.defaults[cls.kind] = attrs
 
@@ -637,16 +642,15 @@ class _Builder:
     def _check_options(self, common: Mapping[str, Item], scope: Scope) -> dict[str, Any]:
         if "expect" not in common and "lint" not in common:
             return {}
-        from cnncalc.spec import options as check_options  # only specs that use them
 
         def value_of(item: Item) -> Any:
             return self._value(item, scope.env)
 
         options: dict[str, Any] = {}
         if "expect" in common:
-            options[check_options.EXPECT] = check_options.read_expect(common["expect"], value_of)
+            options[EXPECT] = read_expect(common["expect"], value_of)
         if "lint" in common:
-            options[check_options.LINT_DISABLE] = check_options.read_lint(common["lint"],
+            options[LINT_DISABLE] = read_lint(common["lint"],
                                                                           value_of)
         return options
 
@@ -657,8 +661,6 @@ class _Builder:
         options = self._check_options(common, scope)
         if not options:
             return
-        from cnncalc.spec.options import EXPECT, LINT_DISABLE
-
         made = self.nodes[first_node:]
         if EXPECT in options:
             if not made or last not in {node.name for node in made}:
@@ -672,8 +674,6 @@ class _Builder:
     def _nodes_with_scope_options(self) -> list[Node]:
         if not self.scope_lint and not self.scope_expect:
             return self.nodes
-        from cnncalc.spec.options import EXPECT, LINT_DISABLE
-
         out = []
         for node in self.nodes:
             lint_off = self.scope_lint.get(node.name)
@@ -807,12 +807,6 @@ def _unknown_kind(kind: str, blocks: list[str]) -> str:
     close = suggest(kind, [*all_names(), *blocks, "repeat"])
     hint = f"; did you mean '{close}'?" if close else ""
     return f"unknown layer kind '{kind}'{hint} (see `cnncalc kinds` for the list)"
-
-
-def _unknown_attr(cls: type[Layer], key: str) -> str:
-    from cnncalc.layers.base import unknown_attribute_message
-
-    return unknown_attribute_message(cls, key)
 
 
 def _unknown_param(block: Block, key: str) -> str:

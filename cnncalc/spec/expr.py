@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from cnncalc.model.errors import AttributeValueError
+from cnncalc.model.errors import AttributeValueError, suggest
 from cnncalc.model.limits import INT64_MAX
 
 MAX_LENGTH = 200
@@ -56,8 +56,6 @@ def evaluate(text: str, env: Mapping[str, Any]) -> Any:
 
 
 def _unknown(name: str, env: Mapping[str, Any]) -> str:
-    from cnncalc.model.errors import suggest
-
     close = suggest(name, list(env))
     hint = f"; did you mean '{close}'?" if close else ""
     known = ", ".join(env) or "none here"

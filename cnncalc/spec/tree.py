@@ -6,32 +6,25 @@ dict built in a notebook) into one without positions. The builder only ever sees
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.model.errors import LimitError, Mark
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
 
+@dataclass(eq=False, slots=True)
 class Item:
     """A value from the spec: a scalar (None, bool, int, float, str), a list of Items, or a dict
     of str → Item. ``mark`` is where the value starts; ``key_marks`` where each key of a mapping
     is written (None for scalars and lists: a spec has millions of values at most, and each one
     is kept small). ``size`` counts the values below it (aliases counted every time they are
-    used). Mutable while the loader builds the tree; compared by identity. A plain class with
-    slots: one is made per YAML value, and a dataclass would cost start-up time to define."""
+    used). Mutable while the loader builds the tree; compared by identity."""
 
-    __slots__ = ("key_marks", "mark", "size", "value")
-
-    def __init__(self, value: Any, mark: Mark | None = None,
-                 key_marks: dict[str, Mark] | None = None, size: int = 1) -> None:
-        self.value = value
-        self.mark = mark
-        self.key_marks = key_marks
-        self.size = size
-
-    def __repr__(self) -> str:
-        return (f"Item(value={self.value!r}, mark={self.mark!r}, key_marks={self.key_marks!r}, "
-                f"size={self.size!r})")
+    value: Any
+    mark: Mark | None = None
+    key_marks: dict[str, Mark] | None = None
+    size: int = 1
 
     @property
     def is_map(self) -> bool:
