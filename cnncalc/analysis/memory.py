@@ -32,9 +32,15 @@ DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8"
                                "float64": 8}
 """Bytes per element of each ``--dtype``."""
 
+DTYPES = tuple(DTYPE_BYTES)
+"""The ``--dtype`` names (``float32`` first, the default)."""
+
 OPTIMIZER_STATES: dict[str, int] = {"sgd": 0, "momentum": 1, "adam": 2}
 """Copies of the trainable parameters an optimizer keeps: plain SGD none, SGD with momentum
 one (the velocity), Adam two (first and second moments)."""
+
+OPTIMIZERS = tuple(OPTIMIZER_STATES)
+"""The ``--optimizer`` names."""
 
 DEVICES = ("cuda", "cpu")
 

@@ -29,8 +29,6 @@ BUDGETS = "budgets"
 EXPECT_KEYS = ("shape", "rf", "jump", "params", "macs")
 BUDGET_KEYS = ("params", "trainable_params", "macs", "flops", "memory")
 MEMORY_KEYS = ("max", "batch", "dtype", "phase", "optimizer")
-DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
-OPTIMIZERS = ("sgd", "momentum", "adam")
 PHASES: dict[str, str] = {
     "training": "activations_training_bytes",
     "inference": "activations_inference_peak_bytes",

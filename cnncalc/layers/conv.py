@@ -8,7 +8,8 @@ from typing import Any
 
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model import arith
-from cnncalc.model.attrs import PADDING_WORDS, Bool, Int, Padding, PerAxis, attr
+from cnncalc.model.arith import PADDING_WORDS, POOL_PADDING_WORDS
+from cnncalc.model.attrs import Bool, Int, Padding, PerAxis, attr
 from cnncalc.model.axes import format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import Window, require_spatial, windows
@@ -197,14 +198,14 @@ class LocallyConnected(Layer):
     out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
     kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
     stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
-    padding: Any = attr(Padding(words=("valid", "same_tf")), 0, doc="zero padding per side")
+    padding: Any = attr(Padding(words=POOL_PADDING_WORDS), 0, doc="zero padding per side")
     dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
     bias: bool = attr(Bool(), True, doc="a bias per output channel and position")
 
     def windows(self, x: Shape) -> tuple[Window, ...]:
         require_spatial(self.kind, x.rank)
         return windows(x.spatial, self.kernel, self.stride, self.padding, self.dilation,
-                       ("valid", "same_tf"))
+                       POOL_PADDING_WORDS)
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]

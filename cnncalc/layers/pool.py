@@ -8,6 +8,7 @@ from typing import Any
 
 from cnncalc.layers.base import Layer, register
 from cnncalc.model import arith
+from cnncalc.model.arith import POOL_PADDING_WORDS
 from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
 from cnncalc.model.axes import axis_lines, format_axes, per_axis
 from cnncalc.model.geometry import Window, require_spatial, windows
@@ -16,7 +17,6 @@ from cnncalc.model.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
-POOL_PADDING = ("valid", "same_tf")
 CEIL_DOC = ("round the output size up (PyTorch ceil_mode, whose last window must start inside "
             "the input or its left padding), or 'caffe' for Caffe's rule")
 
@@ -35,7 +35,8 @@ class _WindowPool(Layer):
     def windows(self, x: Shape) -> tuple[Window, ...]:
         require_spatial(self.kind, x.rank)
         stride = self.kernel if self.stride is None else self.stride
-        return windows(x.spatial, self.kernel, stride, self.padding, self.dilation, POOL_PADDING)
+        return windows(x.spatial, self.kernel, stride, self.padding, self.dilation,
+                       POOL_PADDING_WORDS)
 
     def _rounding(self) -> tuple[bool, str]:
         return bool(self.ceil_mode), "caffe" if self.ceil_mode == "caffe" else "pytorch"
@@ -85,7 +86,7 @@ class MaxPool(_WindowPool):
 
     kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
     stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
-    padding: Any = attr(Padding(words=POOL_PADDING), 0,
+    padding: Any = attr(Padding(words=POOL_PADDING_WORDS), 0,
                         doc="implicit -inf padding per side, at most half the kernel")
     dilation: Any = attr(PerAxis(1), 1, doc="spacing between window taps")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
@@ -107,7 +108,7 @@ class AvgPool(_WindowPool):
 
     kernel: Any = attr(PerAxis(1), doc="window size", aliases=("kernel_size",))
     stride: Any = attr(OptionalPerAxis(1), None, doc="stride (defaults to the kernel size)")
-    padding: Any = attr(Padding(words=POOL_PADDING), 0,
+    padding: Any = attr(Padding(words=POOL_PADDING_WORDS), 0,
                         doc="implicit zero padding per side, at most half the kernel")
     ceil_mode: Any = attr(CeilMode(), False, doc=CEIL_DOC)
     count_include_pad: bool = attr(Bool(), True,

@@ -12,12 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnncalc.model.arith import PADDING_WORDS
 from cnncalc.model.errors import AttributeValueError
 from cnncalc.model.limits import INT64_MAX
 
 REQUIRED: Any = object()
-
-PADDING_WORDS = ("same", "valid", "full", "same_tf")
 
 
 def _type_name(value: Any) -> str:

@@ -19,8 +19,6 @@ from cnncalc.analysis.rollup import group_by_block
 from cnncalc.render import fmt
 from cnncalc.render.graph import PALETTE, category_of
 
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
-
 
 @dataclass(frozen=True)
 class ProfileSeries:

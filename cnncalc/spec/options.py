@@ -13,15 +13,14 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from cnncalc.analysis.memory import DTYPES, OPTIMIZERS
 from cnncalc.checks.codes import LINT_CODES
 from cnncalc.checks.expectations import (
     BUDGET_KEYS,
     BUDGETS,
-    DTYPES,
     EXPECT,
     EXPECT_KEYS,
     MEMORY_KEYS,
-    OPTIMIZERS,
     PHASES,
     Bound,
     Budget,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from cnncalc.analysis.memory import DTYPES, OPTIMIZERS
 from cnncalc.checks.codes import LINT_CODES
-from cnncalc.checks.expectations import DTYPES, EXPECT_KEYS, OPTIMIZERS, PHASES
+from cnncalc.checks.expectations import EXPECT_KEYS, PHASES
 from cnncalc.layers.base import Layer, kinds
 from cnncalc.model.graph import ALL
 from cnncalc.spec.build import BLOCK_KEYS, COMMON_KEYS, REPEAT_KEYS, TOP_KEYS
