@@ -515,29 +515,15 @@ def _gelu(layer: GELU, site: Site) -> Emission:
     return Emission(f"nn.GELU({how})")
 
 
-@emits(Sigmoid)
-def _sigmoid(layer: Sigmoid, site: Site) -> Emission:
-    return Emission("nn.Sigmoid()")
+FIXED_MODULES: dict[type[Layer], str] = {
+    Sigmoid: "nn.Sigmoid()", Tanh: "nn.Tanh()", SiLU: "nn.SiLU()", Hardswish: "nn.Hardswish()",
+    Softmax: "nn.Softmax(dim=1)"}
+"""Activations without settings: each is always the same module."""
 
 
-@emits(Tanh)
-def _tanh(layer: Tanh, site: Site) -> Emission:
-    return Emission("nn.Tanh()")
-
-
-@emits(SiLU)
-def _silu(layer: SiLU, site: Site) -> Emission:
-    return Emission("nn.SiLU()")
-
-
-@emits(Hardswish)
-def _hardswish(layer: Hardswish, site: Site) -> Emission:
-    return Emission("nn.Hardswish()")
-
-
-@emits(Softmax)
-def _softmax(layer: Softmax, site: Site) -> Emission:
-    return Emission("nn.Softmax(dim=1)")
+@emits(*FIXED_MODULES)
+def _fixed_module(layer: Layer, site: Site) -> Emission:
+    return Emission(FIXED_MODULES[type(layer)])
 
 
 # --- helper definitions written into the generated file when needed -----------------------------

@@ -12,14 +12,14 @@ from cnncalc.model.arith import PADDING_WORDS, POOL_PADDING_WORDS
 from cnncalc.model.attrs import Bool, Int, Padding, PerAxis, attr
 from cnncalc.model.axes import format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
-from cnncalc.model.geometry import Window, require_spatial, windows
+from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import AxisMap
 from cnncalc.model.saved import Extra, Saved
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
-STRIDE_DOC = "stride"
+GROUPS_DOC = "channel groups; input and output channels must divide"
 PADDING_DOC = ("zero padding per side: int, per-axis list, [[before, after], ...], or "
                "same (stride 1, PyTorch), same_tf (TensorFlow 'SAME'), valid, full")
 DILATION_DOC = "spacing between kernel taps; the kernel spans d·(k−1)+1 inputs"
@@ -39,29 +39,46 @@ def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation
     return text
 
 
+@dataclass(frozen=True)
+class _Convolution(Layer):
+    """What the convolutions share: their first attributes (output channels, kernel, stride)
+    and, unless a kind says otherwise, what their backward pass keeps."""
+
+    category = "conv"
+
+    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
+    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
+    stride: Any = attr(PerAxis(1), 1, doc="stride")
+
+    def _check_groups(self, groups: int) -> None:
+        if self.out % groups:
+            raise AttributeValueError(
+                f"{self.kind} out {self.out} is not divisible by groups {groups}", "out")
+
+    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
+                           weight_grad: bool) -> Saved:
+        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
+        needed)."""
+        return Saved(inputs=(0,), weights=True)
+
+
 @register
 @dataclass(frozen=True)
-class Conv(Layer):
+class Conv(_Convolution):
     """Convolution (PyTorch ``Conv1d``/``Conv2d``/``Conv3d``); depthwise when ``groups`` equals
     the input channels."""
 
     kind = "conv"
     aliases = ("convolution",)
     doc = "convolution with stride, padding, dilation and groups (PyTorch ConvNd)"
-    category = "conv"
 
-    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
-    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
-    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
     padding: Any = attr(Padding(), 0, doc=PADDING_DOC)
     dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
-    groups: int = attr(Int(1), 1, doc="channel groups; input and output channels must divide")
+    groups: int = attr(Int(1), 1, doc=GROUPS_DOC)
     bias: bool = attr(Bool(), True, doc="learn an additive bias per output channel")
 
     def validate(self) -> None:
-        if self.out % self.groups:
-            raise AttributeValueError(
-                f"conv out {self.out} is not divisible by groups {self.groups}", "out")
+        self._check_groups(self.groups)
 
     def windows(self, x: Shape) -> tuple[Window, ...]:
         require_spatial(self.kind, x.rank)
@@ -90,16 +107,9 @@ class Conv(Layer):
         # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.
         x = inputs[0]
         ws = self.windows(x)
-        return calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
-                         tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
-                         in_channels=x.channels, out_channels=self.out, groups=self.groups,
-                         bias=self.bias, rank=x.rank).lines()
-
-    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
-                           weight_grad: bool) -> Saved:
-        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
-        needed)."""
-        return Saved(inputs=(0,), weights=True)
+        return calc.conv(x.spatial, *window_settings(ws), in_channels=x.channels,
+                         out_channels=self.out, groups=self.groups, bias=self.bias,
+                         rank=x.rank).lines()
 
     def describe(self, rank: int = 2) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation,
@@ -109,30 +119,24 @@ class Conv(Layer):
 
 @register
 @dataclass(frozen=True)
-class ConvTranspose(Layer):
+class ConvTranspose(_Convolution):
     """Transposed convolution (PyTorch ``ConvTranspose1d/2d/3d``)."""
 
     kind = "conv_transpose"
     aliases = ("deconv", "convtranspose", "transposed_conv")
     doc = "transposed convolution with output_padding (PyTorch ConvTransposeNd)"
-    category = "conv"
 
-    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
-    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
-    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
     padding: Any = attr(Padding(words=()), 0,
                         doc="implicit zero padding removed from each side of the output")
     output_padding: Any = attr(PerAxis(0), 0,
                                doc="extra size added to one side of the output (< stride or "
                                    "< dilation)")
     dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
-    groups: int = attr(Int(1), 1, doc="channel groups; input and output channels must divide")
+    groups: int = attr(Int(1), 1, doc=GROUPS_DOC)
     bias: bool = attr(Bool(), True, doc="learn an additive bias per output channel")
 
     def validate(self) -> None:
-        if self.out % self.groups:
-            raise AttributeValueError(
-                f"conv_transpose out {self.out} is not divisible by groups {self.groups}", "out")
+        self._check_groups(self.groups)
 
     def _axes(self, x: Shape) -> list[tuple[int, int, int, int, int, int, int]]:
         require_spatial(self.kind, x.rank)
@@ -173,12 +177,6 @@ class ConvTranspose(Layer):
             tuple(a[6] for a in axes), in_channels=x.channels, out_channels=self.out,
             groups=self.groups, bias=self.bias, rank=x.rank).lines()
 
-    def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
-                           weight_grad: bool) -> Saved:
-        """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
-        needed)."""
-        return Saved(inputs=(0,), weights=True)
-
     def describe(self, rank: int = 2) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation,
                                 rank)
@@ -186,18 +184,14 @@ class ConvTranspose(Layer):
 
 @register
 @dataclass(frozen=True)
-class LocallyConnected(Layer):
+class LocallyConnected(_Convolution):
     """A convolution without weight sharing: one filter bank per output position
     (Keras ``LocallyConnected2D``; CS231n's "no parameter sharing" count)."""
 
     kind = "locally_connected"
     aliases = ("local",)
     doc = "convolution without weight sharing: separate weights and bias at every output position"
-    category = "conv"
 
-    out: int = attr(Int(1), doc="output channels", aliases=("out_channels", "filters"))
-    kernel: Any = attr(PerAxis(1), doc=KERNEL_DOC, aliases=("kernel_size",))
-    stride: Any = attr(PerAxis(1), 1, doc=STRIDE_DOC)
     padding: Any = attr(Padding(words=POOL_PADDING_WORDS), 0, doc="zero padding per side")
     dilation: Any = attr(PerAxis(1), 1, doc=DILATION_DOC)
     bias: bool = attr(Bool(), True, doc="a bias per output channel and position")
@@ -223,11 +217,10 @@ class LocallyConnected(Layer):
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         ws = self.windows(x)
-        lines = list(calc.conv(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
-                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
-                               rank=x.rank).lines())  # formulas and dropped pixels
+        settings = window_settings(ws)
+        lines = list(calc.conv(x.spatial, *settings, rank=x.rank).lines())  # and dropped pixels
+        k = settings[0]
         c = self.counts(inputs, output)
-        k = tuple(w.k for w in ws)
         bias = f" + {c.bias:,} bias (one per output value)" if c.bias else ""
         lines.append(f"params: {self.out}·{arith.times(output.spatial)} positions × "
                      f"{x.channels}·{arith.times(k)} = {c.weights:,} "

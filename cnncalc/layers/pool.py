@@ -11,7 +11,7 @@ from cnncalc.model import arith
 from cnncalc.model.arith import POOL_PADDING_WORDS
 from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
 from cnncalc.model.axes import axis_lines, format_axes, per_axis
-from cnncalc.model.geometry import Window, require_spatial, windows
+from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
 from cnncalc.model.saved import INDEX, NOTHING, Extra, Saved
 from cnncalc.model.shape import Shape
@@ -57,9 +57,8 @@ class _WindowPool(Layer):
         x = inputs[0]
         ws = self.windows(x)
         ceil_mode = "caffe" if self.ceil_mode == "caffe" else bool(self.ceil_mode)
-        lines = list(calc.pool(x.spatial, tuple(w.k for w in ws), tuple(w.s for w in ws),
-                               tuple((w.pb, w.pa) for w in ws), tuple(w.d for w in ws),
-                               ceil_mode=ceil_mode, rank=x.rank).lines())
+        lines = list(calc.pool(x.spatial, *window_settings(ws), ceil_mode=ceil_mode,
+                               rank=x.rank).lines())
         lines.append(f"channels: {x.channels} (pooling keeps them); no parameters, 0 MACs")
         return tuple(lines)
 

@@ -67,6 +67,14 @@ def resolve_padding(padding: Any, spatial: Sequence[int], kernel: Sequence[int],
     return padding_pairs("padding", padding, len(spatial))
 
 
+def window_settings(ws: Sequence[Window]) -> tuple[tuple[int, ...], tuple[int, ...],
+                                                  tuple[tuple[int, int], ...], tuple[int, ...]]:
+    """Kernels, strides, ``(before, after)`` paddings and dilations of ``ws``, per axis: the
+    arguments the quick calculators (:mod:`cnncalc.quick.calc`) take."""
+    return (tuple(w.k for w in ws), tuple(w.s for w in ws), tuple((w.pb, w.pa) for w in ws),
+            tuple(w.d for w in ws))
+
+
 @lru_cache(maxsize=4096)
 def windows(spatial: tuple[int, ...], kernel: Any, stride: Any, padding: Any, dilation: Any,
             allowed: tuple[str, ...]) -> tuple[Window, ...]:

@@ -34,6 +34,8 @@ from cnncalc.quick import calc
 from cnncalc.quick.calc import Answer
 
 RangeLike = Union[int, tuple[int, int], range, None]
+Range = Union[tuple[int, int], None]
+"""An inclusive ``(low, high)``, or None: search the default."""
 
 
 MAX_CANDIDATES = 1_000_000
@@ -140,44 +142,58 @@ def _searched(**given: object) -> tuple[str, ...]:
                  if value is None or (isinstance(value, tuple) and value[0] != value[1]))
 
 
+def _question(kernel: RangeLike, stride: RangeLike, padding: RangeLike,
+              dilation: RangeLike) -> tuple[tuple[int, int], Range, Range, tuple[int, int]]:
+    """The kernel, stride, padding and dilation ranges of a question (the kernel must be
+    given; ``None`` searches the default)."""
+    k_range = as_range("kernel", kernel, 1)
+    if k_range is None:
+        raise ShapeError("give the kernel size (or a range of them) to solve for")
+    return (k_range, as_range("stride", stride, 1), as_range("padding", padding, 0),
+            as_range("dilation", dilation, 1) or (1, 1))
+
+
+def _windows(k_range: tuple[int, int], d_range: tuple[int, int], p_range: Range,
+             budget: _Budget) -> Iterator[tuple[int, int, int, int]]:
+    """Every kernel, dilation, effective kernel and padding a question searches: the padding
+    from 0 to ``k_eff − 1`` unless it is given."""
+    for k in range(k_range[0], k_range[1] + 1):
+        for d in range(d_range[0], d_range[1] + 1):
+            k_eff = arith.effective_kernel(k, d)
+            p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
+            for p in range(p_lo, p_hi + 1):
+                budget.candidate()
+                yield k, d, k_eff, p
+
+
 def solve_conv(size_in: int, size_out: int, kernel: RangeLike, stride: RangeLike = None,
                padding: RangeLike = None, dilation: RangeLike = 1) -> Solutions:
     """Every (kernel, stride, padding, dilation) with which a convolution maps ``size_in`` to
     ``size_out`` (PyTorch's rule, symmetric padding). See the module docstring for the bounds."""
     i, o = _size("size_in", size_in), _size("size_out", size_out)
-    k_range, s_range = as_range("kernel", kernel, 1), as_range("stride", stride, 1)
-    p_range, d_range = as_range("padding", padding, 0), as_range("dilation", dilation, 1)
-    if k_range is None:
-        raise ShapeError("give the kernel size (or a range of them) to solve for")
-    d_lo, d_hi = d_range or (1, 1)
+    k_range, s_range, p_range, d_range = _question(kernel, stride, padding, dilation)
     found: list[Solution] = []
     budget = _Budget()
-    for k in range(k_range[0], k_range[1] + 1):
-        for d in range(d_lo, d_hi + 1):
-            k_eff = arith.effective_kernel(k, d)
-            p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
-            for p in range(p_lo, p_hi + 1):
-                budget.candidate()
-                span = i + 2 * p - k_eff  # L: PyTorch refuses L < 0
-                if span < 0:
-                    continue
-                lo = span // o + 1
-                hi: int | None = span // (o - 1) if o > 1 else None
-                if s_range is not None:
-                    lo = max(lo, s_range[0])
-                    hi = s_range[1] if hi is None else min(hi, s_range[1])
-                if hi is None:
-                    budget.answers(1)
-                    found.append(Solution(k, lo, p, d, 0,
-                                          arith.dropped_inputs(i, k, lo, p, p, d), True))
-                    continue
-                budget.answers(max(0, hi - lo + 1))
-                for s in range(lo, hi + 1):
-                    found.append(Solution(k, s, p, d, 0, arith.dropped_inputs(i, k, s, p, p, d)))
+    for k, d, k_eff, p in _windows(k_range, d_range, p_range, budget):
+        span = i + 2 * p - k_eff  # L: PyTorch refuses L < 0
+        if span < 0:
+            continue
+        lo = span // o + 1
+        hi: int | None = span // (o - 1) if o > 1 else None
+        if s_range is not None:
+            lo = max(lo, s_range[0])
+            hi = s_range[1] if hi is None else min(hi, s_range[1])
+        if hi is None:
+            budget.answers(1)
+            found.append(Solution(k, lo, p, d, 0, arith.dropped_inputs(i, k, lo, p, p, d), True))
+            continue
+        budget.answers(max(0, hi - lo + 1))
+        for s in range(lo, hi + 1):
+            found.append(Solution(k, s, p, d, 0, arith.dropped_inputs(i, k, s, p, p, d)))
     found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding))
-    return Solutions(i, o, (k_range[0], k_range[1]), False, tuple(found),
+    return Solutions(i, o, k_range, False, tuple(found),
                      _searched(kernel=k_range, stride=s_range, padding=p_range,
-                               dilation=d_range or (1, 1)))
+                               dilation=d_range))
 
 
 def solve_conv_transpose(size_in: int, size_out: int, kernel: RangeLike,
@@ -187,33 +203,23 @@ def solve_conv_transpose(size_in: int, size_out: int, kernel: RangeLike,
     """Every (kernel, stride, padding, output_padding, dilation) with which a transposed
     convolution maps ``size_in`` to ``size_out`` (PyTorch's rule). See the module docstring."""
     i, o = _size("size_in", size_in), _size("size_out", size_out)
-    k_range, s_range = as_range("kernel", kernel, 1), as_range("stride", stride, 1)
-    p_range, d_range = as_range("padding", padding, 0), as_range("dilation", dilation, 1)
+    k_range, s_range, p_range, d_range = _question(kernel, stride, padding, dilation)
     op_range = as_range("output_padding", output_padding, 0)
-    if k_range is None:
-        raise ShapeError("give the kernel size (or a range of them) to solve for")
-    d_lo, d_hi = d_range or (1, 1)
     found: list[Solution] = []
     budget = _Budget()
-    for k in range(k_range[0], k_range[1] + 1):
-        for d in range(d_lo, d_hi + 1):
-            k_eff = arith.effective_kernel(k, d)
-            p_lo, p_hi = p_range if p_range is not None else (0, k_eff - 1)
-            for p in range(p_lo, p_hi + 1):
-                budget.candidate()
-                # (i−1)·s + op = o + 2p − k_eff, with 0 ≤ op and (op < s or op < d).
-                rest = o + 2 * p - k_eff
-                if rest < 0:
-                    continue
-                op_lo, op_hi = op_range if op_range is not None else (0, rest)
-                for op in range(op_lo, min(op_hi, rest) + 1):
-                    budget.candidate()
-                    more = _transpose_strides(i, k, p, d, op, rest - op, s_range, budget)
-                    found += more
+    for k, d, k_eff, p in _windows(k_range, d_range, p_range, budget):
+        # (i−1)·s + op = o + 2p − k_eff, with 0 ≤ op and (op < s or op < d).
+        rest = o + 2 * p - k_eff
+        if rest < 0:
+            continue
+        op_lo, op_hi = op_range if op_range is not None else (0, rest)
+        for op in range(op_lo, min(op_hi, rest) + 1):
+            budget.candidate()
+            found += _transpose_strides(i, k, p, d, op, rest - op, s_range, budget)
     found.sort(key=lambda x: (x.kernel, x.dilation, x.stride, x.padding, x.output_padding))
-    return Solutions(i, o, (k_range[0], k_range[1]), True, tuple(found),
+    return Solutions(i, o, k_range, True, tuple(found),
                      _searched(kernel=k_range, stride=s_range, padding=p_range,
-                               output_padding=op_range, dilation=d_range or (1, 1)))
+                               output_padding=op_range, dilation=d_range))
 
 
 def _transpose_strides(i: int, k: int, p: int, d: int, op: int, product: int,

@@ -134,6 +134,16 @@ def _shown(diff: ReportDiff, show_all: bool) -> list[LayerChange]:
     return [e for e in diff.entries if show_all or e.status != UNCHANGED]
 
 
+def _layer_table(diff: ReportDiff, show_all: bool
+                 ) -> tuple[list[LayerChange], list[str], list[list[str]], set[int]]:
+    """The layers shown, the table's headers, each layer's cells and the numeric columns."""
+    entries = _shown(diff, show_all)
+    show_rf = _show_rf(diff)
+    rows = [_layer_cells(e, diff, show_rf) for e in entries]
+    return (entries, _layer_headers(diff, show_rf), rows,
+            set(range(4, 4 + len(diff.layer_metrics))))
+
+
 def counts_line(diff: ReportDiff, show_all: bool) -> str:
     if diff.identical:
         return f"No differences: {len(diff.entries)} layers, same shapes and counts."
@@ -213,12 +223,8 @@ def render_text(diff: ReportDiff, width: int = 100, show_all: bool = False,
     out.append(f"  old: {diff.old.source or diff.old.name}")
     out.append(f"  new: {diff.new.source or diff.new.name}")
     out.append("")
-    entries = _shown(diff, show_all)
-    show_rf = _show_rf(diff)
+    entries, headers, rows, numeric = _layer_table(diff, show_all)
     if entries:
-        headers = _layer_headers(diff, show_rf)
-        numeric = set(range(4, 4 + len(diff.layer_metrics)))
-        rows = [_layer_cells(e, diff, show_rf) for e in entries]
         out += _table(headers, rows, numeric, {1, 2}, width, _optional(headers))
         out.append("")
     out.append(counts_line(diff, show_all))
@@ -256,12 +262,8 @@ def render_rich(diff: ReportDiff, width: int = 100, show_all: bool = False,
     parts: list[Any] = [Text(_title(diff), style="bold"),
                         Text(f"  old: {diff.old.source or diff.old.name}", style="dim"),
                         Text(f"  new: {diff.new.source or diff.new.name}", style="dim")]
-    entries = _shown(diff, show_all)
-    show_rf = _show_rf(diff)
+    entries, headers, rows, numeric = _layer_table(diff, show_all)
     if entries:
-        headers = _layer_headers(diff, show_rf)
-        numeric = set(range(4, 4 + len(diff.layer_metrics)))
-        rows = [_layer_cells(e, diff, show_rf) for e in entries]
         optional = _optional(headers)
         cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in (1, 2),
                             optional=i in optional)
@@ -310,17 +312,14 @@ def render_markdown(diff: ReportDiff, show_all: bool = False,
     out.append("")
     out.append(f"**{counts_line(diff, show_all)}**")
     out += _check_lines(checks, markdown=True)
-    entries = _shown(diff, show_all)
+    entries, headers, rows, numeric = _layer_table(diff, show_all)
     if entries:
-        show_rf = _show_rf(diff)
-        headers = _layer_headers(diff, show_rf)
-        numeric = set(range(4, 4 + len(diff.layer_metrics)))
         out.append("")
         out.append("| " + " | ".join(headers) + " |")
         out.append("|" + "|".join("---:" if i in numeric else "---"
                                   for i in range(len(headers))) + "|")
-        for e in entries:
-            cells = [_md(c) for c in _layer_cells(e, diff, show_rf)]
+        for row in rows:
+            cells = [_md(c) for c in row]
             cells[0] = MD_SYMBOL.get(cells[0], cells[0])
             cells[1] = f"`{cells[1]}`"
             out.append("| " + " | ".join(cells) + " |")

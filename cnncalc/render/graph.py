@@ -13,7 +13,7 @@ inside a quoted label (``" # < > &``) are written as its entity codes (``#quot;`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from cnncalc.analysis.report import LayerReport, Report
@@ -134,6 +134,23 @@ def _walk(items: list[GraphNode | Cluster] | tuple[GraphNode | Cluster, ...],
             yield depth, None
 
 
+def _nested_lines(items: tuple[GraphNode | Cluster, ...], close: str,
+                  cluster: Callable[[Cluster], list[str]],
+                  node: Callable[[GraphNode], str]) -> list[str]:
+    """The lines of nodes and clusters, indented by depth: ``cluster`` opens a cluster,
+    ``close`` ends it, ``node`` writes a node."""
+    out: list[str] = []
+    for depth, item in _walk(items, 1):
+        pad = "  " * depth
+        if item is None:
+            out.append(pad + close)
+        elif isinstance(item, Cluster):
+            out += [pad + line for line in cluster(item)]
+        else:
+            out.append(pad + node(item))
+    return out
+
+
 # --- Mermaid ------------------------------------------------------------------------------------
 
 _MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": "#amp;"}
@@ -142,6 +159,11 @@ _MERMAID_ENTITIES = {'"': "#quot;", "#": "#35;", "<": "#lt;", ">": "#gt;", "&": 
 def mermaid_text(text: str) -> str:
     """Text safe inside a quoted Mermaid label."""
     return "".join(_MERMAID_ENTITIES.get(ch, ch) for ch in text)
+
+
+def _mermaid_node(node: GraphNode) -> str:
+    left, right = _mermaid_shape(node)
+    return f"{node.id}{left}{'<br>'.join(mermaid_text(line) for line in node.lines)}{right}"
 
 
 def _mermaid_shape(node: GraphNode) -> tuple[str, str]:
@@ -157,16 +179,9 @@ def render_mermaid(report: Report, direction: str = "TB") -> str:
     title = " ".join(g.title.split())  # a comment runs to the end of its line
     out = [f"%% {title}: {len(g.nodes)} nodes, {len(g.edges)} edges (cnncalc graph)",
            f"flowchart {direction}"]
-    for depth, item in _walk(g.top, 1):
-        pad = "  " * depth
-        if item is None:
-            out.append(pad + "end")
-        elif isinstance(item, Cluster):
-            out.append(f'{pad}subgraph {item.id}["{mermaid_text(item.title)}"]')
-        else:
-            left, right = _mermaid_shape(item)
-            label = "<br>".join(mermaid_text(line) for line in item.lines)
-            out.append(f"{pad}{item.id}{left}{label}{right}")
+    out += _nested_lines(g.top, "end",
+                         lambda c: [f'subgraph {c.id}["{mermaid_text(c.title)}"]'],
+                         _mermaid_node)
     out += [f"  {a} --> {b}" for a, b in g.edges]
     by_category: dict[str, list[str]] = {}
     for node in g.nodes:
@@ -186,6 +201,19 @@ def dot_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _dot_cluster(cluster: Cluster) -> list[str]:
+    return [f"subgraph cluster_{cluster.id} {{",
+            f'  label="{dot_text(cluster.title)}"; style="rounded,dashed"; color="#94a3b8"; '
+            f"fontsize=11;"]
+
+
+def _dot_node(node: GraphNode) -> str:
+    fill, stroke = PALETTE.get(node.category, PALETTE["other"])
+    shape = {"input": ", shape=oval", "merge": ", shape=hexagon"}.get(node.category, "")
+    label = dot_text("\n".join(node.lines))
+    return f'{node.id} [label="{label}", fillcolor="{fill}", color="{stroke}"{shape}];'
+
+
 def render_dot(report: Report, direction: str = "TB") -> str:
     g = layer_graph(report)
     title = dot_text(g.title)
@@ -195,20 +223,7 @@ def render_dot(report: Report, direction: str = "TB") -> str:
            '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, '
            f'color="#64748b", fontcolor="{TEXT_COLOUR}", margin="0.12,0.04"];',
            '  edge [color="#64748b", arrowsize=0.6];']
-    for depth, item in _walk(g.top, 1):
-        pad = "  " * depth
-        if item is None:
-            out.append(pad + "}")
-        elif isinstance(item, Cluster):
-            out.append(f'{pad}subgraph cluster_{item.id} {{')
-            out.append(f'{pad}  label="{dot_text(item.title)}"; style="rounded,dashed"; '
-                       f'color="#94a3b8"; fontsize=11;')
-        else:
-            fill, stroke = PALETTE.get(item.category, PALETTE["other"])
-            shape = {"input": ", shape=oval", "merge": ", shape=hexagon"}.get(item.category, "")
-            label = dot_text("\n".join(item.lines))
-            out.append(f'{pad}{item.id} [label="{label}", fillcolor="{fill}", '
-                       f'color="{stroke}"{shape}];')
+    out += _nested_lines(g.top, "}", _dot_cluster, _dot_node)
     out += [f"  {a} -> {b};" for a, b in g.edges]
     out.append("}")
     return "\n".join(out) + "\n"

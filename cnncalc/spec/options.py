@@ -45,11 +45,7 @@ def _plain(item: Item) -> Any:
 
 def read_lint(item: Item, value_of: Evaluate = _plain) -> frozenset[str]:
     """``lint: {disable: [dead-layer, ...]}`` or ``{disable: all}`` → the disabled codes."""
-    if not item.is_map:
-        raise SpecError(f"lint takes a mapping like {{disable: [dead-layer]}}, got "
-                        f"{describe_value(item)}", item.mark, code="type")
-    _known_keys(item, LINT_KEYS, "lint key")
-    disable = item.value.get("disable")
+    disable = _mapping(item, LINT_KEYS, "lint", "{disable: [dead-layer]}").get("disable")
     if disable is None:
         return frozenset()
     entries = disable.value if disable.is_list else [disable]
@@ -70,12 +66,8 @@ def read_lint(item: Item, value_of: Evaluate = _plain) -> frozenset[str]:
 
 def read_expect(item: Item, value_of: Evaluate = _plain) -> tuple[Expectation, ...]:
     """``expect: {shape: [64, 56, 56], rf: 7, jump: 2, params: 36928, macs: {max: 1G}}``."""
-    if not item.is_map:
-        raise SpecError(f"expect takes a mapping like {{shape: [64, 56, 56], rf: 7}}, got "
-                        f"{describe_value(item)}", item.mark, code="type")
-    _known_keys(item, EXPECT_KEYS, "expect key")
     out = []
-    for key, sub in item.value.items():
+    for key, sub in _mapping(item, EXPECT_KEYS, "expect", "{shape: [64, 56, 56], rf: 7}").items():
         value = value_of(sub)
         if key == "shape":
             parsed: Any = _shape(value, sub)
@@ -89,12 +81,8 @@ def read_expect(item: Item, value_of: Evaluate = _plain) -> tuple[Expectation, .
 
 def read_budget(item: Item, value_of: Evaluate = _plain) -> tuple[Budget, ...]:
     """``budget: {params: 25M, macs: 4.2G, memory: {max: 8GiB, batch: 32, dtype: float16}}``."""
-    if not item.is_map:
-        raise SpecError(f"budget takes a mapping like {{params: 25M, macs: 4.2G}}, got "
-                        f"{describe_value(item)}", item.mark, code="type")
-    _known_keys(item, BUDGET_KEYS, "budget key")
     out = []
-    for key, sub in item.value.items():
+    for key, sub in _mapping(item, BUDGET_KEYS, "budget", "{params: 25M, macs: 4.2G}").items():
         if key == "memory":
             out.append(_memory_budget(sub, value_of))
             continue
@@ -140,6 +128,15 @@ def _choice(fields: dict[str, Item], key: str, choices: tuple[str, ...], default
         raise SpecError(f"memory budget {key} must be one of {', '.join(choices)}, got "
                         f"{describe_value(fields[key])}", fields[key].mark, code="type")
     return str(value)
+
+
+def _mapping(item: Item, known: tuple[str, ...], what: str, example: str) -> dict[str, Item]:
+    """The entries of ``what: {...}``, refusing anything but a mapping of ``known`` keys."""
+    if not item.is_map:
+        raise SpecError(f"{what} takes a mapping like {example}, got {describe_value(item)}",
+                        item.mark, code="type")
+    _known_keys(item, known, f"{what} key")
+    return item.value  # type: ignore[no-any-return]
 
 
 def _known_keys(item: Item, known: tuple[str, ...], what: str) -> None:
