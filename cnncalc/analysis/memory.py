@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from cnncalc.model.graph import INPUT, Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
@@ -184,7 +184,8 @@ class LayerMemory:
     reuses_input: bool
 
 
-class LayerFacts(NamedTuple):
+@dataclass(frozen=True, slots=True)
+class LayerFacts:
     """What the memory model needs to know about one analysed layer."""
 
     input_shapes: tuple[Shape, ...]
@@ -234,7 +235,8 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
         training_fixed=fixed)
     per_layer = tuple(
-        LayerMemory(rep.output_shape.numel * item * batch, lv * batch, sv, ru)
+        LayerMemory(activation_bytes=rep.output_shape.numel * item * batch,
+                    live_bytes=lv * batch, saved_bytes=sv, reuses_input=ru)
         for rep, lv, sv, ru in zip(layers, live, saved, reuses))
     return per_layer, totals
 

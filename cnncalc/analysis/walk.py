@@ -6,7 +6,7 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cnncalc.analysis.memory import LayerFacts, MemoryConfig, plan
@@ -106,8 +106,9 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         fields[node.name] = rf
         counts = step.counts
         drafts.append((node, in_shapes, step, rf))
-        facts.append(LayerFacts(in_shapes, out, counts.params, counts.buffers,
-                                counts.params if node.trainable else 0))
+        facts.append(LayerFacts(input_shapes=in_shapes, output_shape=out, params=counts.params,
+                                buffers=counts.buffers,
+                                trainable_params=counts.params if node.trainable else 0))
     per_layer, mem = plan(graph, shape_in.numel, facts, batch, memory or MemoryConfig())
     frozen = tuple(
         LayerReport(name=node.name, kind=node.kind, description=step.description,
@@ -124,22 +125,18 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
                   graph.source, tuple(warnings))
 
 
+@dataclass(frozen=True, slots=True)
 class _Step:
     """What one layer computes for given input shapes (independent of the batch and of where
     the layer sits in the graph)."""
 
-    __slots__ = ("attributes", "counts", "description", "dropped", "macs", "maps", "output")
-
-    def __init__(self, output: Shape, counts: Counts, macs: int, dropped: tuple[int, ...],
-                 maps: tuple[AxisMap, ...] | None, description: str,
-                 attributes: tuple[tuple[str, Any], ...]) -> None:
-        self.output = output
-        self.counts = counts
-        self.macs = macs
-        self.dropped = dropped
-        self.maps = maps
-        self.description = description
-        self.attributes = attributes
+    output: Shape
+    counts: Counts
+    macs: int
+    dropped: tuple[int, ...]
+    maps: tuple[AxisMap, ...] | None
+    description: str
+    attributes: tuple[tuple[str, Any], ...]
 
 
 def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step:
@@ -155,9 +152,10 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
         maps = None
         if type(layer).max_inputs is not None and in_shapes[0].spatial:
             maps = layer.receptive_map(in_shapes, out)
-        return _Step(out, layer.counts(in_shapes, out), layer.macs(in_shapes, out),
-                     layer.dropped_inputs(in_shapes), maps, layer.describe(in_shapes[0].rank),
-                     tuple(layer.set_attributes().items()))
+        return _Step(output=out, counts=layer.counts(in_shapes, out),
+                     macs=layer.macs(in_shapes, out), dropped=layer.dropped_inputs(in_shapes),
+                     maps=maps, description=layer.describe(in_shapes[0].rank),
+                     attributes=tuple(layer.set_attributes().items()))
     except MergeError as exc:
         a, b = node.inputs[exc.first], node.inputs[exc.second]
         raise SpecError(f"{node.kind} '{node.name}': inputs do not match: '{a}' gives "

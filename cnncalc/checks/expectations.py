@@ -150,7 +150,8 @@ def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
     """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
     from ``graph``, for another dtype, optimizer or precision at the report's batch: what memory
     budgets are checked against (docs/ci.md). Raises ValueError for an unknown setting."""
-    facts = [LayerFacts(r.input_shapes, r.output_shape, r.params, r.buffers, r.trainable_params)
+    facts = [LayerFacts(input_shapes=r.input_shapes, output_shape=r.output_shape,
+                        params=r.params, buffers=r.buffers, trainable_params=r.trainable_params)
              for r in report.layers]
     config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
     _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)

@@ -342,24 +342,16 @@ def _lppool(layer: LpPool, site: Site) -> Emission:
     return _window_pool(layer, site, "LPPool", "0.0", leading=(_number(layer.norm),))
 
 
-@emits(GlobalAvgPool)
-def _global_avgpool(layer: GlobalAvgPool, site: Site) -> Emission:
-    return Emission(f"{_dim('AdaptiveAvgPool', site.rank)}(1)")
+ADAPTIVE_POOLS: dict[type[Layer], str] = {
+    GlobalAvgPool: "AdaptiveAvgPool", AdaptiveAvgPool: "AdaptiveAvgPool",
+    GlobalMaxPool: "AdaptiveMaxPool", AdaptiveMaxPool: "AdaptiveMaxPool"}
+"""Pools to a fixed output size (global pooling: size 1), and their PyTorch modules."""
 
 
-@emits(GlobalMaxPool)
-def _global_maxpool(layer: GlobalMaxPool, site: Site) -> Emission:
-    return Emission(f"{_dim('AdaptiveMaxPool', site.rank)}(1)")
-
-
-@emits(AdaptiveAvgPool)
-def _adaptive_avgpool(layer: AdaptiveAvgPool, site: Site) -> Emission:
-    return Emission(f"{_dim('AdaptiveAvgPool', site.rank)}({_axes(site.output.spatial)})")
-
-
-@emits(AdaptiveMaxPool)
-def _adaptive_maxpool(layer: AdaptiveMaxPool, site: Site) -> Emission:
-    return Emission(f"{_dim('AdaptiveMaxPool', site.rank)}({_axes(site.output.spatial)})")
+@emits(*ADAPTIVE_POOLS)
+def _adaptive_pool(layer: Layer, site: Site) -> Emission:
+    module = _dim(ADAPTIVE_POOLS[type(layer)], site.rank)
+    return Emission(f"{module}({_axes(site.output.spatial)})")
 
 
 # --- emitters: dense, normalisation, regularisation ---------------------------------------------
