@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from cnncalc.model.graph import INPUT, Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
@@ -173,26 +173,35 @@ def _fit(room: int, per_sample: int) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class LayerMemory:
-    """One layer's figures: its output's size, the live memory while it runs (inference), the
-    bytes it newly keeps for backward (training), and whether at inference its output reuses
-    its input's memory."""
+class MemoryPlan:
+    """The memory of a network for one batch and config: per layer, in graph order, its
+    output's size, the live memory while it runs (inference), the bytes it newly keeps for
+    backward (training) and whether at inference its output reuses its input's memory; and the
+    totals. One tuple per figure, not one object per layer: a network may have a hundred
+    thousand layers."""
 
-    activation_bytes: int
-    live_bytes: int
-    saved_bytes: int
-    reuses_input: bool
+    activation_bytes: tuple[int, ...]
+    live_bytes: tuple[int, ...]
+    saved_bytes: tuple[int, ...]
+    reuses_input: tuple[bool, ...]
+    totals: MemoryTotals
 
 
-@dataclass(frozen=True, slots=True)
-class LayerFacts:
-    """What the memory model needs to know about one analysed layer."""
+class LayerFacts(Protocol):
+    """What the memory model needs to know about one analysed layer: a :class:`LayerReport`
+    has it, and so has the walk's result for a layer before the report is made."""
 
-    input_shapes: tuple[Shape, ...]
-    output_shape: Shape
-    params: int
-    buffers: int
-    trainable_params: int
+    @property
+    def input_shapes(self) -> tuple[Shape, ...]: ...
+
+    @property
+    def output_shape(self) -> Shape: ...
+
+    @property
+    def params(self) -> int: ...
+
+    @property
+    def buffers(self) -> int: ...
 
 
 class _Storage:
@@ -208,7 +217,7 @@ class _Storage:
 
 
 def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: int,
-         config: MemoryConfig) -> tuple[tuple[LayerMemory, ...], MemoryTotals]:
+         config: MemoryConfig) -> MemoryPlan:
     """The memory of ``graph`` whose nodes were analysed into ``layers`` (in the same order),
     for ``batch`` samples; linear in the number of layers."""
     item = config.activation_bytes
@@ -223,7 +232,7 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
                                                        input_numel * item, batch, config)
     params = sum(r.params for r in layers)
     buffers = sum(r.buffers for r in layers)
-    trainable = sum(r.trainable_params for r in layers)
+    trainable = sum(r.params for r, node in zip(layers, graph.nodes) if node.trainable)
     pbytes = config.parameter_bytes
     totals = MemoryTotals(
         config=config, batch=batch,
@@ -234,11 +243,9 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         activations_training_bytes=per_sample * batch + fixed,
         peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
         training_fixed=fixed)
-    per_layer = tuple(
-        LayerMemory(activation_bytes=rep.output_shape.numel * item * batch,
-                    live_bytes=lv * batch, saved_bytes=sv, reuses_input=ru)
-        for rep, lv, sv, ru in zip(layers, live, saved, reuses))
-    return per_layer, totals
+    return MemoryPlan(activation_bytes=tuple(r.output_shape.numel * item * batch for r in layers),
+                      live_bytes=tuple(lv * batch for lv in live), saved_bytes=tuple(saved),
+                      reuses_input=tuple(reuses), totals=totals)
 
 
 def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from cnncalc.analysis.memory import LayerFacts, MemoryConfig, plan
+from cnncalc.analysis.memory import MemoryConfig, plan
 from cnncalc.analysis.report import LayerReport, Report, Totals
 from cnncalc.layers.base import Counts
 from cnncalc.model.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
@@ -61,8 +61,8 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     shapes: dict[str, Shape] = {INPUT: shape_in}
     fields: dict[str, ReceptiveField | None] = {
         INPUT: ReceptiveField.of_input(shape_in.rank)}
-    drafts: list[tuple[Node, tuple[Shape, ...], _Step, ReceptiveField | None]] = []
-    facts: list[LayerFacts] = []
+    steps: list[_Step] = []  # per node, what its layer computes
+    rfs: list[ReceptiveField | None] = []  # per node, its receptive field
     warnings: list[Diagnostic] = []
     # What a layer computes depends only on the layer and its input shapes, and the builder
     # interns equal layers, so deep stacks of identical blocks compute each step once.
@@ -76,7 +76,7 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         step = memo.get(key)
         if step is None:
             step = memo[key] = _evaluate(node, in_shapes, limits)
-        out = step.output
+        out = step.output_shape
         rf, aligned = _receptive_field(node, in_shapes, step, fields, input_size)
         untracked = ""
         if rf is None:
@@ -104,23 +104,22 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
                 f"on: {untracked}", node.mark, "warning", "rf-untracked", node.name))
         shapes[node.name] = out
         fields[node.name] = rf
-        counts = step.counts
-        drafts.append((node, in_shapes, step, rf))
-        facts.append(LayerFacts(input_shapes=in_shapes, output_shape=out, params=counts.params,
-                                buffers=counts.buffers,
-                                trainable_params=counts.params if node.trainable else 0))
-    per_layer, mem = plan(graph, shape_in.numel, facts, batch, memory or MemoryConfig())
+        steps.append(step)
+        rfs.append(rf)
+    mem = plan(graph, shape_in.numel, steps, batch, memory or MemoryConfig())
     frozen = tuple(
         LayerReport(name=node.name, kind=node.kind, description=step.description,
-                    inputs=node.inputs, input_shapes=in_shapes, output_shape=step.output,
-                    weights=step.counts.weights, bias=step.counts.bias,
-                    buffers=step.counts.buffers, trainable=node.trainable,
+                    inputs=node.inputs, input_shapes=step.input_shapes,
+                    output_shape=step.output_shape, weights=step.counts.weights,
+                    bias=step.counts.bias, buffers=step.counts.buffers, trainable=node.trainable,
                     macs=step.macs * batch, rf=rf, dropped=step.dropped, mark=node.mark,
                     scope=node.scope, attributes=step.attributes,
-                    activation_bytes=m.activation_bytes, live_bytes=m.live_bytes,
-                    saved_bytes=m.saved_bytes, reuses_input=m.reuses_input)
-        for (node, in_shapes, step, rf), m in zip(drafts, per_layer))
-    totals = replace(Totals.of(frozen), memory=mem)
+                    activation_bytes=activation, live_bytes=live, saved_bytes=saved,
+                    reuses_input=reuses)
+        for node, step, rf, activation, live, saved, reuses in zip(
+            graph.nodes, steps, rfs, mem.activation_bytes, mem.live_bytes, mem.saved_bytes,
+            mem.reuses_input))
+    totals = replace(Totals.of(frozen), memory=mem.totals)
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))
 
@@ -128,15 +127,25 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
 @dataclass(frozen=True, slots=True)
 class _Step:
     """What one layer computes for given input shapes (independent of the batch and of where
-    the layer sits in the graph)."""
+    the layer sits in the graph); also what the memory model needs to know of the layer
+    (:class:`cnncalc.analysis.memory.LayerFacts`)."""
 
-    output: Shape
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
     counts: Counts
     macs: int
     dropped: tuple[int, ...]
     maps: tuple[AxisMap, ...] | None
     description: str
     attributes: tuple[tuple[str, Any], ...]
+
+    @property
+    def params(self) -> int:
+        return self.counts.params
+
+    @property
+    def buffers(self) -> int:
+        return self.counts.buffers
 
 
 def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step:
@@ -152,7 +161,7 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
         maps = None
         if type(layer).max_inputs is not None and in_shapes[0].spatial:
             maps = layer.receptive_map(in_shapes, out)
-        return _Step(output=out, counts=layer.counts(in_shapes, out),
+        return _Step(input_shapes=in_shapes, output_shape=out, counts=layer.counts(in_shapes, out),
                      macs=layer.macs(in_shapes, out), dropped=layer.dropped_inputs(in_shapes),
                      maps=maps, description=layer.describe(in_shapes[0].rank),
                      attributes=tuple(layer.set_attributes().items()))
@@ -184,7 +193,7 @@ def _receptive_field(node: Node, in_shapes: tuple[Shape, ...], step: _Step,
                      input_size: tuple[int, ...]) -> tuple[ReceptiveField | None, bool]:
     """The receptive field of ``node``'s output (None when it cannot be followed), and whether
     its merged paths are aligned."""
-    out = step.output
+    out = step.output_shape
     if type(node.layer).max_inputs is None:
         sources = [fields[src] for src in node.inputs]
         known = [f for f in sources if f is not None]

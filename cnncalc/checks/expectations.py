@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.analysis.memory import LayerFacts, MemoryConfig, plan
+from cnncalc.analysis.memory import MemoryConfig, plan
 from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.analysis.walk import analyze
 from cnncalc.checks.lint import exact_axes, lint
@@ -150,12 +150,9 @@ def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
     """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
     from ``graph``, for another dtype, optimizer or precision at the report's batch: what memory
     budgets are checked against (docs/ci.md). Raises ValueError for an unknown setting."""
-    facts = [LayerFacts(input_shapes=r.input_shapes, output_shape=r.output_shape,
-                        params=r.params, buffers=r.buffers, trainable_params=r.trainable_params)
-             for r in report.layers]
     config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
-    _, totals = plan(graph, report.input_shape.numel, facts, report.batch, config)
-    return totals.to_dict()
+    return plan(graph, report.input_shape.numel, report.layers, report.batch,
+                config).totals.to_dict()
 
 
 # --- expectations ------------------------------------------------------------------------------

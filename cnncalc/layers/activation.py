@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model.attrs import Bool, Choice, Float, attr
-from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra, Saved
+from cnncalc.model.saved import INPLACE, INPUT, INPUT_AND_WEIGHTS, NEW, OUTPUT, VIEW, Extra, Saved
 from cnncalc.model.shape import Shape
 
 
@@ -26,11 +26,11 @@ class _Activation(Layer):
         derivatives.yaml, checked with saved_tensors_hooks)."""
         if getattr(self, "inplace", False):
             if self.saves_output or self.inplace_saves_output:
-                return Saved(output=True)
+                return OUTPUT
             return Saved(extra=(Extra("copy of the input (in place)", inputs[0].numel),))
         if self.saves_output:
-            return Saved(output=True)
-        return Saved(inputs=(0,))
+            return OUTPUT
+        return INPUT
 
     def output_storage(self, training: bool) -> str:
         """In place at inference (as inference runtimes fuse it into the layer before); in
@@ -107,7 +107,7 @@ class PReLU(_Activation):
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
-        return Saved(inputs=(0,), weights=True)
+        return INPUT_AND_WEIGHTS
 
 
 @register

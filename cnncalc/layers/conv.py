@@ -14,7 +14,7 @@ from cnncalc.model.axes import format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import AxisMap
-from cnncalc.model.saved import Extra, Saved
+from cnncalc.model.saved import INPUT_AND_WEIGHTS, Extra, Saved
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
@@ -59,7 +59,7 @@ class _Convolution(Layer):
                            weight_grad: bool) -> Saved:
         """Its input and weight (ConvolutionBackward0 saves both whichever gradient is
         needed)."""
-        return Saved(inputs=(0,), weights=True)
+        return INPUT_AND_WEIGHTS
 
 
 @register

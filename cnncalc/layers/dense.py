@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model.attrs import Bool, Int, attr
 from cnncalc.model.errors import ShapeError
-from cnncalc.model.saved import VIEW, Saved
+from cnncalc.model.saved import INPUT_AND_WEIGHTS, VIEW, WEIGHTS, Saved
 from cnncalc.model.shape import Shape
 
 
@@ -50,7 +50,7 @@ class Linear(Layer):
                            weight_grad: bool) -> Saved:
         """Its weight, and its input only when the weight is trained (AddmmBackward0 saves
         ``mat1`` only for the weight's gradient)."""
-        return Saved(inputs=(0,) if weight_grad else (), weights=True)
+        return INPUT_AND_WEIGHTS if weight_grad else WEIGHTS
 
     def describe(self, rank: int = 2) -> str:
         return f"linear → {self.out}"

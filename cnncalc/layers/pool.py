@@ -13,7 +13,7 @@ from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding,
 from cnncalc.model.axes import axis_lines, format_axes, per_axis
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
-from cnncalc.model.saved import INDEX, NOTHING, Extra, Saved
+from cnncalc.model.saved import INDEX, INPUT, NOTHING, Extra, Saved
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
@@ -120,7 +120,7 @@ class AvgPool(_WindowPool):
 
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
-        return Saved(inputs=(0,))
+        return INPUT
 
 
 @register
@@ -261,7 +261,7 @@ class AdaptiveAvgPool(_AdaptivePool):
         saved)."""
         if all(n == 1 for n in output.spatial):
             return NOTHING
-        return Saved(inputs=(0,))
+        return INPUT
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))
 

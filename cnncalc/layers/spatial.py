@@ -13,7 +13,7 @@ from cnncalc.model.axes import axis_lines, format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import padding_pairs, require_spatial
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
-from cnncalc.model.saved import NOTHING, VIEW, Saved
+from cnncalc.model.saved import INPUT, NOTHING, VIEW, Saved
 from cnncalc.model.shape import Shape
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
@@ -145,7 +145,7 @@ class Pad(Layer):
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
         """Reflect and replicate padding keep their input; constant and circular nothing."""
-        return Saved(inputs=(0,)) if self.mode in ("reflect", "replicate") else NOTHING
+        return INPUT if self.mode in ("reflect", "replicate") else NOTHING
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]

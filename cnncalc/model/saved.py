@@ -51,3 +51,12 @@ class Saved:
 
 
 NOTHING = Saved()
+"""Nothing (a backward that needs only shapes)."""
+INPUT = Saved(inputs=(0,))
+"""Input 0 alone."""
+OUTPUT = Saved(output=True)
+"""The output alone."""
+INPUT_AND_WEIGHTS = Saved(inputs=(0,), weights=True)
+"""Input 0 and the weights (a convolution)."""
+WEIGHTS = Saved(weights=True)
+"""The weights alone (a linear layer whose weights are frozen)."""
