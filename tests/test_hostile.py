@@ -1,6 +1,7 @@
 """Hostile input: every file a user can paste or a pull request can carry gets one located error
 and exit 1 — never a traceback, a hang or a memory blow-up (docs/limits.md). Each case here is a
-finding of the adversarial review or of the fuzzer (benchmarks/fuzz.py), kept as a regression test."""
+finding of the adversarial review or of the fuzzer (benchmarks/fuzz.py), kept as a regression
+test."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The speed-ups (docs/performance.md) change no result: each is checked against the plain way of computing
-the same thing (the standard library, brute force, or the walk without its caches)."""
+"""The speed-ups (docs/performance.md) change no result: each is checked against the plain way of
+computing the same thing (the standard library, brute force, or the walk without its caches)."""
 
 from __future__ import annotations
 
