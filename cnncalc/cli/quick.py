@@ -17,11 +17,12 @@ from typing import Any, TypeVar
 import click
 
 from cnncalc.cli.common import SIZE, Sizes
+from cnncalc.model.arith import PADDING_WORDS
 from cnncalc.model.quantity import QuantityError, parse_range
 from cnncalc.quick import calc
 from cnncalc.quick import chain as chain_mod
 from cnncalc.quick import solve as solve_mod
-from cnncalc.quick.calc import PADDING_WORDS, WindowAnswer, fmt_axes, fmt_shape, jsonable
+from cnncalc.quick.calc import WindowAnswer, fmt_axes, fmt_shape, jsonable
 from cnncalc.quick.chain import ChainAnswer
 from cnncalc.quick.solve import AxisPadding, PaddingAnswer, Solutions
 
