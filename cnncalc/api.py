@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Union
 
 from cnncalc.analysis.memory import MemoryConfig
 from cnncalc.analysis.report import Report
 from cnncalc.analysis.sweep import MAX_SIZES, Sweep, sweep_input
-from cnncalc.analysis.walk import analyze, explain
+from cnncalc.analysis.walk import Progress, analyze, explain, input_changes_params
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import Graph
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
@@ -25,11 +25,13 @@ from cnncalc.model.quantity import QuantityError, parse_size_list, parse_sizes
 from cnncalc.model.shape import Shape
 from cnncalc.spec import bundled
 from cnncalc.spec.build import build_graph
+from cnncalc.spec.source import STDIN, STDIN_SHOWN
+from cnncalc.spec.source import decode_text as decode_text  # re-exported: benchmarks/fuzz.py
+from cnncalc.spec.source import read_spec_file as read_spec_file  # re-exported: the CLI
 from cnncalc.spec.tree import Item
 from cnncalc.spec.yaml_loader import parse_yaml
 
 ShapeLike = Union[Shape, str, tuple[int, ...], list[int]]
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,20 +52,30 @@ class Network:
         return self.graph.input_shape
 
     def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None,
-                memory: MemoryConfig | None = None) -> Report:
+                memory: MemoryConfig | None = None, progress: Progress | None = None) -> Report:
         """Analyse the network: shapes, parameters, MACs, receptive fields and memory per layer.
 
         ``input_shape`` overrides the spec's input (``"3x384x384"``, ``(3, 384, 384)``);
         ``batch`` the spec's batch size; ``memory`` the dtype, optimizer and precision of the
         memory figures (``MemoryConfig(dtype="float16", optimizer="adam")``; default float32
-        and SGD).
+        and SGD); ``progress(done, total, layer)`` is told how far the walk has got.
         """
         shape = to_shape(input_shape) if input_shape is not None else None
         if shape is not None and shape.rank != self.graph.input_shape.rank:
             raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
                             f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
                             code="input-shape")
-        return analyze(self.graph, shape, batch, memory, limits=self.limits)
+        report = analyze(self.graph, shape, batch, memory, limits=self.limits, progress=progress)
+        if shape is None or shape == self.graph.input_shape:
+            return report
+        try:  # another input: does the network keep its parameters?
+            reference = analyze(self.graph, None, batch, memory, limits=self.limits)
+        except SpecError:  # the spec's own input fails: nothing to compare with
+            return report
+        changed = input_changes_params(report, reference)
+        if changed is None:
+            return report
+        return replace(report, warnings=(*report.warnings, changed))
 
     def explain(self, input_shape: ShapeLike | None = None,
                 batch: int | None = None) -> dict[str, tuple[str, ...]]:
@@ -71,17 +83,18 @@ class Network:
         return explain(self.graph, self.summary(input_shape, batch))
 
     def sweep_input(self, sizes: str | Iterable[int | tuple[int, ...]],
-                    batch: int | None = None) -> Sweep:
+                    batch: int | None = None, progress: Progress | None = None) -> Sweep:
         """The network at many input sizes (``summary --sweep-input``): ``"128:512:32"`` (both
         ends included), ``"224,256,320"``, or sizes (an int for every spatial axis, or a tuple
         per axis). Each row of the result has the report or the error that stops it, the layers
-        whose stride drops pixels, and whether the parameter count changes."""
+        whose stride drops pixels, and whether the parameter count changes. ``progress`` is told
+        after each size."""
         if isinstance(sizes, str):
             try:
                 sizes = parse_size_list(sizes, max_items=MAX_SIZES)
             except QuantityError as exc:
                 raise SpecError(str(exc)) from None
-        return sweep_input(self.graph, sizes, batch)
+        return sweep_input(self.graph, sizes, batch, progress)
 
 
 def to_shape(value: ShapeLike) -> Shape:
@@ -93,42 +106,6 @@ def to_shape(value: ShapeLike) -> Shape:
         except QuantityError as exc:
             raise SpecError(str(exc), code="input-shape") from None
     return Shape.of(tuple(value))
-
-
-def read_spec_file(path: str | os.PathLike[str]) -> str:
-    """Read a spec file as UTF-8 text, with a located error for anything that is not one."""
-    shown = os.fspath(path)
-    try:
-        if os.path.isdir(path):
-            raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
-                            code="io")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError(f"no such file: {shown}", Mark(shown, 1, 1), code="io") from None
-    except IsADirectoryError:
-        raise SpecError(f"{shown} is a directory, not a spec file", Mark(shown, 1, 1),
-                        code="io") from None
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise SpecError(f"cannot read {shown}: {reason}", Mark(shown, 1, 1),
-                        code="io") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise SpecError(f"{shown} is larger than {MAX_FILE_BYTES // 2**20} MiB; that is not a "
-                        f"spec file", Mark(shown, 1, 1), code="limit")
-    return decode_text(data, shown)
-
-
-def decode_text(data: bytes, shown: str) -> str:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[:exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        raise SpecError(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x}); is it a "
-                        f"binary file?", Mark(shown, line, col), code="encoding") from None
-    return text[1:] if text.startswith("\ufeff") else text  # a UTF-8 byte-order mark
 
 
 def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
@@ -147,9 +124,10 @@ def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
 def resolve_spec(spec: str | os.PathLike[str]) -> str | None:
     """A spec argument as a file path: the path itself if it exists, else the bundled spec of
     that name. A name the operating system cannot even look up (too long, a NUL byte) is
-    neither."""
+    neither. A directory entry that cannot be followed (a link to a missing file, a loop of
+    links) is a path too, so that reading it says what is wrong with it."""
     try:
-        if os.path.exists(spec):
+        if os.path.lexists(spec):
             return os.fspath(spec)
         found = bundled.find(os.fspath(spec))
         return str(found) if found is not None else None
@@ -164,7 +142,8 @@ def spec_stem(path: str) -> str:
 
 def load(spec: str | os.PathLike[str] | dict[str, Any],
          limits: Limits = DEFAULT_LIMITS) -> Network:
-    """Load a spec from a file path, a bundled spec's name (``"vgg16"``), YAML text, or a dict.
+    """Load a spec from a file path, a bundled spec's name (``"vgg16"``), ``"-"`` (standard
+    input), YAML text, or a dict.
 
     Raises :class:`cnncalc.SpecError` with ``file:line:col`` for any mistake in it.
     """
@@ -172,12 +151,14 @@ def load(spec: str | os.PathLike[str] | dict[str, Any],
         return from_dict(spec, limits)
     if isinstance(spec, str) and ("\n" in spec or spec.lstrip().startswith("{")):
         return parse(spec, "<string>", limits)
+    if spec == STDIN:
+        return parse(read_spec_file(STDIN, limits), STDIN_SHOWN, limits)
     path = resolve_spec(spec)
     if path is None:
         shown = str(spec)
         known = ", ".join(bundled.names())
         raise SpecError(f"no such file: {shown} (bundled specs: {known})", Mark(shown, 1, 1),
                         code="io")
-    text = read_spec_file(path)
+    text = read_spec_file(path, limits)
     shown = os.fspath(spec) if os.path.exists(spec) else path
     return parse(text, shown, limits, spec_stem(path))

@@ -14,9 +14,8 @@ HEAD = "input: [3, 32, 32]\nlayers:\n"
 
 # (spec text, expected "line:col", expected message fragment)
 CASES = [
-    ("yaml-syntax", HEAD + "  - conv: {out: 8, kernel: 3\n  - relu\n", "5:1",
-     "YAML syntax error: did not find expected ',' or '}' (while parsing a flow mapping that "
-     "starts at line 3, column 11)"),
+    ("yaml-syntax", HEAD + "  - conv: {out: 8, kernel: 3\n  - relu\n", "3:11",
+     "this '{' is never closed: add '}' where its mapping ends"),
     ("unknown-kind", HEAD + "  - covn: {out: 8, kernel: 3}\n", "3:5",
      "unknown layer kind 'covn'; did you mean 'conv'?"),
     ("misspelt-attribute", HEAD + "  - conv: {out: 8, kernal: 3}\n", "3:20",
@@ -103,9 +102,10 @@ def test_spec_is_never_written(cli: Callable[..., Result], write_spec: Callable[
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not UTF-8 text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is it a binary file?"),
     (b"input: [3, 8, 8]\nlayers: [\x00]\n", "character YAML does not allow"),
-    (b"\xff\xfe\x00\x00", "not UTF-8 text"),
+    (b"\xff\xfe\x00\x00", "the file is empty"),  # a UTF-32 LE byte-order mark, no text
+    (b"\xff\xfei\x00\xd8", "not valid UTF-16 LE at byte 4"),
 ])
 def test_binary_files(cli: Callable[..., Result], tmp_path: Path, content: bytes,
                       message: str) -> None:

@@ -132,15 +132,16 @@ CASES = [
     ("merge-key-scalar", "d: &d 1\ninput: [3, 8, 8]\nlayers:\n  - conv: {<<: *d, out: 8, "
      "kernel: 3}\n", "4:16", "a merge key '<<' needs a mapping"),
     ("long-repeat-name", HEAD + "  - repeat: 200000\n    name: " + "n" * 5000 + "\n"
-     "    layers: [relu]\n", "4:11", "is not a usable layer name (start with a letter; letters, "
-     "digits, _ . -; at most 100 characters)"),
+     "    layers: [relu]\n", "4:11", "is not a usable layer name (start with a letter or _, then "
+     "letters, digits, _ . or -; at most 100 characters)"),
     ("long-block-name", "input: [3, 8, 8]\nblocks:\n  " + "b" * 101 + ": [relu]\nlayers: [relu]\n",
      "3:3", "is not a usable block name"),
     ("long-scoped-names", _long_prefixes(), "13:20", "characters long with the names of the blocks "
      "and repeats around it (at most 1,000)"),
     ("terminal-escapes", HEAD + '  - "\\e]0;pwned\\a\\e[2J"\n', "3:5",
      "unknown layer kind '\\x1b]0;pwned\\x07\\x1b[2J'"),
-    ("tab-indent", "input: [3, 8, 8]\nlayers:\n\t- relu\n", "3:1", "YAML syntax error"),
+    ("tab-indent", "input: [3, 8, 8]\nlayers:\n\t- relu\n", "3:1",
+     "a tab character indents this line; YAML indents with spaces only"),
     ("only-comment", "# nothing here\n", "1:1", "the file is empty"),
     ("scalar-document", "hello\n", "1:1", "a spec is a mapping with 'input' and 'layers', got "
      "the string 'hello'"),
@@ -179,14 +180,16 @@ def test_binary_garbage_and_odd_paths(cli: Callable[..., Result], tmp_path: Path
         assert "Traceback" not in result.err
 
 
-def test_file_larger_than_64_mib_is_refused_unread(cli: Callable[..., Result],
-                                                   tmp_path: Path) -> None:
+def test_file_over_max_file_bytes_is_refused_unread(cli: Callable[..., Result],
+                                                    tmp_path: Path) -> None:
     path = tmp_path / "huge.yaml"
-    with open(path, "wb") as fh:
+    with open(path, "wb") as fh:  # a sparse file: reading it would take seconds
         fh.truncate(64 * 1024 * 1024 + 10)
     result = cli("summary", str(path))
     assert result.code == 1
-    assert "larger than 64 MiB" in result.err
+    assert result.err == (f"{path}:1:1: error: [limit] {path} is 67,108,874 bytes, over the limit "
+                          f"of 262,144 (max_file_bytes; raise it with --limit "
+                          f"max_file_bytes=N); spec files are a few kilobytes\n")
 
 
 def test_limits_can_be_raised_and_sizes_of_1e12_then_work(cli: Callable[..., Result],
@@ -314,16 +317,18 @@ def test_validate_refuses_arrays_over_max_tensor_elements(cli: Callable[..., Res
     assert small.code == 1 and "48,000 elements (the weights of 'c5')" in small.err
 
 
-def test_check_skips_named_pipes_in_folders(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_check_reports_named_pipes_in_folders_without_waiting(cli: Callable[..., Result],
+                                                               tmp_path: Path) -> None:
     import os
 
     if not hasattr(os, "mkfifo"):
         pytest.skip("no named pipes here")
     (tmp_path / "net.yaml").write_text("input: [3, 8, 8]\nlayers: [relu]\n")
-    os.mkfifo(tmp_path / "pipe.yaml")  # opening it would wait for a writer forever
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would wait for a writer forever
     result = cli("check", str(tmp_path))
-    assert result.code == 0, result.err
-    assert "1 file checked" in result.out
+    assert result.code == 1, result.err
+    assert f"pipe.yaml:1:1: error: [io] {tmp_path}/pipe.yaml is a named pipe (FIFO)" in result.out
+    assert result.out.endswith("2 files checked, 1 failed: 1 error, 0 warnings\n")
 
 
 def test_receptive_fields_stop_before_the_walk_stops_being_linear(

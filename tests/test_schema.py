@@ -42,6 +42,8 @@ def test_bundled_specs_are_valid(validator: Any, path: Path) -> None:
 def _loadable_broken() -> list[Path]:
     out = []
     for path in sorted(BROKEN.glob("*.yaml")):
+        if b"# schema: skip" in path.read_bytes()[:300]:  # 10^8 values by alias: not for a schema
+            continue
         try:
             if isinstance(yaml.safe_load(path.read_text(encoding="utf-8")), dict):
                 out.append(path)

@@ -117,7 +117,7 @@ def test_cli_csv_and_markdown(cli: Callable[..., Result]) -> None:
     (["--sweep-input", "5:3"], "empty"),
     (["--sweep-input", "224", "--input", "3x224x224"], "without --input"),
     (["--sweep-input", "224", "--explain"], "without --input, --explain"),
-    (["--sweep-input", "224", "--by", "block"], "--bars and --by"),
+    (["--sweep-input", "224", "--by", "block"], "--bars, --by"),
     (["--sweep-input", "32x32x32"], "has 3 axes"),
 ])
 def test_cli_misuse(cli: Callable[..., Result], args: list[str], message: str) -> None:

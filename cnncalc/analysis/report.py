@@ -21,8 +21,9 @@ CONVENTIONS: dict[str, str] = {
             "locally_connected layers, for the whole batch; bias, normalisation, activations, "
             "pooling and additions count 0",
     "flops": "FLOPs = 2 × MACs (a multiply and an add, as torch.utils.flop_counter counts)",
-    "params": "params = weights + biases, as PyTorch counts parameters; batch-norm running "
-              "statistics are buffers, counted as non-trainable, not as params",
+    "params": "params = weights + biases = trainable + frozen, as PyTorch counts parameters; "
+              "batch-norm running statistics are buffers, counted apart (Keras's \"Total "
+              "params\" = params + buffers)",
     "shapes": "shapes are channels first and per sample (no batch axis); output sizes follow "
               "PyTorch's rules (floor unless ceil_mode)",
 }
@@ -67,8 +68,14 @@ class LayerReport:
         return self.params if self.trainable else 0
 
     @property
+    def frozen_params(self) -> int:
+        """Parameters of a layer written ``trainable: false``."""
+        return 0 if self.trainable else self.params
+
+    @property
     def non_trainable(self) -> int:
-        return self.buffers + (0 if self.trainable else self.params)
+        """Keras's "Non-trainable params": frozen parameters and buffers together."""
+        return self.buffers + self.frozen_params
 
     @property
     def flops(self) -> int:
@@ -86,6 +93,7 @@ class LayerReport:
             "weights": self.weights,
             "bias": self.bias,
             "trainable_params": self.trainable_params,
+            "frozen_params": self.frozen_params,
             "non_trainable": self.non_trainable,
             "buffers": self.buffers,
             "macs": self.macs,
@@ -105,7 +113,12 @@ class LayerReport:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """The column sums of a report (parameters, buffers, MACs)."""
+    """The column sums of a report (parameters, buffers, MACs).
+
+    ``params = weights + bias = trainable_params + frozen_params`` (PyTorch's parameters);
+    ``buffers`` are apart (batch-norm running statistics); ``non_trainable`` and
+    ``keras_total_params`` are Keras's "Non-trainable params" (frozen + buffers) and "Total
+    params" (params + buffers)."""
 
     params: int
     trainable_params: int
@@ -119,6 +132,14 @@ class Totals:
     @property
     def flops(self) -> int:
         return 2 * self.macs
+
+    @property
+    def frozen_params(self) -> int:
+        return self.params - self.trainable_params
+
+    @property
+    def keras_total_params(self) -> int:
+        return self.params + self.buffers
 
     @classmethod
     def of(cls, layers: tuple[LayerReport, ...]) -> Totals:
@@ -139,8 +160,9 @@ class Totals:
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "params": self.params, "trainable_params": self.trainable_params,
-            "non_trainable": self.non_trainable, "weights": self.weights, "bias": self.bias,
-            "buffers": self.buffers, "macs": self.macs, "flops": self.flops}
+            "frozen_params": self.frozen_params, "non_trainable": self.non_trainable,
+            "weights": self.weights, "bias": self.bias, "buffers": self.buffers,
+            "keras_total_params": self.keras_total_params, "macs": self.macs, "flops": self.flops}
         if self.memory is not None:
             out["memory"] = self.memory.to_dict()
         return out

@@ -108,6 +108,105 @@ def by_block(report: Report) -> Report:
     return dataclasses.replace(report, layers=frozen, totals=report.totals)
 
 
+@dataclass(frozen=True)
+class Tree:
+    """A report rolled up to a depth (``summary --depth N``, torchinfo's tree): its rows, how
+    deep each row is (0 at the top), and which rows are the headers of expanded blocks."""
+
+    report: Report
+    depth: dict[str, int]
+    headers: frozenset[str]
+
+
+def by_depth(report: Report, depth: int) -> Tree:
+    """The report as a tree cut at ``depth`` (1: one row per top-level block use, named
+    repeat or lone layer, as :func:`by_block`). A block or repeat nested deeper than ``depth``
+    is one row with its totals (additive counts summed, output and other values from its last
+    layer); one at a depth above is a header row (its kind, its output, no counts and no
+    inputs), with its contents under it, one level deeper. So the figures of every row still
+    add up to the network's totals. One pass over the layers; a row is placed where its first
+    layer is."""
+    if depth < 1:
+        raise ValueError("depth must be at least 1")
+    order: list[str] = []
+    members: dict[str, list[LayerReport]] = {}
+    what: dict[str, str] = {}
+    level: dict[str, int] = {}
+    headers: set[str] = set()
+    for r in report.layers:
+        opened = r.scope[:depth - 1]
+        for j, (name, kind) in enumerate(opened):  # the expanded blocks around the layer
+            if name not in members:
+                order.append(name)
+                members[name], what[name], level[name] = [], kind, j
+                headers.add(name)
+            members[name].append(r)
+        if len(r.scope) >= depth:
+            key, kind = r.scope[depth - 1]
+        else:
+            key, kind = r.name, r.kind
+        if key not in members:
+            order.append(key)
+            members[key], what[key], level[key] = [], kind, len(opened)
+        members[key].append(r)
+    row_of: dict[str, str] = {INPUT: INPUT}  # layer → the row that shows it
+    for key in order:
+        if key not in headers:
+            for r in members[key]:
+                row_of[r.name] = key
+    rows: list[LayerReport] = []
+    for key in order:
+        group = members[key]
+        if key not in headers and len(group) == 1 and group[0].name == key:
+            r = group[0]
+            rows.append(dataclasses.replace(r, inputs=tuple(row_of[s] for s in r.inputs)))
+            continue
+        count = len(group)
+        last = group[-1]
+        summed = key not in headers
+        inside = {r.name for r in group}
+        inputs: list[str] = []
+        shapes = []
+        for r in group:
+            for src, shape in zip(r.inputs, r.input_shapes):
+                if src not in inside and row_of[src] not in inputs:
+                    inputs.append(row_of[src])
+                    shapes.append(shape)
+        if not summed:  # a header reads nothing itself: the rows under it do
+            inputs, shapes = [], []
+        rows.append(dataclasses.replace(
+            last, name=key, kind=what[key], inputs=tuple(inputs), input_shapes=tuple(shapes),
+            description=f"{what[key]} · {count} layer{'s' if count != 1 else ''}",
+            weights=sum(r.weights for r in group) if summed else 0,
+            bias=sum(r.bias for r in group) if summed else 0,
+            buffers=sum(r.buffers for r in group) if summed else 0,
+            trainable=all(r.trainable for r in group),
+            macs=sum(r.macs for r in group) if summed else 0,
+            saved_bytes=sum(r.saved_bytes for r in group) if summed else 0,
+            live_bytes=max(r.live_bytes for r in group) if summed else 0,
+            activation_bytes=last.activation_bytes if summed else 0,
+            mark=group[0].mark, scope=(), attributes=()))
+    rolled = dataclasses.replace(report, layers=tuple(rows), totals=report.totals)
+    return Tree(rolled, level, frozenset(headers))
+
+
+def tree_dicts(tree: Tree) -> list[dict[str, object]]:
+    """The rows of ``summary --depth N --format json`` (``"tree"``): name, depth, whether it
+    heads an expanded block (then its counts are its rows'), and the row's figures."""
+    return [{
+        "name": r.name,
+        "depth": tree.depth.get(r.name, 0),
+        "expanded": r.name in tree.headers,
+        "kind": r.kind,
+        "description": r.description,
+        "output_shape": r.output_shape.to_list(),
+        "params": r.params,
+        "frozen_params": r.frozen_params,
+        "buffers": r.buffers,
+        "macs": r.macs,
+    } for r in tree.report.layers]
+
+
 def block_dicts(report: Report) -> list[dict[str, object]]:
     """The groups as JSON objects (``summary --by block --format json`` adds them as
     ``"blocks"``): name, what, the layer names, output shape and the additive counts."""

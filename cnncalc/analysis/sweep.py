@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cnncalc.analysis.report import Report
-from cnncalc.analysis.walk import analyze
+from cnncalc.analysis.walk import Progress, analyze
 from cnncalc.model.errors import SpecError
-from cnncalc.model.graph import Graph
+from cnncalc.model.graph import Graph, silenced
 from cnncalc.model.shape import Shape
 
 MAX_SIZES = 10_000
@@ -94,14 +94,19 @@ def _shape_for(graph: Graph, size: tuple[int, ...]) -> Shape:
 
 
 def sweep_input(graph: Graph, sizes: Iterable[int | tuple[int, ...]],
-                batch: int | None = None) -> Sweep:
-    """Analyse ``graph`` at every input size (an int for every spatial axis, or one per axis)."""
+                batch: int | None = None, progress: Progress | None = None) -> Sweep:
+    """Analyse ``graph`` at every input size (an int for every spatial axis, or one per axis);
+    ``progress(done, total, size)`` is told after each size."""
     try:
         reference: int | None = analyze(graph, None, batch).totals.params
     except SpecError:
         reference = None
+    quiet = {node.name for node in graph.nodes if silenced(graph, node, "dropped-pixels")}
     rows: list[SweepRow] = []
-    for size in sizes:
+    sizes = list(sizes)
+    for done, size in enumerate(sizes):
+        if progress is not None:
+            progress(done, len(sizes), str(size))
         shape = _shape_for(graph, (size,) if isinstance(size, int) else tuple(size))
         try:
             report = analyze(graph, shape, batch)
@@ -109,7 +114,10 @@ def sweep_input(graph: Graph, sizes: Iterable[int | tuple[int, ...]],
             diag = exc.diagnostics[0]
             rows.append(SweepRow(shape, None, SweepError(diag.code, diag.layer, diag.message)))
             continue
-        dropped = tuple((r.name, r.dropped) for r in report.layers if any(r.dropped))
+        # The same verdict as `check`'s dropped-pixels warning: the layers' own answer (which
+        # leaves out windows that skip pixels by design) for layers the spec does not silence.
+        dropped = tuple((r.name, r.dropped) for r in report.layers
+                        if any(r.dropped) and r.name not in quiet)
         differ = reference is not None and report.totals.params != reference
         rows.append(SweepRow(shape, report, None, dropped, differ))
     batch_used = graph.batch if batch is None else batch

@@ -6,6 +6,7 @@ a layer become :class:`SpecError` naming the layer and its place in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,18 +35,26 @@ stack behind an irregular upsampling stays linear (at most a few seconds). Plain
 (period 1) never count against it."""
 
 
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, what)``: told how far a long piece of work has got (the CLI draws a
+bar from it; the core draws nothing)."""
+PROGRESS_EVERY = 512
+"""Layers walked between two calls of a progress function."""
+
+
 def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = None,
-            memory: MemoryConfig | None = None, limits: Limits = DEFAULT_LIMITS) -> Report:
+            memory: MemoryConfig | None = None, limits: Limits = DEFAULT_LIMITS,
+            progress: Progress | None = None) -> Report:
     """Walk ``graph`` for an input shape (default: the spec's) and batch size (default: the
     spec's) and return the finished :class:`Report`, memory included (for ``memory``'s dtype
     and optimizer, default float32 and SGD). Every size, given or computed, must be at most
     ``limits.max_dim``."""
     with paused_gc():
-        return _analyze(graph, input_shape, batch, memory, limits)
+        return _analyze(graph, input_shape, batch, memory, limits, progress)
 
 
 def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
-             memory: MemoryConfig | None, limits: Limits) -> Report:
+             memory: MemoryConfig | None, limits: Limits, progress: Progress | None) -> Report:
     shape_in = input_shape or graph.input_shape
     batch = graph.batch if batch is None else batch
     if batch < 1:
@@ -68,7 +77,10 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     # interns equal layers, so deep stacks of identical blocks compute each step once.
     memo: dict[tuple[int, tuple[Shape, ...]], _Step] = {}
     rf_work = 0
-    for node in graph.nodes:
+    total_nodes = len(graph.nodes)
+    for done, node in enumerate(graph.nodes):
+        if progress is not None and not done % PROGRESS_EVERY:
+            progress(done, total_nodes, node.name)
         inputs = node.inputs
         in_shapes = ((shapes[inputs[0]],) if len(inputs) == 1
                      else tuple(shapes[src] for src in inputs))
@@ -122,6 +134,33 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     totals = replace(Totals.of(frozen), memory=mem.totals)
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))
+
+
+def input_changes_params(report: Report, reference: Report) -> Diagnostic | None:
+    """A warning when the network at another input size (``summary --input``) has other
+    parameters than at the spec's own input: the first layer whose parameter count changes
+    (a linear layer after a flatten), named with both input shapes. PyTorch would refuse to
+    load weights trained at the spec's input into it; cnncalc says so instead of quietly
+    reporting another network."""
+    if report.totals.params == reference.totals.params and all(
+            a.params == b.params for a, b in zip(report.layers, reference.layers)):
+        return None
+    before = {r.name: r for r in reference.layers}
+    for r in report.layers:
+        old = before.get(r.name)
+        if old is None or old.params == r.params:
+            continue
+        was, now = old.input_shapes[0], r.input_shapes[0]
+        reads = (f"{now.numel:,} features instead of {was.numel:,}" if not now.rank
+                 else f"{now} ({now.numel:,} values) instead of {was} ({was.numel:,})")
+        return Diagnostic(
+            f"at input {report.input_shape} the network has {report.totals.params:,} parameters, "
+            f"not the {reference.totals.params:,} it has at the spec's input "
+            f"{reference.input_shape}: {r.kind} '{r.name}' reads {reads}, so it has "
+            f"{r.params:,} parameters instead of {old.params:,}; weights trained at "
+            f"{reference.input_shape} would not load",
+            r.mark, "warning", "input-changes-params", r.name)
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,8 @@ _ALL = (
     Code("unknown-code", "error", "build", "lint: disable names a code that does not exist"),
     # walking the graph
     Code("shape", "error", "walk", "a layer PyTorch would refuse for its input shape"),
+    Code("input-changes-params", "warning", "walk", "at the --input size the network has other "
+         "parameters than at the spec's input (a trained model would not load)"),
     Code("merge-mismatch", "error", "walk", "inputs of concat/add whose shapes do not fit"),
     # lint (warnings)
     Code("dropped-pixels", "warning", "lint", "a stride that does not divide the padded input: "

@@ -59,7 +59,7 @@ LAYER_METRICS: tuple[tuple[str, str, str], ...] = (
 TOTAL_METRICS: tuple[tuple[str, str, str], ...] = (
     ("params", "Params", "count"),
     ("trainable_params", "Trainable params", "count"),
-    ("non_trainable", "Non-trainable", "count"),
+    ("non_trainable", "Non-trainable (frozen + buffers)", "count"),
     ("macs", "MACs", "count"),
     ("flops", "FLOPs", "count"),
     ("layers", "Layers", "count"),

@@ -29,6 +29,8 @@ BUDGETS = "budgets"
 EXPECT_KEYS = ("shape", "rf", "jump", "params", "macs")
 BUDGET_KEYS = ("params", "trainable_params", "macs", "flops", "memory")
 MEMORY_KEYS = ("max", "batch", "dtype", "phase", "optimizer")
+DEFAULT_OPTIMIZER = MemoryConfig().optimizer
+"""A memory budget's optimizer when it names none: the memory model's, as in every command."""
 PHASES: dict[str, str] = {
     "training": "activations_training_bytes",
     "inference": "activations_inference_peak_bytes",
@@ -102,7 +104,7 @@ class Budget:
     batch: int | None = None
     dtype: str = "float32"
     phase: str = "training"
-    optimizer: str = "adam"
+    optimizer: str = DEFAULT_OPTIMIZER
 
     @property
     def title(self) -> str:

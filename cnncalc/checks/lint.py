@@ -76,13 +76,7 @@ def dropped_pixels(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[
             continue
         x = r.input_shapes[0]
         ws = node.layer.windows(x)
-        # A window narrower than its stride (ResNet's 1×1/2 shortcut) skips pixels between
-        # windows by design; the last one it misses is no different, so only axes whose
-        # windows tile or overlap count.
-        dropped = [d if ws is None or ws[a].k_eff >= ws[a].s else 0
-                   for a, d in enumerate(r.dropped)]
-        if not any(dropped):
-            continue
+        dropped = r.dropped  # axes whose windows skip pixels by design count 0 (Window.tiles)
         names = axis_names(x.rank)
         lost = " and ".join(_count(d, names[a]) for a, d in enumerate(dropped) if d)
         reasons = []

@@ -1,11 +1,16 @@
 """The command-line interface: one click group, ``cnncalc``, whose commands live in their own
-modules and are imported when run (:class:`LazyGroup`). It alone turns errors into exit codes:
+modules and are imported when run (:class:`LazyGroup`). It alone turns errors into exit codes,
+by one rule for every command (docs/ci.md, "Exit status"):
 
 * 0 — success;
-* 1 — a problem in a spec or its analysis (``file:line:col: error: ...``), a configuration
-  PyTorch refuses, a failed check, or ``solve`` without an answer;
-* 2 — command-line misuse (unknown option, bad value);
-* 70 — an internal error (a bug in cnncalc; set CNNCALC_DEBUG=1 for the traceback).
+* 1 — a problem with an input, never with the command line: a spec that cannot be read (no such
+  file, a directory, a loop of links, a named pipe, not text, over a limit), a mistake in it
+  (``file:line:col: error: ...``), a configuration PyTorch refuses, a failed check or budget,
+  ``solve`` without an answer, a tool or an output file that fails (Graphviz, ``-o``);
+* 2 — misuse of the command line: an unknown command or option, a malformed option value, options
+  that do not go together;
+* 70 — an internal error (a bug in cnncalc; set CNNCALC_DEBUG=1 for the traceback);
+* 130 — interrupted (Ctrl-C).
 
 :func:`main` is the ``cnncalc`` command (a ``[project.scripts]`` entry point) and
 ``python -m cnncalc``; :func:`run` runs one command line in-process and returns its code.

@@ -17,6 +17,14 @@ DTYPES = ("float32", "float16", "bfloat16", "int8", "float64")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
+def optimizer_option(f: F) -> F:
+    """``--optimizer``, with the memory model's default (SGD) in every command that has it."""
+    return click.option("--optimizer", type=click.Choice(OPTIMIZERS),
+                        default=MemoryConfig().optimizer, show_default=True,
+                        help="Optimizer state in training memory: sgd none, momentum 1 copy, "
+                             "adam 2 copies of the trainable parameters.")(f)
+
+
 def analysis_options(f: F) -> F:
     """Add the receptive-field and memory options to a command."""
     options = [
@@ -28,10 +36,7 @@ def analysis_options(f: F) -> F:
                           "memory totals."),
         click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
                      help="Element type of activations (and of parameters unless --mixed)."),
-        click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="sgd",
-                     show_default=True,
-                     help="Optimizer state: sgd none, momentum 1 copy, adam 2 copies of the "
-                          "trainable parameters."),
+        optimizer_option,
         click.option("--mixed", is_flag=True,
                      help="Mixed precision (float16/bfloat16 with torch.autocast): float32 "
                           "master weights, gradients and optimizer state, plus a --dtype copy "

@@ -2,7 +2,8 @@
 
 It loads every spec it is given, walks it, and reports — one line each — what the loader and
 walker reject, lint warnings, failed ``expect:`` entries and exceeded budgets. Exit status 0 when
-every file passes, 1 when any has an error (``--strict``: or a warning), 2 for misuse.
+every file passes, 1 when any has an error (``--strict``: or a warning) or cannot be read, 2 for
+misuse of the command line (the rule of every command: cnncalc/cli/__init__.py).
 """
 
 from __future__ import annotations
@@ -17,19 +18,22 @@ import click
 from cnncalc import __version__
 from cnncalc.checks.codes import CODES, LINT_CODES
 from cnncalc.checks.expectations import Budget, CheckedFile, run_checks
+from cnncalc.cli.analysis import optimizer_option
 from cnncalc.cli.common import (
     SIZE,
     echo,
     format_diagnostic,
     limit_option,
     parse_limits,
+    progress_option,
 )
-from cnncalc.cli.loading import load_network
+from cnncalc.cli.loading import ProgressBar, load_network
 from cnncalc.model.errors import CnncalcError, Diagnostic, Mark, SpecError, suggest
 from cnncalc.model.limits import Limits
 from cnncalc.model.quantity import QuantityError, parse_quantity
 from cnncalc.render import findings as render
 from cnncalc.spec import bundled
+from cnncalc.spec.source import STDIN, STDIN_SHOWN
 
 FORMATS = ("text", "json", "github", "sarif")
 _GLOB_CHARS = frozenset("*?[")
@@ -56,24 +60,25 @@ _GLOB_CHARS = frozenset("*?[")
               default="training", show_default=True,
               help="What --max-memory limits: training activations, the inference peak, or a "
                    "whole training step.")
-@click.option("--optimizer", type=click.Choice(("sgd", "momentum", "adam")), default="adam",
-              show_default=True, help="Optimizer state for --memory-phase step.")
+@optimizer_option
 @click.option("--disable", "disabled", multiple=True, metavar="CODE",
               help="Turn a lint rule off everywhere (repeatable; 'all' for every rule).")
 @click.option("--show-source", is_flag=True,
               help="Show each finding's spec line with a caret (text format).")
 @click.option("--list-codes", is_flag=True, help="List every finding code and exit.")
+@progress_option
 @limit_option
 def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None,
           max_macs: str | None, max_memory: str | None, batch: int | None, dtype: str,
           memory_phase: str, optimizer: str, disabled: tuple[str, ...], show_source: bool,
-          list_codes: bool, limits: tuple[str, ...]) -> int:
+          list_codes: bool, no_progress: bool, limits: tuple[str, ...]) -> int:
     """Check SPEC files for CI: errors, lint warnings, expectations and budgets.
 
-    SPEC is a file, a directory (every *.yaml and *.yml below it), a glob ('specs/**/*.yaml')
-    or a bundled spec's name. Prints one line per finding,
-    `file:line:col: error|warning: [code] message`, then a total. Exit status: 0 when every
-    file passes, 1 when any has an error (with --strict: or a warning), 2 for misuse.
+    SPEC is a file, a directory (every *.yaml and *.yml below it), a glob ('specs/**/*.yaml'),
+    a bundled spec's name, or - for standard input. Prints one line per finding,
+    `file:line:col: error|warning: [code] message`, then a total. Exit status, as for every
+    command (docs/ci.md): 0 when every file passes; 1 when any has an error (with --strict: or
+    a warning), a file that cannot be read included; 2 for misuse of the command line.
 
     \b
     Examples:
@@ -104,9 +109,13 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
                                      f"{', '.join(LINT_CODES)}, or all)", param_hint="--disable")
     budgets = command_line_budgets(max_params, max_macs, max_memory, batch, dtype, memory_phase,
                                    optimizer)
-    paths = expand_specs(specs)
     limit_values = parse_limits(limits)
-    results = [check_file(shown, limit_values, batch, budgets, disabled) for shown in paths]
+    paths = expand_specs(specs)
+    results = []
+    with ProgressBar("checking", enabled=not no_progress) as bar:
+        for done, (shown, problem) in enumerate(paths):
+            bar.update(done, len(paths), shown)
+            results.append(check_file(shown, limit_values, batch, budgets, disabled, problem))
     if strict:
         results = [replace(r, findings=tuple(replace(d, severity="error") for d in r.findings))
                    for r in results]
@@ -147,60 +156,62 @@ def command_line_budgets(max_params: str | None, max_macs: str | None, max_memor
     return tuple(budgets)
 
 
-def expand_specs(args: tuple[str, ...]) -> list[str]:
-    """Files to check, in order, each once: files as given, directories walked for *.yaml and
-    *.yml (hidden folders skipped), globs expanded, bundled spec names resolved."""
-    out: list[str] = []
+def expand_specs(args: tuple[str, ...]) -> list[tuple[str, str | None]]:
+    """The files to check, in order, each once, as ``(path, problem)``: files as given,
+    directories walked for *.yaml and *.yml (hidden folders skipped), globs expanded, bundled
+    spec names resolved, ``-`` for standard input. A directory with no spec in it, or a glob
+    that matches nothing, is a ``problem`` (an [io] error, exit 1, like a missing file); every
+    other path is read the way every command reads a spec, so a missing file, a loop of links
+    or a named pipe is reported in the same words everywhere."""
+    out: list[tuple[str, str | None]] = []
     seen: set[str] = set()
 
-    def add(path: str) -> None:
-        key = os.path.realpath(path)
+    def add(path: str, problem: str | None = None) -> None:
+        key = path if path == STDIN or problem else os.path.realpath(path)
         if key not in seen:
             seen.add(key)
-            out.append(path)
+            out.append((path, problem))
 
     for arg in args:
-        p = Path(arg)
-        if p.is_dir():
-            found = _walk(p)
+        if arg != STDIN and os.path.isdir(arg):
+            found = _walk(Path(arg))
             if not found:
-                raise click.BadParameter(f"no *.yaml or *.yml files in {arg}", param_hint="SPEC")
+                add(arg, f"no *.yaml or *.yml files in {arg}")
             for f in found:
                 add(f)
-        elif p.exists():
+        elif arg == STDIN or os.path.lexists(arg):
             add(arg)
         elif _GLOB_CHARS & set(arg):
-            matches = sorted(m for m in glob.glob(arg, recursive=True) if Path(m).is_file())
+            matches = sorted(glob.glob(arg, recursive=True))
             if not matches:
-                raise click.BadParameter(f"no files match {arg}", param_hint="SPEC")
+                add(arg, f"no files match {arg}")
             for m in matches:
                 add(m)
         else:
             found_bundled = bundled.find(arg)
-            if found_bundled is None:
-                raise click.BadParameter(f"no such file, directory or bundled spec: {arg}",
-                                         param_hint="SPEC")
-            add(str(found_bundled))
+            add(str(found_bundled) if found_bundled is not None else arg)
     return out
 
 
 def _walk(folder: Path) -> list[str]:
+    """Every *.yaml and *.yml entry below ``folder`` (hidden ones skipped), whatever it is: one
+    that is not a readable file (a named pipe, a link to nowhere) gets its own [io] error when
+    it is read, without being waited on."""
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            path = os.path.join(root, name)
-            # regular files only: a named pipe called x.yaml would block the whole check
-            if name.endswith((".yaml", ".yml")) and not name.startswith(".") and \
-                    os.path.isfile(path):
-                found.append(path)
+            if name.endswith((".yaml", ".yml")) and not name.startswith("."):
+                found.append(os.path.join(root, name))
     return found
 
 
 def check_file(shown: str, limits: Limits, batch: int | None, budgets: tuple[Budget, ...],
-               disabled: tuple[str, ...]) -> CheckedFile:
-    """Everything ``check`` finds in one file."""
-    start = Mark(shown, 1, 1)
+               disabled: tuple[str, ...], problem: str | None = None) -> CheckedFile:
+    """Everything ``check`` finds in one file (or the ``problem`` that stops it being read)."""
+    start = Mark(STDIN_SHOWN if shown == STDIN else shown, 1, 1)
+    if problem is not None:
+        return CheckedFile(shown, None, (Diagnostic(problem, start, "error", "io"),))
     try:
         network = load_network(shown, limits)
         report = network.summary(None, batch)

@@ -63,7 +63,7 @@ def format_diagnostic(diag: Diagnostic, excerpt: bool = True) -> str:
     lines = [diag.headline()]
     if excerpt:
         lines += source_excerpt(diag)
-    lines += [f"      note: {note}" for note in diag.notes]
+    lines += [f"      note: {note}" for note in diag.all_notes]
     return "\n".join(lines)
 
 
@@ -93,6 +93,25 @@ def parse_limits(values: tuple[str, ...]) -> Limits:
         if overrides[name] < 1:
             raise click.BadParameter(f"{name} must be at least 1", param_hint="--limit")
     return DEFAULT_LIMITS.with_overrides(**overrides)
+
+
+MIN_WIDTH = 40
+"""The narrowest table any command draws (``--width``): one rule for every command."""
+
+
+def width_option(f: F) -> F:
+    """``--width N``, the same for every command that draws a table."""
+    return click.option("--width", type=click.IntRange(min=MIN_WIDTH),
+                        help=f"Table width, at least {MIN_WIDTH} (default: the terminal's, or "
+                             f"100 when piped).")(f)
+
+
+def progress_option(f: F) -> F:
+    """``--no-progress``: no progress bar (one is shown only on a terminal, on stderr, and only
+    for work that takes over a second)."""
+    return click.option("--no-progress", is_flag=True,
+                        help="No progress bar (shown only on a terminal, on stderr, for work "
+                             "over a second).")(f)
 
 
 def limit_option(f: F) -> F:
@@ -177,6 +196,7 @@ def echo(text: str) -> None:
     click.echo(text, nl=False)
 
 
-__all__ = ["SIZE", "SOURCES", "CnncalcError", "Size", "Sizes", "batch_option", "echo",
-           "format_diagnostic", "limit_option", "parse_limits", "print_error",
-           "shape_option", "stdout_is_terminal"]
+__all__ = ["MIN_WIDTH", "SIZE", "SOURCES", "CnncalcError", "Size", "Sizes", "batch_option",
+           "echo", "format_diagnostic", "limit_option", "parse_limits", "print_error",
+           "progress_option",
+           "shape_option", "stdout_is_terminal", "width_option"]

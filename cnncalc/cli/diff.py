@@ -17,6 +17,7 @@ from cnncalc.cli.common import (
     parse_limits,
     shape_option,
     stdout_is_terminal,
+    width_option,
 )
 from cnncalc.cli.loading import load_network
 from cnncalc.model.errors import Mark, SpecError
@@ -66,8 +67,7 @@ def _saved_report(path: str) -> dict[str, Any]:
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Evaluate both specs at this input size (default: each spec's own).")
 @click.option("--batch", type=SIZE, help="Batch size for both specs.")
-@click.option("--width", type=click.IntRange(min=40),
-              help="Table width (default: terminal, or 100 when piped).")
+@width_option
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
 @limit_option
 def diff(old: str, new: str, fmt: str, show_all: bool, fail_on: tuple[str, ...],

@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from cnncalc.api import load
-from cnncalc.cli.common import echo, stdout_is_terminal
-from cnncalc.render.fmt import si
+from cnncalc.cli.common import echo, stdout_is_terminal, width_option
+from cnncalc.render.fmt import Fit, fit, pad, si
 from cnncalc.spec import bundled
 
 FORMATS = ("text", "json", "markdown")
@@ -53,6 +53,7 @@ def _dims(dims: tuple[int, ...]) -> str:
 
 HEADER = ("spec", "network", "input", "output", "params", "MACs")
 NUMERIC = (False, False, False, False, True, True)
+FITS = (Fit(names=True), Fit(cut="first"), Fit(), Fit(), Fit(), Fit())
 
 
 def _cells(entry: Entry, exact: bool = True) -> tuple[str, ...]:
@@ -61,19 +62,11 @@ def _cells(entry: Entry, exact: bool = True) -> tuple[str, ...]:
 
 
 def render_text(entries: list[Entry], width: int = 100) -> str:
-    """A plain table that fits ``width`` columns: the network name is shortened to fit."""
-    rows = [HEADER, *(_cells(e, exact=False) for e in entries)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
-    fixed = sum(w for i, w in enumerate(widths) if i != 1) + 2 * (len(HEADER) - 1)
-    widths[1] = max(len(HEADER[1]), min(widths[1], width - fixed))
-    lines = []
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            if len(cell) > widths[i]:
-                cell = cell[: widths[i] - 1] + "…"
-            cells.append(cell.rjust(widths[i]) if NUMERIC[i] else cell.ljust(widths[i]))
-        lines.append("  ".join(cells).rstrip())
+    """A plain table that fits ``width`` columns by the rule every table follows
+    (render/fmt.py): the network's name is cut first, spec names stay distinct."""
+    widths, rows = fit(FITS, [HEADER, *(_cells(e, exact=False) for e in entries)], width)
+    lines = ["  ".join(pad(cell, w, num) for cell, w, num in zip(row, widths, NUMERIC)
+                       if w).rstrip() for row in rows]
     lines += ["", f"{len(entries)} bundled specs. MACs: multiply-accumulates of conv and linear "
                   "layers at batch 1", "(FLOPs = 2 × MACs; docs/conventions.md); exact counts with "
                   "--format json or markdown."]
@@ -94,8 +87,7 @@ def render_markdown(entries: list[Entry]) -> str:
                name="list", context_settings={"max_content_width": 100})
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="text: a table; json: a list of objects with exact counts; markdown.")
-@click.option("--width", type=click.IntRange(min=60),
-              help="Table width for --format text (default: the terminal's, or 100 when piped).")
+@width_option
 def list_specs(fmt: str, width: int | None) -> None:
     """List the bundled specs: input, output, parameters and MACs of each.
 

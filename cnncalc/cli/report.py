@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cnncalc.cli.analysis import DTYPES, OPTIMIZERS, memory_config
+from cnncalc.cli.analysis import DTYPES, memory_config, optimizer_option
 from cnncalc.cli.common import batch_option, limit_option, parse_limits, shape_option
 from cnncalc.cli.loading import load_network
 from cnncalc.model.limits import Limits
@@ -31,9 +31,7 @@ def load_input(source: str, limits: Limits) -> Any:
 @click.option("--batch", type=click.IntRange(min=1), help="Batch size (MACs and memory scale).")
 @click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True,
               help="Element type of activations (and of parameters unless --mixed).")
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="sgd", show_default=True,
-              help="Optimizer state in the training-step memory: sgd none, momentum 1 copy, "
-                   "adam 2 copies of the trainable parameters.")
+@optimizer_option
 @click.option("--mixed", is_flag=True, help="Mixed precision (see `cnncalc summary --help`).")
 @click.option("--device", type=click.Choice(("cuda", "cpu")), default="cuda", show_default=True,
               help="Where training runs (dropout masks: 1 byte on CUDA, --dtype on CPU).")

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from cnncalc.analysis.rollup import block_dicts, by_block
+from cnncalc.analysis.rollup import block_dicts, by_block, by_depth, tree_dicts
 from cnncalc.analysis.sweep import MAX_SIZES, sweep_input
 from cnncalc.analysis.walk import explain as explain_report
 from cnncalc.cli.analysis import analysis_options, fit_budget, memory_config
@@ -19,17 +19,26 @@ from cnncalc.cli.common import (
     echo,
     limit_option,
     parse_limits,
+    progress_option,
     shape_option,
     stdout_is_terminal,
+    width_option,
 )
-from cnncalc.cli.loading import load_network
+from cnncalc.cli.loading import ProgressBar, load_network
 from cnncalc.model.quantity import QuantityError, parse_size_list
 from cnncalc.render import memory, receptive
 from cnncalc.render import sweep as render_sweep
 from cnncalc.render.bars import with_bars
-from cnncalc.render.blocks import block_columns
 from cnncalc.render.rich_table import render_summary as render_rich
-from cnncalc.render.rows import DEFAULT_COLUMNS, MACS_SHARE, PARAMS_SHARE, View
+from cnncalc.render.rows import (
+    CONNECTED,
+    CONNECTED_NOTE,
+    DEFAULT_COLUMNS,
+    MACS_SHARE,
+    PARAMS_SHARE,
+    View,
+    block_columns,
+)
 from cnncalc.render.structured import iter_json, render_csv, render_markdown
 from cnncalc.render.text import render_summary as render_text
 
@@ -55,15 +64,22 @@ FORMATS = ("table", "text", "json", "csv", "markdown")
 @click.option("--by", type=click.Choice(("layer", "block")), default="layer", show_default=True,
               help="block: one row per top-level block use or named repeat (a VGG stage, an "
                    "inception module); layers outside blocks keep their own row.")
+@click.option("--depth", type=click.IntRange(min=1), metavar="N",
+              help="A tree N levels deep (torchinfo's): blocks and named repeats nested deeper "
+                   "are one row with their totals; those above head their layers, indented.")
+@click.option("--connections", is_flag=True,
+              help="Add a 'Connected to' column (Keras's): the rows a layer reads, where it is "
+                   "not just the row above.")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
-@click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
-              "or 100 when piped).")
+@progress_option
+@width_option
 @analysis_options
 @limit_option
 def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, explain: bool,
-            sweep: str | None, bars: bool, by: str, no_color: bool, width: int | None,
-            limits: tuple[str, ...], show_rf: bool, show_memory: bool, dtype: str,
-            optimizer: str, mixed: bool, device: str, fit: str | None) -> None:
+            sweep: str | None, bars: bool, by: str, depth: int | None, connections: bool,
+            no_color: bool, no_progress: bool, width: int | None, limits: tuple[str, ...],
+            show_rf: bool, show_memory: bool, dtype: str, optimizer: str, mixed: bool,
+            device: str, fit: str | None) -> None:
     """Per-layer output shapes, parameters and MACs of SPEC, with totals.
 
     SPEC is a spec file or the name of a bundled spec (see `cnncalc list`).
@@ -77,6 +93,8 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
       cnncalc summary lenet5 --explain
       cnncalc summary vgg16 --bars            # where the parameters and the MACs are
       cnncalc summary googlenet --by block    # one row per inception module
+      cnncalc summary googlenet_torchvision --depth 2 --connections   # a tree, and its edges
+      cat net.yaml | cnncalc summary -        # a spec from standard input
       cnncalc summary googlenet --sweep-input 192:320:16   # which sizes are clean?
       cnncalc summary vgg16 --rf                       # receptive field per layer
       cnncalc summary vgg16 --batch 32 --memory        # activation memory per layer, totals
@@ -88,24 +106,37 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
     limits_in_force = parse_limits(limits)
     dims = shape_option(input_shape, limits_in_force)
     batch = batch_option(batch, limits_in_force)
-    if sweep is not None and (dims is not None or explain or bars or by != "layer"):
+    if sweep is not None and (dims is not None or explain or bars or by != "layer"
+                              or depth is not None or connections):
         raise click.UsageError("--sweep-input chooses the input sizes itself and shows one row "
-                               "per size; use it without --input, --explain, --bars and --by")
+                               "per size; use it without --input, --explain, --bars, --by, "
+                               "--depth and --connections")
+    if depth is not None and (by != "layer" or explain):
+        raise click.UsageError("--depth draws its own rows: use it without --by block and "
+                               "--explain (--depth 1 is one row per top-level block)")
     config = memory_config(dtype, optimizer, mixed, device)
     budget = fit_budget(fit)
     network = load_network(spec, limits_in_force)
     if sweep is not None:
-        show_sweep(network, sweep, batch, fmt, width)
+        show_sweep(network, sweep, batch, fmt, width, not no_progress)
         return
-    report = network.summary(dims, batch, config)
+    with ProgressBar("walking", enabled=not no_progress) as bar:
+        report = network.summary(dims, batch, config, progress=bar.update)
     explanations = None
     if explain:
         explanations = explain_report(network.graph, report)
     columns, footer, notes, full = DEFAULT_COLUMNS, [], [], report
     if show_rf or show_memory:  # the share columns make room for the analysis columns
         columns = tuple(c for c in columns if c not in (PARAMS_SHARE, MACS_SHARE))
+    tree = None
     if by == "block":
         report, columns = by_block(full), block_columns(len(full.layers), columns)
+    elif depth is not None:
+        tree = by_depth(full, depth)
+        report, columns = tree.report, block_columns(len(full.layers), columns, "Layer")
+    if connections:
+        columns += (CONNECTED,)
+        notes.append(CONNECTED_NOTE)
     if bars:
         columns = with_bars(columns, markdown=fmt == "markdown")
     if show_rf:
@@ -117,11 +148,14 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         footer += memory.footer(full, budget, fit)
         notes += memory.NOTES
     view = View(columns=columns, explanations=explanations, footer=tuple(footer),
-                notes=tuple(notes))
+                notes=tuple(notes), depth=tree.depth if tree else None,
+                headers=tree.headers if tree else frozenset())
     if fmt == "json":
         extra: dict[str, object] = {}
         if by == "block":
             extra["blocks"] = block_dicts(full)
+        if tree is not None:
+            extra["tree"] = tree_dicts(tree)
         if budget is not None and full.totals.memory is not None:
             extra["fit"] = memory.fit_dict(full.totals.memory, budget)
         for chunk in iter_json(full, explanations, extra or None):  # streamed: may be huge
@@ -133,7 +167,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
 
 
 def show_sweep(network: Any, sizes_text: str, batch: int | None, fmt: str,
-               width: int | None) -> None:
+               width: int | None, progress: bool = True) -> None:
     """Parse the sizes, sweep, and print in ``fmt`` (table and text are the same plain table)."""
     try:
         sizes = parse_size_list(sizes_text, max_items=MAX_SIZES)
@@ -145,7 +179,8 @@ def show_sweep(network: Any, sizes_text: str, batch: int | None, fmt: str,
             raise click.BadParameter(
                 f"{'x'.join(map(str, size))} has {len(size)} axes but the spec's input "
                 f"{network.graph.input_shape} has {rank}", param_hint="--sweep-input")
-    result = sweep_input(network.graph, sizes, batch)
+    with ProgressBar("sweeping", enabled=progress) as bar:
+        result = sweep_input(network.graph, sizes, batch, bar.update)
     if fmt == "json":
         echo(render_sweep.render_json(result))
     elif fmt == "csv":
@@ -180,8 +215,7 @@ RF_FORMATS = ("table", "text", "json", "markdown")
               help="table: rich table on a terminal, plain text when piped; text: always plain; "
                    "json (documented in docs/receptive-field.md); markdown.")
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
-@click.option("--width", type=click.IntRange(min=40), help="Table width (default: terminal, "
-              "or 100 when piped).")
+@width_option
 @limit_option
 def rf(spec: str, input_shape: str | None, fmt: str, no_color: bool, width: int | None,
        limits: tuple[str, ...]) -> None:

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from cnncalc.cli.common import (
     SIZE,
     echo,
     limit_option,
     parse_limits,
+    progress_option,
     shape_option,
     stdout_is_terminal,
+    width_option,
 )
-from cnncalc.cli.loading import load_network
+from cnncalc.cli.loading import ProgressBar, load_network
 from cnncalc.model.quantity import QuantityError, parse_memory
 from cnncalc.render.validation import render_json, render_rich, render_text
 
@@ -32,27 +29,6 @@ def _max_memory(value: str | None) -> int | None:
         return parse_memory(value)
     except QuantityError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-memory") from None
-
-
-@contextmanager
-def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], None] | None]:
-    """A rich progress bar on stderr while the layers run (only on a terminal)."""
-    if not enabled:
-        yield None
-        return
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(TextColumn("[bold]validating"), BarColumn(bar_width=30), MofNCompleteColumn(),
-                  TextColumn("{task.fields[layer]}", style="dim"), console=console,
-                  transient=True) as bar:
-        task = bar.add_task("validate", total=layers, layer="")
-
-        def update(done: int, total: int, layer: str) -> None:
-            bar.update(task, completed=done, total=total, layer=layer)
-
-        yield update
 
 
 @click.command(short_help="Run the network on random arrays (NumPy) and check every "
@@ -72,11 +48,9 @@ def _progress(enabled: bool, layers: int) -> Iterator[Callable[[int, int, str], 
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
               help="table: rich table on a terminal, plain text when piped; text; json (see "
                    "docs/validate.md).")
-@click.option("--no-progress", is_flag=True, help="No progress bar (it is shown only on a "
-              "terminal, on stderr).")
+@progress_option
 @click.option("--no-color", is_flag=True, help="No colours (also honours NO_COLOR).")
-@click.option("--width", type=click.IntRange(min=40),
-              help="Table width (default: terminal, or 100 when piped).")
+@width_option
 @limit_option
 def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, dtype: str,
              max_memory: str | None, fmt: str, no_progress: bool, no_color: bool,
@@ -104,10 +78,9 @@ def validate(spec: str, input_shape: str | None, batch: int | None, seed: int, d
     network = load_network(spec, parse_limits(limits))
     from cnncalc.kernels.run import validate as run_validation  # numpy: only when kernels run
 
-    show_progress = not no_progress and sys.stderr.isatty()
-    with _progress(show_progress, len(network.graph.nodes)) as progress:
+    with ProgressBar("validating", enabled=not no_progress) as bar:
         result = run_validation(network, dims, batch, seed=seed, dtype=dtype,
-                                max_memory=limit, progress=progress)
+                                max_memory=limit, progress=bar.update)
     if fmt == "json":
         echo(render_json(result))
     elif fmt == "table" and stdout_is_terminal():

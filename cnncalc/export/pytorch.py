@@ -25,6 +25,7 @@ import linecache
 import re
 import sys
 import textwrap
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -600,8 +601,11 @@ def identifier(name: str) -> str:
     """A spec layer name as a Python identifier: every character other than a letter, digit or
     ``_`` becomes ``_`` (``layer1.0.conv1`` → ``layer1_0_conv1``); a name that would start with
     ``_`` or a digit gets ``layer`` in front, a keyword or a name that ``nn.Module`` or the
-    generated code uses gets ``_`` after (``forward`` → ``forward_``)."""
-    text = re.sub(r"\W", "_", name, flags=re.ASCII)
+    generated code uses gets ``_`` after (``forward`` → ``forward_``). Letters of any script stay
+    (``свёртка1``), as Python identifiers allow, in the NFKC form Python compares them in."""
+    text = unicodedata.normalize("NFKC", re.sub(r"\W", "_", name))
+    if not text.isidentifier():
+        text = re.sub(r"\W", "_", text, flags=re.ASCII)
     if not text or text[0] == "_" or text[0].isdigit():
         text = "layer" + ("" if text.startswith("_") else "_") + text
     if keyword.iskeyword(text) or text in RESERVED:

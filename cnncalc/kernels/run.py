@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from cnncalc.analysis.report import Report
+from cnncalc.analysis.walk import Progress
 from cnncalc.api import Network, load
 from cnncalc.kernels._arrays import Array, reused_buffers, shape_of
 from cnncalc.kernels.registry import ROLES, Kernel, kernel_for
@@ -329,7 +330,6 @@ def _counts(params: Mapping[str, Array], kern: Kernel, node: Node,
     return totals["weight"], totals["bias"], totals["buffer"]
 
 
-ProgressFn = Callable[[int, int, str], None]
 
 
 def _check_tensor_elements(report: Report, limits: Limits) -> None:
@@ -353,7 +353,7 @@ def _check_tensor_elements(report: Report, limits: Limits) -> None:
 
 def validate(network: Any, input_shape: Any = None, batch: int | None = None, *, seed: int = 0,
              dtype: str = "float32", max_memory: int | str | None = None,
-             progress: ProgressFn | None = None) -> Validation:
+             progress: Progress | None = None) -> Validation:
     """Run ``network`` on random arrays and compare every layer with the walk's prediction.
 
     ``network`` is a :class:`cnncalc.Network` or anything :func:`cnncalc.load` accepts;

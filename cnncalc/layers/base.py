@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from cnncalc.model.arith import dropped_inputs
 from cnncalc.model.attrs import Attr
 from cnncalc.model.errors import AttributeValueError, suggest
 from cnncalc.model.geometry import Window
@@ -67,6 +66,11 @@ class Layer:
     category: ClassVar[str] = "other"
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
+    example_layer: ClassVar[str] = ""
+    """The kind as one list item of a spec, where its required attributes alone do not make a
+    working example (``- upsample: {scale: 2}``); tests/test_layers.py runs every example."""
+    example_input: ClassVar[str] = "[8, 32, 32]"
+    """The input the example is written for (``[512]`` for a layer on flat vectors)."""
 
     # --- analysis, overridden by kinds ---------------------------------------------------------
 
@@ -99,12 +103,14 @@ class Layer:
 
     def dropped_inputs(self, inputs: tuple[Shape, ...]) -> tuple[int, ...]:
         """Input pixels per axis that no window reaches (a stride that does not divide); none
-        for kinds without a sliding window."""
+        for kinds without a sliding window, nor on axes whose windows skip pixels between them
+        by design (:attr:`Window.tiles`). ``summary``, ``check`` and ``--sweep-input`` all read
+        this one answer."""
         x = inputs[0]
         ws = self.windows(x)
         if ws is None:
             return tuple(0 for _ in x.spatial)
-        return tuple(dropped_inputs(i, w.k, w.s, w.pb, w.pa, w.d) for i, w in zip(x.spatial, ws))
+        return tuple(w.dropped(i) for i, w in zip(x.spatial, ws))
 
     def windows(self, x: Shape) -> tuple[Window, ...] | None:
         """The sliding window (kernel, stride, padding, dilation) on each spatial axis of input
@@ -162,7 +168,7 @@ class Layer:
         for key, given_value in values.items():
             canonical = spellings.get(key)
             if canonical is None:
-                raise AttributeValueError(unknown_attribute_message(cls, key), key)
+                raise AttributeValueError(unknown_attribute_message(cls, key, given_value), key)
             if canonical in given:
                 raise AttributeValueError(
                     f"'{key}' and '{seen_from[canonical]}' both set {canonical}", key)
@@ -185,11 +191,19 @@ class Layer:
 
     @classmethod
     def example(cls) -> str:
+        """The kind as one list item of a spec: ``- conv: {out: 64, kernel: 3}``."""
+        if cls.example_layer:
+            return cls.example_layer
         required = [i for i in cls.attributes() if i.required]
         if not required:
             return f"- {cls.kind}"
         inner = ", ".join(f"{i.name}: {_EXAMPLES.get(i.name, 1)}" for i in required)
         return f"- {cls.kind}: {{{inner}}}"
+
+    @classmethod
+    def example_spec(cls) -> str:
+        """A whole spec that uses the kind, runnable as it stands (``cnncalc kinds KIND``)."""
+        return f"input: {cls.example_input}\nlayers:\n  {cls.example()}\n"
 
     def set_attributes(self) -> dict[str, Any]:
         """Attributes that differ from their defaults (for JSON output and exported code)."""
@@ -240,9 +254,42 @@ def all_names() -> list[str]:
     return list(_REGISTRY)
 
 
-def unknown_attribute_message(cls: type[Layer], key: str) -> str:
+_INFERRED = frozenset(("in_channels", "in_features", "in_planes", "in_size", "input_channels",
+                       "input_dim", "input_shape", "input_size", "num_input_features"))
+"""Other frameworks' names for a layer's input size, which a spec never writes."""
+_NO_EFFECT = frozenset((
+    "kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+    "activity_regularizer", "kernel_constraint", "bias_constraint", "padding_mode", "device",
+    "dtype", "init", "weight_init", "initializer"))
+"""Other frameworks' layer arguments that change no shape, parameter count or MAC count."""
+
+
+def foreign_attribute_hint(kind: str, key: str, value: object = None) -> str | None:
+    """What an attribute name from PyTorch or Keras means in a spec, when it is one that a
+    spelling suggestion would get wrong (``in_channels`` is not a misspelt ``out_channels``)."""
+    if key in _INFERRED:
+        return (f"'{key}' is not written in a spec: cnncalc infers each layer's input from the "
+                f"layer before it (delete it)")
+    if key == "activation":
+        shown = value if isinstance(value, str) and value.isidentifier() else "relu"
+        if shown in ("linear", "none", "None"):
+            return "activation is a layer of its own in a spec, and 'linear' is none (delete it)"
+        return (f"an activation is a layer of its own in a spec: delete 'activation: {shown}' "
+                f"and add '- {shown}' on the next line, after this {kind}")
+    if key == "data_format":
+        return ("shapes in a spec are always channels first, as in PyTorch (delete "
+                "data_format and write the input as [channels, height, width])")
+    if key in _NO_EFFECT:
+        return f"'{key}' changes no shape or count, so a spec has no use for it (delete it)"
+    return None
+
+
+def unknown_attribute_message(cls: type[Layer], key: str, value: object = None) -> str:
+    listing = ", ".join(i.name for i in cls.attributes()) or "none"
+    foreign = foreign_attribute_hint(cls.kind, key, value)
+    if foreign is not None:
+        return f"{cls.kind} has no attribute '{key}': {foreign} ({cls.kind} takes: {listing})"
     known = list(cls.attribute_names())
     close = suggest(key, known)
     hint = f"; did you mean '{close}'?" if close else ""
-    listing = ", ".join(i.name for i in cls.attributes()) or "none"
     return f"{cls.kind} has no attribute '{key}'{hint} ({cls.kind} takes: {listing})"

@@ -10,7 +10,7 @@ from cnncalc.layers.base import Counts, Layer, register
 from cnncalc.model import arith
 from cnncalc.model.arith import PADDING_WORDS, POOL_PADDING_WORDS
 from cnncalc.model.attrs import Bool, Int, Padding, PerAxis, attr
-from cnncalc.model.axes import format_axes, per_axis
+from cnncalc.model.axes import format_axes, padding_text, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import AxisMap
@@ -28,12 +28,12 @@ DILATION_DOC = "spacing between kernel taps; the kernel spans d·(k−1)+1 input
 def _window_describe(kind: str, kernel: Any, stride: Any, padding: Any, dilation: Any,
                      rank: int = 2) -> str:
     """``conv 3×3/2 p1`` (``conv 7`` in 1-D, ``conv 3×3×3`` in 3-D)."""
-    k = "×".join([str(kernel)] * max(rank, 1)) if isinstance(kernel, int) else format_axes(kernel)
+    k = "×".join([str(kernel)] * max(rank, 1) if isinstance(kernel, int) else map(str, kernel))
     text = f"{kind} {k}"
     if stride != 1:
         text += f"/{stride if isinstance(stride, int) else format_axes(stride)}"
-    if padding not in (0, "valid"):
-        text += f" p{padding if isinstance(padding, (int, str)) else list(padding)}"
+    if padding_text(padding):
+        text += f" {padding_text(padding)}"
     if dilation != 1:
         text += f" d{dilation if isinstance(dilation, int) else format_axes(dilation)}"
     return text

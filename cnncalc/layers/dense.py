@@ -19,6 +19,7 @@ class Linear(Layer):
     kind = "linear"
     aliases = ("fc", "dense", "fully_connected")
     doc = "fully connected layer on a flat vector (PyTorch Linear)"
+    example_input = "[512]"
     category = "linear"
 
     out: int = attr(Int(1), doc="output features", aliases=("out_features", "units"))

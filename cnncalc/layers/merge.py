@@ -21,6 +21,8 @@ class Concat(_Merge):
     kind = "concat"
     aliases = ("concatenate", "cat")
     doc = "concatenate inputs along the channel axis (inception modules, U-Net skips)"
+    example_layer = ("- concat: [[conv: {out: 4, kernel: 1}], "
+                     "[conv: {out: 4, kernel: 3, padding: 1}]]")
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         first = inputs[0]
@@ -44,6 +46,7 @@ class Add(_Merge):
     kind = "add"
     aliases = ("sum", "residual")
     doc = "element-wise sum of inputs of one shape (residual connections)"
+    example_layer = "- add: [[], [conv: {out: 8, kernel: 3, padding: 1}]]"
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         first = inputs[0]

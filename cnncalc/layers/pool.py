@@ -10,7 +10,7 @@ from cnncalc.layers.base import Layer, register
 from cnncalc.model import arith
 from cnncalc.model.arith import POOL_PADDING_WORDS
 from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding, PerAxis, attr
-from cnncalc.model.axes import axis_lines, format_axes, per_axis
+from cnncalc.model.axes import axis_lines, format_axes, padding_text, per_axis
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
 from cnncalc.model.saved import INDEX, INPUT, NOTHING, Extra, Saved
@@ -67,8 +67,8 @@ class _WindowPool(Layer):
         text = f"{self.kind} {k}"
         stride = self.kernel if self.stride is None else self.stride
         text += f"/{stride if isinstance(stride, int) else format_axes(stride)}"
-        if self.padding not in (0, "valid"):
-            text += f" p{self.padding}"
+        if padding_text(self.padding):
+            text += f" {padding_text(self.padding)}"
         if self.ceil_mode:
             text += " ceil" if self.ceil_mode is True else " caffe-ceil"
         return text

@@ -60,6 +60,7 @@ class Upsample(Layer):
     kind = "upsample"
     aliases = ("interpolate", "resize")
     doc = "upsampling by a scale factor or to a fixed size (nearest or linear interpolation)"
+    example_layer = "- upsample: {scale: 2}"
     category = "reshape"
 
     scale: Any = attr(Scale(), None, doc="scale factor, or one per axis (output = ⌊i·scale⌋)",
@@ -103,7 +104,8 @@ class Upsample(Layer):
 
     def describe(self, rank: int = 2) -> str:
         if self.size is not None:
-            return f"upsample → {self.size if isinstance(self.size, int) else list(self.size)}"
+            size = self.size if isinstance(self.size, int) else format_axes(self.size)
+            return f"upsample → {size}"
         s = self.scale if not isinstance(self.scale, tuple) else "×".join(map(str, self.scale))
         return f"upsample ×{s:g}" if isinstance(s, float) else f"upsample ×{s}"
 
@@ -163,6 +165,7 @@ class Crop(Layer):
     kind = "crop"
     aliases = ("center_crop", "cropping")
     doc = "crop to a size, to match another layer's output (like: name), or by a border per side"
+    example_layer = "- crop: {size: 24}"
     category = "reshape"
 
     size: Any = attr(PerAxis(1), None, doc="output size, or one per axis (centre crop)")

@@ -258,7 +258,8 @@ class Padding(Attr):
                            "minItems": 1, "maxItems": 3}]}
 
     def describe(self) -> str:
-        return "int, per-axis list, [[before, after], ...] or " + "/".join(self.words)
+        forms = "int, per-axis list or [[before, after], ...]"
+        return f"{forms}, or {' | '.join(self.words)}" if self.words else forms
 
 
 @dataclass(frozen=True)

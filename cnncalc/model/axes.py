@@ -56,6 +56,19 @@ def format_axes(values: Sequence[object]) -> str:
     return "×".join(str(v) for v in values)
 
 
+def padding_text(padding: Any) -> str:
+    """A window's padding as layer descriptions show it: nothing when there is none, ``p1``,
+    ``p0×3`` per axis, ``p0+1`` for 0 before and 1 after, or the spec's own word (``same``,
+    ``same_tf``, ``full``)."""
+    if isinstance(padding, str):
+        return "" if padding == "valid" else padding
+    if isinstance(padding, int):
+        return f"p{padding}" if padding else ""
+    axes = tuple(a if isinstance(a, int) else a[0] if a[0] == a[1] else f"{a[0]}+{a[1]}"
+                 for a in padding)
+    return "" if all(a == 0 for a in axes) else f"p{format_axes(axes)}"
+
+
 def axis_lines(texts: Sequence[str | None], prefix: str = "") -> list[str]:
     """One line per distinct text, labelled with the axes it holds for (``out H, W: ...``);
     ``texts`` has one entry per axis, None where that axis has nothing to say."""

@@ -53,14 +53,25 @@ class MergeError(ShapeError):
 
 @dataclass(frozen=True, slots=True)
 class Mark:
-    """A position in a spec file; ``line`` and ``column`` are 1-based, as editors show them."""
+    """A position in a spec file; ``line`` and ``column`` are 1-based, as editors show them.
+
+    ``uses`` is how the position was reached when it lies inside a block's definition: the
+    block uses that expanded it, innermost first, as ``(block name, mark of the use)`` pairs.
+    The same definition serves every use, so an error or warning there names the use too (a
+    compiler's "in instantiation of" note); positions compare equal whatever their ``uses``.
+    """
 
     path: str
     line: int
     column: int
+    uses: tuple[tuple[str, Mark], ...] = field(default=(), compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}"
+
+    def use_notes(self) -> tuple[str, ...]:
+        """``in use of block 'stage' at net.yaml:12:5``, innermost use first."""
+        return tuple(f"in use of block '{block}' at {at}" for block, at in self.uses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +84,13 @@ class Diagnostic:
     code: str | None = None
     layer: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def all_notes(self) -> tuple[str, ...]:
+        """The notes, then the block uses that led to the position (see :class:`Mark`)."""
+        if self.mark is None or not self.mark.uses:
+            return self.notes
+        return self.notes + self.mark.use_notes()
 
     def headline(self) -> str:
         """``file:line:col: error: [code] message`` (the location is left out when unknown)."""

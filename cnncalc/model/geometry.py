@@ -30,6 +30,19 @@ class Window:
     def k_eff(self) -> int:
         return arith.effective_kernel(self.k, self.d)
 
+    @property
+    def tiles(self) -> bool:
+        """Whether the windows tile or overlap the input (``k_eff ≥ s``). A window narrower
+        than its stride (ResNet's 1×1/2 shortcut) skips pixels between windows by design, so
+        the last pixels it misses are no mistake: they are not counted as dropped."""
+        return self.k_eff >= self.s
+
+    def dropped(self, i: int) -> int:
+        """Input pixels at the end of an axis of ``i`` that no window reaches, for windows
+        that tile (else 0: see :attr:`tiles`)."""
+        return arith.dropped_inputs(i, self.k, self.s, self.pb, self.pa, self.d) if self.tiles \
+            else 0
+
 
 def require_spatial(kind: str, rank: int, low: int = 1, high: int = 3) -> None:
     if rank < low:

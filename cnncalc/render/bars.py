@@ -72,8 +72,9 @@ def _share_column(header: str, value: Callable[[LayerReport], int],
         return share_cell(value(r), total(rep), top, cells, partial, pad=partial)
 
     full = f"{'100%':>5}" if partial else "100%"
+    # Not optional: the bars are what --bars asks for, so names are shortened before they go.
     return Column(header, cell, lambda rep: full if total(rep) else "",
-                  numeric=False, optional=True, style=style)
+                  numeric=False, style=style)
 
 
 def bar_columns(markdown: bool = False) -> tuple[Column, Column]:

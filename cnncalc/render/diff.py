@@ -27,7 +27,7 @@ from cnncalc.checks.diff import (
     TotalChange,
 )
 from cnncalc.render import fmt
-from cnncalc.render.rows import Column, View, column_widths
+from cnncalc.render.fmt import Fit, fit, pad
 
 SYMBOL = {ADDED: "+", REMOVED: "-", UNCHANGED: " "}
 LEGEND = ("+ added · - removed · ~ changed · old ⇒ new (a renamed layer was matched by its "
@@ -186,34 +186,34 @@ def total_rows(diff: ReportDiff) -> list[list[str]]:
 # --- plain text --------------------------------------------------------------------------------
 
 
-def _optional(headers: list[str]) -> set[int]:
-    """The memory columns make way (rightmost first) when the table is too wide; the layer,
-    its shape and the parameter and MAC deltas always stay."""
-    return {i for i, h in enumerate(headers) if "mem" in h}
+def _layer_fits(headers: list[str]) -> list[Fit]:
+    """How the layer table makes room (render/fmt.py): the memory and RF columns go first
+    (rightmost first; ``--format json`` has them), then names are shortened in the middle,
+    distinct; the kind and shape, whose cells are the change itself, are cut only as a last
+    resort; the parameter and MAC deltas always stay."""
+    fits = []
+    for i, h in enumerate(headers):
+        if i == 1:
+            fits.append(Fit(names=True))
+        elif i in (2, 3):
+            fits.append(Fit(cut="last"))
+        else:
+            fits.append(Fit(optional="mem" in h or h == "RF"))
+    return fits
 
 
-def _fit(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
-
-
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int], shrinkable: set[int],
-           width: int, optional: frozenset[int] | set[int] = frozenset()) -> list[str]:
-    cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in shrinkable,
-                        optional=i in optional)
-                 for i, h in enumerate(headers))
-    widths = column_widths(View(columns=cols), [tuple(headers), *map(tuple, rows)], width)
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int], fits: list[Fit],
+           width: int) -> list[str]:
+    widths, fitted = fit(fits, [headers, *rows], width)
 
     def line(cells: Sequence[str]) -> str:
-        parts = []
-        for i, (cell, w) in enumerate(zip(cells, widths)):
-            if w:
-                cell = _fit(cell, w)
-                parts.append(cell.rjust(w) if i in numeric else cell.ljust(w))
+        parts = [pad(cell, w, i in numeric) for i, (cell, w) in enumerate(zip(cells, widths))
+                 if w]
         return "  ".join(parts).rstrip()
 
     shown = [w for w in widths if w]
     rule = "-" * min(width, sum(shown) + 2 * (len(shown) - 1))
-    return [line(headers), rule, *(line(r) for r in rows)]
+    return [line(fitted[0]), rule, *(line(r) for r in fitted[1:])]
 
 
 def render_text(diff: ReportDiff, width: int = 100, show_all: bool = False,
@@ -225,14 +225,14 @@ def render_text(diff: ReportDiff, width: int = 100, show_all: bool = False,
     out.append("")
     entries, headers, rows, numeric = _layer_table(diff, show_all)
     if entries:
-        out += _table(headers, rows, numeric, {1, 2}, width, _optional(headers))
+        out += _table(headers, rows, numeric, _layer_fits(headers), width)
         out.append("")
     out.append(counts_line(diff, show_all))
     if entries:
         out += textwrap.wrap(LEGEND, width, break_on_hyphens=False)
     out.append("")
-    out += _table(["Totals", "old", "new", "change", ""], total_rows(diff), {1, 2, 3}, set(),
-                  width)
+    out += _table(["Totals", "old", "new", "change", ""], total_rows(diff), {1, 2, 3},
+                  [Fit()] * 5, width)
     out += _check_lines(checks)
     return "\n".join(out) + "\n"
 
@@ -264,19 +264,15 @@ def render_rich(diff: ReportDiff, width: int = 100, show_all: bool = False,
                         Text(f"  new: {diff.new.source or diff.new.name}", style="dim")]
     entries, headers, rows, numeric = _layer_table(diff, show_all)
     if entries:
-        optional = _optional(headers)
-        cols = tuple(Column(h, lambda rep, r: "", numeric=i in numeric, shrinkable=i in (1, 2),
-                            optional=i in optional)
-                     for i, h in enumerate(headers))
-        widths = column_widths(View(columns=cols), [tuple(headers), *map(tuple, rows)], width,
-                               gap=3)
+        widths, fitted = fit(_layer_fits(headers), [headers, *rows], width, gap=3)
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
         for i, h in enumerate(headers):
             if widths[i]:
                 table.add_column(h, justify="right" if i in numeric else "left", no_wrap=True,
                                  overflow="ellipsis", width=widths[i])
-        for e, row in zip(entries, rows):
-            table.add_row(*(c for c, w in zip(row, widths) if w), style=STYLE.get(e.status))
+        for e, row in zip(entries, fitted[1:]):
+            table.add_row(*(Text(c) for c, w in zip(row, widths) if w),
+                          style=STYLE.get(e.status))
         parts.append(table)
     parts.append(Text(counts_line(diff, show_all)))
     if entries:

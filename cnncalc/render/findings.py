@@ -41,7 +41,11 @@ def render_text(files: Sequence[CheckedFile],
     lines = []
     for f in files:
         for d in f.findings:
-            lines.append(excerpt(d) if excerpt else d.headline())
+            if excerpt is not None:
+                lines.append(excerpt(d))
+                continue
+            lines.append(d.headline())
+            lines += [f"      note: {note}" for note in d.all_notes]
     lines.append(total_line(files))
     return "\n".join(lines) + "\n"
 
@@ -50,7 +54,8 @@ def finding_dict(d: Diagnostic) -> dict[str, Any]:
     return {"path": d.mark.path if d.mark else None,
             "line": d.mark.line if d.mark else None,
             "column": d.mark.column if d.mark else None,
-            "severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer}
+            "severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer,
+            "notes": list(d.all_notes)}
 
 
 def render_json(files: Sequence[CheckedFile], *, strict: bool, version: str) -> str:
@@ -100,7 +105,8 @@ def render_github(files: Sequence[CheckedFile]) -> str:
                 props += [f"file={_escape_property(d.mark.path)}", f"line={d.mark.line}",
                           f"col={d.mark.column}"]
             props.append(f"title={_escape_property(f'cnncalc [{d.code}]')}")
-            lines.append(f"::{level} {','.join(props)}::{_escape_data(d.message)}")
+            text = "\n".join((d.message, *(f"note: {n}" for n in d.all_notes)))
+            lines.append(f"::{level} {','.join(props)}::{_escape_data(text)}")
     lines.append(total_line(files))
     return "\n".join(lines) + "\n"
 
@@ -131,6 +137,14 @@ def render_sarif(files: Sequence[CheckedFile], *, version: str) -> str:
             if d.mark is not None:
                 location["region"] = {"startLine": d.mark.line, "startColumn": d.mark.column}
             result["locations"] = [{"physicalLocation": location}]
+            if d.mark is not None and d.mark.uses:  # the block uses that led here
+                result["relatedLocations"] = [{
+                    "id": i,
+                    "message": {"text": f"in use of block '{block}'"},
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": quote(at.path.replace("\\", "/"))},
+                        "region": {"startLine": at.line, "startColumn": at.column}},
+                } for i, (block, at) in enumerate(d.mark.uses)]
             if d.layer:
                 result["properties"] = {"layer": d.layer}
             results.append(result)

@@ -10,10 +10,11 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.analysis.report import Report
+from cnncalc.render.fmt import pad
 from cnncalc.render.rows import (
     View,
-    column_widths,
     convention_lines,
+    fit_rows,
     footer_lines,
     header_row,
     layer_rows,
@@ -30,9 +31,9 @@ def render_summary(report: Report, width: int = 100, view: View | None = None) -
     if view.explanations:
         return _explained_summary(report, width, view)
     rows = layer_rows(report, view)
-    total = total_row(report, view)
-    widths = column_widths(view, [header_row(view), *(r.cells for r in rows), total], width,
-                           gap=3)
+    widths, fitted = fit_rows(view, [header_row(view), *(r.cells for r in rows),
+                                     total_row(report, view)], width, gap=3)
+    total = fitted[-1]
     # Every string from a spec goes in as Text, never as a str that rich would read as markup
     # (a spec named "[/]" must print, not crash).
     table = Table(title=Text(report.name, style="bold"), box=box.SIMPLE_HEAD,
@@ -43,8 +44,8 @@ def render_summary(report: Report, width: int = 100, view: View | None = None) -
         col = view.columns[i]
         table.add_column(col.header, justify="right" if col.numeric else "left",
                          style=col.style, no_wrap=True, overflow="ellipsis", width=widths[i])
-    for row in rows:
-        table.add_row(*(Text(row.cells[i]) for i in keep))
+    for row, cells in zip(rows, fitted[1:-1]):
+        table.add_row(*(Text(cells[i]) for i in keep))
         for text in row.explain:
             table.add_row(Text("  " + text, style="dim", overflow="fold"))
     table.add_section()
@@ -62,26 +63,25 @@ def _explained_summary(report: Report, width: int, view: View) -> Any:
     Table cannot span a line over its columns (it would be cut to the Layer column), so this lays
     the table out like the plain-text renderer, with the rich table's styles."""
     rows = layer_rows(report, view)
-    header = header_row(view)
-    total = total_row(report, view)
-    widths = column_widths(view, [header, *(r.cells for r in rows), total], width, gap=2)
+    widths, fitted = fit_rows(view, [header_row(view), *(r.cells for r in rows),
+                                     total_row(report, view)], width, gap=2)
+    header, total = fitted[0], fitted[-1]
 
-    def line(cells: tuple[str, ...], style: str | None = None) -> Text:
+    def line(cells: list[str], style: str | None = None) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         shown = [(col, cell, w) for col, cell, w in zip(view.columns, cells, widths) if w]
         for index, (col, cell, w) in enumerate(shown):
             if index:
                 text.append("  ")
-            cell = cell if len(cell) <= w else cell[: max(1, w - 1)] + "…"
-            text.append(cell.rjust(w) if col.numeric else cell.ljust(w), style=style or col.style)
+            text.append(pad(cell, w, col.numeric), style=style or col.style)
         text.rstrip()
         return text
 
     used = [w for w in widths if w]
     rule = Text("─" * min(width, sum(used) + 2 * (len(used) - 1)), style="dim")
     parts: list[Any] = [Text(report.name, style="bold"), line(header, "bold"), rule]
-    for row in rows:
-        parts.append(line(row.cells))
+    for row, cells in zip(rows, fitted[1:-1]):
+        parts.append(line(cells))
         parts += [Text(text, style="dim", no_wrap=True) for explanation in row.explain
                   for text in explain_lines(explanation, width)]
     parts += [rule, line(total, "bold")]

@@ -20,6 +20,7 @@ from typing import Any
 from cnncalc.analysis.report import CONVENTIONS, SCHEMA_VERSION
 from cnncalc.analysis.sweep import Sweep, SweepRow
 from cnncalc.render import fmt
+from cnncalc.render.fmt import cells, pad
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class SweepColumn:
     json_key: str | None = None
     json_value: Callable[[Sweep, SweepRow], Any] | None = None
     shrinkable: bool = False
-    """Cut with an ellipsis when the table would not fit (only the status text is)."""
+    """Wrapped onto more lines, under its column, when the table would not fit (only the status
+    text is; it is never cut)."""
 
 
 def _params(sweep: Sweep, row: SweepRow) -> str:
@@ -113,32 +115,42 @@ def _cells(sweep: Sweep, columns: tuple[SweepColumn, ...]) -> list[list[str]]:
 
 def render_text(sweep: Sweep, columns: tuple[SweepColumn, ...] = SWEEP_COLUMNS,
                 width: int = 100) -> str:
+    """The sweep as plain text. The status is the verdict, so it is never cut: a status too
+    long for the line continues on the next lines, under its column."""
     table = [[c.header for c in columns], *_cells(sweep, columns)]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    over = sum(widths) + 2 * (len(widths) - 1) - width
-    for i, col in enumerate(columns):
-        if over > 0 and col.shrinkable:
-            cut = min(over, widths[i] - len(col.header))
-            widths[i] -= cut
-            over -= cut
+    widths = [max(cells(row[i]) for row in table) for i in range(len(columns))]
+    wrapped = [i for i, c in enumerate(columns) if c.shrinkable]
+    for i in wrapped:
+        others = sum(w for j, w in enumerate(widths) if j != i) + 2 * (len(widths) - 1)
+        widths[i] = min(widths[i], max(width - others, cells(columns[i].header), 20))
 
-    def line(cells: list[str]) -> str:
-        parts = []
-        for col, cell, w in zip(columns, cells, widths):
-            if len(cell) > w:
-                cell = cell[:w - 1] + "…"
-            parts.append(cell.rjust(w) if col.numeric else cell.ljust(w))
-        return "  ".join(parts).rstrip()
+    def lines(row: list[str]) -> list[str]:
+        pieces = {i: _wrap_cell(row[i], widths[i]) for i in wrapped}
+        first = [pieces[i][0] if i in pieces else cell for i, cell in enumerate(row)]
+        out = ["  ".join(pad(cell, w, col.numeric)
+                         for col, cell, w in zip(columns, first, widths)).rstrip()]
+        for i, more in pieces.items():
+            indent = sum(widths[:i]) + 2 * i
+            out += [" " * indent + text for text in more[1:]]
+        return out
 
     first, last = sweep.rows[0].input_shape, sweep.rows[-1].input_shape
     out = [f"{sweep.name}: input sizes {first} … {last}" if len(sweep.rows) > 1
            else f"{sweep.name}: input {first}"]
-    out += [line(table[0]), "-" * min(width, sum(widths) + 2 * (len(widths) - 1))]
-    out += [line(cells) for cells in table[1:]]
+    out += [*lines(table[0]), "-" * min(width, sum(widths) + 2 * (len(widths) - 1))]
+    for row in table[1:]:
+        out += lines(row)
     out.append("")
     for text in legend(sweep):
         out += _wrap(text, width)
     return "\n".join(out) + "\n"
+
+
+def _wrap_cell(text: str, width: int) -> list[str]:
+    """A cell's text in lines of at most ``width`` (broken after commas and spaces)."""
+    import textwrap
+
+    return textwrap.wrap(text, width, break_on_hyphens=False, subsequent_indent="  ") or [""]
 
 
 def _wrap(text: str, width: int) -> list[str]:
@@ -150,8 +162,8 @@ def render_markdown(sweep: Sweep, columns: tuple[SweepColumn, ...] = SWEEP_COLUM
     out = [f"### {sweep.name}: input sweep", ""]
     out.append("| " + " | ".join(c.header for c in columns) + " |")
     out.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
-    for cells in _cells(sweep, columns):
-        out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    for row in _cells(sweep, columns):
+        out.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
     out.append("")
     out += [f"{text}  " for text in legend(sweep)]
     return "\n".join(out) + "\n"

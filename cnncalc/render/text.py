@@ -6,10 +6,11 @@ from __future__ import annotations
 import textwrap
 
 from cnncalc.analysis.report import Report
+from cnncalc.render.fmt import pad
 from cnncalc.render.rows import (
     View,
-    column_widths,
     convention_lines,
+    fit_rows,
     footer_lines,
     header_row,
     layer_rows,
@@ -18,25 +19,16 @@ from cnncalc.render.rows import (
 )
 
 
-def _fit(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
-
-
 def render_summary(report: Report, width: int = 100, view: View | None = None,
                    title: bool = True) -> str:
     view = view or View()
     rows = layer_rows(report, view)
-    header = header_row(view)
-    total = total_row(report, view)
-    widths = column_widths(view, [header, *(r.cells for r in rows), total], width)
+    table = [header_row(view), *(r.cells for r in rows), total_row(report, view)]
+    widths, fitted = fit_rows(view, table, width)
 
-    def line(cells: tuple[str, ...]) -> str:
-        parts = []
-        for col, cell, w in zip(view.columns, cells, widths):
-            if not w:
-                continue
-            cell = _fit(cell, w)
-            parts.append(cell.rjust(w) if col.numeric else cell.ljust(w))
+    def line(cells: list[str]) -> str:
+        parts = [pad(cell, w, col.numeric)
+                 for col, cell, w in zip(view.columns, cells, widths) if w]
         return "  ".join(parts).rstrip()
 
     shown = [w for w in widths if w]
@@ -44,12 +36,12 @@ def render_summary(report: Report, width: int = 100, view: View | None = None,
     out: list[str] = []
     if title:
         out.append(f"{report.name}")
-    out += [line(header), rule]
-    for row in rows:
-        out.append(line(row.cells))
+    out += [line(fitted[0]), rule]
+    for row, cells in zip(rows, fitted[1:-1]):
+        out.append(line(cells))
         for text in row.explain:
             out += explain_lines(text, width)
-    out += [rule, line(total), ""]
+    out += [rule, line(fitted[-1]), ""]
     out += _wrap(footer_lines(report, view), width, "  ")
     warnings = warning_lines(report)
     if warnings:

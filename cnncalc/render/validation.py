@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 HEADERS = ("Layer", "Kind", "Predicted", "Actual", "✓", "Time")
 NUMERIC = (False, False, False, False, False, True)
-SHRINKABLE = (True, True, False, False, False, False)
-MIN_SHRUNK = 10
+FITS = (fmt.Fit(names=True), fmt.Fit(cut="first"), fmt.Fit(), fmt.Fit(), fmt.Fit(),
+        fmt.Fit(optional=True))
+"""How the table makes room (render/fmt.py): names stay distinct, the time goes first."""
 MARKS = {"ok": "✓", "shape": "✗", "params": "✗", "error": "✗", "not run": "·"}
 
 
@@ -90,30 +91,18 @@ def footer_lines(result: Validation) -> list[str]:
     return lines
 
 
-def _widths(table: list[tuple[str, ...]], width: int, gap: int) -> list[int]:
-    widths = [max(len(row[i]) for row in table) for i in range(len(HEADERS))]
-    for i, shrink in enumerate(SHRINKABLE):
-        over = sum(widths) + gap * (len(widths) - 1) - width
-        if shrink and over > 0:
-            widths[i] -= min(over, widths[i] - MIN_SHRUNK) if widths[i] > MIN_SHRUNK else 0
-    return widths
-
-
-def _fit(cell: str, width: int) -> str:
-    return cell if len(cell) <= width else cell[: max(1, width - 1)] + "…"
-
-
 def render_text(result: Validation, width: int = 100) -> str:
     """Plain text: what ``cnncalc validate`` prints when piped or with ``--format text``."""
-    body = rows(result)
-    widths = _widths([HEADERS, *body], width, 2)
+    widths, table = fmt.fit(FITS, [HEADERS, *rows(result)], width)
 
-    def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(_fit(c, w).rjust(w) if num else _fit(c, w).ljust(w)
-                         for c, w, num in zip(cells, widths, NUMERIC)).rstrip()
+    def line(cells: list[str]) -> str:
+        return "  ".join(fmt.pad(c, w, num) for c, w, num in zip(cells, widths, NUMERIC)
+                         if w).rstrip()
 
-    rule = "-" * min(width, sum(widths) + 2 * (len(widths) - 1))
-    out = [f"Validating {result.name}", line(HEADERS), rule, *(line(r) for r in body), rule]
+    shown = [w for w in widths if w]
+    rule = "-" * min(width, sum(shown) + 2 * (len(shown) - 1))
+    out = [f"Validating {result.name}", line(table[0]), rule, *(line(r) for r in table[1:]),
+           rule]
     failures = failure_lines(result)
     if failures:
         out += ["", *failures]
@@ -123,19 +112,21 @@ def render_text(result: Validation, width: int = 100) -> str:
 
 def render_rich(result: Validation, width: int = 100) -> Any:
     """The terminal version: a rich table, failures in red."""
-    body = rows(result)
-    widths = _widths([HEADERS, *body], width, 3)
+    widths, body = fmt.fit(FITS, [HEADERS, *rows(result)], width, gap=3)
     table = Table(title=f"Validating {result.name}", box=box.SIMPLE_HEAD, pad_edge=False,
                   title_justify="left", title_style="bold", show_edge=False)
     styles = ("bold", "cyan", "green", "green", None, "dim")
-    for header, num, style, w in zip(HEADERS, NUMERIC, styles, widths):
-        table.add_column(header, justify="right" if num else "left", style=style, no_wrap=True,
-                         overflow="ellipsis", width=w)
-    for check, cells in zip(result.layers, body):
+    keep = [i for i, w in enumerate(widths) if w]
+    for i in keep:
+        table.add_column(HEADERS[i], justify="right" if NUMERIC[i] else "left", style=styles[i],
+                         no_wrap=True, overflow="ellipsis", width=widths[i])
+    for check, cells in zip(result.layers, body[1:]):
         mark_style = {"ok": "green", "not run": "dim"}.get(check.status, "bold red")
         actual_style = "bold red" if check.status in ("shape", "error") else None
-        table.add_row(cells[0], cells[1], cells[2], Text(cells[3], style=actual_style or ""),
-                      Text(cells[4], style=mark_style), cells[5])
+        texts = [Text(cells[0]), Text(cells[1]), Text(cells[2]),
+                 Text(cells[3], style=actual_style or ""), Text(cells[4], style=mark_style),
+                 Text(cells[5])]
+        table.add_row(*(texts[i] for i in keep))
     parts: list[Any] = [table]
     parts += [Text(line, style="bold red") for line in failure_lines(result)]
     footer = footer_lines(result)

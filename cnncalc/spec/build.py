@@ -15,7 +15,14 @@ from typing import Any
 
 from cnncalc.layers.base import Layer, all_names, lookup, unknown_attribute_message
 from cnncalc.model.attrs import Ref
-from cnncalc.model.errors import AttributeValueError, LimitError, Mark, SpecError, suggest
+from cnncalc.model.errors import (
+    AttributeValueError,
+    Diagnostic,
+    LimitError,
+    Mark,
+    SpecError,
+    suggest,
+)
 from cnncalc.model.gcpause import paused_gc
 from cnncalc.model.graph import INPUT, Graph, Node
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
@@ -38,7 +45,9 @@ COMMON_KEYS = ("name", "inputs", "trainable", "expect", "lint")
 """Keys any layer accepts besides its kind's attributes."""
 REPEAT_KEYS = ("repeat", "layers", "name", "expect", "lint")
 BLOCK_KEYS = ("params", "layers", "description")
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
+_NAME_RE = re.compile(r"[^\W\d][\w.\-]*")
+"""A usable name: a letter (of any script) or ``_``, then letters, digits, ``_``, ``.``, ``-``."""
+NAME_RULE = "start with a letter or _, then letters, digits, _ . or -"
 MAX_ATTRIBUTE_VALUES = 64
 """An attribute is a number, a word or a short per-axis list; a bigger value (an alias of a huge
 list, say) is refused before it is copied for every layer that uses it."""
@@ -87,17 +96,20 @@ class Scope:
     env: Mapping[str, Arg] = field(default_factory=dict)
     path: tuple[tuple[str, str], ...] = ()
     blocks: tuple[str, ...] = ()
+    uses: tuple[tuple[str, Mark], ...] = ()
+    """The block uses being expanded, innermost first (see Mark.uses)."""
 
     def child(self, prefix: str, label: tuple[str, str] | None, env: Mapping[str, Arg] | None,
-              block: str | None = None) -> Scope:
+              block: str | None = None, use: Mark | None = None) -> Scope:
+        uses = ((block, use), *self.uses) if block is not None and use is not None else self.uses
         return Scope(prefix=prefix, parent=self, env=self.env if env is None else env,
                      path=self.path + ((label,) if label else ()),
-                     blocks=self.blocks + ((block,) if block else ()))
+                     blocks=self.blocks + ((block,) if block else ()), uses=uses)
 
     def iteration(self, suffix: str) -> Scope:
         """An unnamed repeat's iteration: same prefix and counters, its own local names."""
         return Scope(prefix=self.prefix, suffix=suffix, counters=self.counters, parent=self,
-                     env=self.env, path=self.path, blocks=self.blocks)
+                     env=self.env, path=self.path, blocks=self.blocks, uses=self.uses)
 
 
 def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIMITS,
@@ -107,6 +119,10 @@ def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIM
     try:
         with paused_gc():
             return builder.build(default_name)
+    except SpecError as exc:
+        if builder.uses:  # raised while a block use was being expanded: name the use(s) too
+            exc.diagnostics = tuple(_within(d, builder.uses) for d in exc.diagnostics)
+        raise
     except RecursionError:
         # Only reachable with max_depth raised far above its default: say where, not a traceback.
         raise LimitError(f"layers are nested too deeply here for cnncalc to expand them (with "
@@ -129,6 +145,7 @@ class _Builder:
         self.steps = 0  # work done so far, bounded by limits.max_expansions
         self.depth = 0  # entries being expanded inside each other, bounded by limits.max_depth
         self.where: Mark | None = None  # the entry being expanded (for errors without a mark)
+        self.uses: tuple[tuple[str, Mark], ...] = ()  # ... and the block uses around it
         # check options given on a block use or repeat, for the layers it made (docs/ci.md)
         self.scope_lint: dict[str, frozenset[str]] = {}
         self.scope_expect: dict[str, tuple[Any, ...]] = {}
@@ -163,7 +180,8 @@ class _Builder:
             self._read_blocks(top["blocks"])
         layers = top["layers"]
         if not layers.is_list or not layers.value:
-            raise SpecError("'layers' must be a non-empty list of layers", layers.mark,
+            got = "" if layers.is_list else f", got {describe_value(layers)}"
+            raise SpecError(f"'layers' must be a non-empty list of layers{got}", layers.mark,
                             code="spec")
         options: dict[str, Any] = {}
         if "lint" in top:
@@ -192,7 +210,9 @@ class _Builder:
         for i, d in enumerate(dims):
             if isinstance(d, bool) or not isinstance(d, int) or d < 1:
                 at = value[i].mark if item.is_list else item.mark
-                raise SpecError(f"input sizes must be positive integers, got {d!r}", at,
+                comma = (" (a ',' missing between the sizes?)"
+                         if isinstance(d, str) and len(d.split()) > 1 else "")
+                raise SpecError(f"input sizes must be positive integers, got {d!r}{comma}", at,
                                 code="input-shape")
             if d > self.limits.max_dim:
                 at = value[i].mark if item.is_list else item.mark
@@ -214,7 +234,8 @@ class _Builder:
             names = cls.attribute_names()
             for key in attrs.value:
                 if key not in names:
-                    raise SpecError(unknown_attribute_message(cls, key), attrs.key_mark(key),
+                    raise SpecError(unknown_attribute_message(cls, key, attrs.value[key].value),
+                                    attrs.key_mark(key),
                                     code="unknown-attribute")
             self.defaults[cls.kind] = attrs
 
@@ -224,8 +245,8 @@ class _Builder:
         for name, body in item.value.items():
             mark = item.key_mark(name)
             if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
-                raise SpecError(f"'{_clip(name)}' is not a usable block name (letters, digits, _; "
-                                f"at most {MAX_NAME_LENGTH} characters)", mark, code="invalid-name")
+                raise SpecError(f"'{_clip(name)}' is not a usable block name ({NAME_RULE}; at "
+                                f"most {MAX_NAME_LENGTH} characters)", mark, code="invalid-name")
             if lookup(name) is not None or name in ("repeat", *COMMON_KEYS):
                 raise SpecError(f"block name '{name}' is already a layer kind or keyword", mark,
                                 code="invalid-name")
@@ -257,7 +278,8 @@ class _Builder:
             for p in item.value:
                 if (not isinstance(p.value, str) or len(p.value) > MAX_NAME_LENGTH
                         or not _NAME_RE.fullmatch(p.value)):
-                    raise SpecError("block params are names", p.mark, code="invalid-name")
+                    raise SpecError(f"block params are names ({NAME_RULE})", p.mark,
+                                    code="invalid-name")
                 out[p.value] = None
             return out
         if item.is_map:
@@ -284,6 +306,7 @@ class _Builder:
     def _entry(self, item: Item, scope: Scope, prev: str) -> str:
         """One list entry, expanded; counts against max_expansions and max_depth."""
         self.where = item.mark
+        self.uses = scope.uses
         self._step(1, item.mark)
         self.depth += 1
         if self.depth > self.limits.max_depth:
@@ -309,9 +332,12 @@ class _Builder:
                 raise SpecError("this layer has no kind; write e.g. '- conv: {out: 64, kernel: 3}'",
                                 item.mark, code="spec")
             if len(kinds) > 1:
-                raise SpecError(f"one list item is one layer, but this one names "
-                                f"'{kinds[0]}' and '{kinds[1]}'; put each on its own '- ' line",
-                                item.key_mark(kinds[1]), code="spec")
+                unknown = [k for k in kinds if lookup(k) is None and k not in self.blocks]
+                if unknown and unknown != kinds[1:]:  # a misspelt kind or 'repeat'
+                    raise SpecError(_unknown_kind(unknown[0], list(self.blocks)),
+                                    item.key_mark(unknown[0]), code="unknown-kind")
+                raise SpecError(self._two_kinds(item, kinds), item.key_mark(kinds[1]),
+                                code="spec")
             kind = kinds[0]
             siblings = {k: v for k, v in value.items() if k != kind}
             return self._layer(kind, item.key_mark(kind), value[kind], siblings, scope, prev,
@@ -322,6 +348,29 @@ class _Builder:
                             code="spec")
         raise SpecError(f"expected a layer (a kind like relu, or a mapping like conv: {{...}}), "
                         f"got {describe_value(item)}", item.mark, code="spec")
+
+    def _two_kinds(self, item: Item, kinds: list[str]) -> str:
+        """Why one list item names two kinds. Most often the second "kind" is an attribute of
+        the first written at the first's indentation (``- conv:`` then ``out: 8`` under it,
+        not indented further), which YAML reads as keys of the item itself."""
+        first, rest = kinds[0], kinds[1:]
+        cls = lookup(first)
+        block = self.blocks.get(first)
+        takes = (set(cls.attribute_names()) if cls is not None
+                 else set(block.params) if block is not None else set())
+        if takes and all(k in takes for k in rest):
+            named = " and ".join(f"'{k}'" for k in rest[:3]) + (" ..." if len(rest) > 3 else "")
+            what = "attribute" if cls is not None else "param"
+            several = len(rest) > 1
+            are = f"are {what}s" if several else f"is an {what}" if what[0] == "a" else \
+                f"is a {what}"
+            them = "them" if several else "it"
+            if item.value[first].value is None:
+                return (f"{named} {are} of {first}, but written level with it: indent {them} "
+                        f"under '{first}:' (further than '{first}')")
+            return f"{named} {are} of {first}: put {them} inside {first}'s mapping"
+        return (f"one list item is one layer, but this one names '{first}' and '{rest[0]}'; "
+                f"put each on its own '- ' line")
 
     def _substituted(self, arg: Arg, scope: Scope, prev: str) -> str:
         """A ``$param`` standing for layers: process them where they were written."""
@@ -449,6 +498,8 @@ class _Builder:
                 raise SpecError(f"trainable must be true or false, got {describe_value(t)}",
                                 t.mark, code="type")
             trainable = t.value
+        if scope.uses and kind_mark is not None:  # inside a block: the mark names the use too
+            kind_mark = Mark(kind_mark.path, kind_mark.line, kind_mark.column, scope.uses)
         self._add(Node(name, layer, tuple(inputs), kind_mark, scope.path, trainable,
                        self._check_options(common, scope)), kind_mark)
         return name
@@ -553,6 +604,9 @@ class _Builder:
             arg = self._param(item.value, scope.env, item.mark)  # marked where it was passed
             item = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or item.mark)
         entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
+        if entries is not None and not entries:
+            raise SpecError("inputs is an empty list: name at least one layer (or leave 'inputs' "
+                            "out to read the layer above)", item.mark, code="spec")
         if not entries:
             raise SpecError(f"inputs must be a layer name or a list of names, got "
                             f"{describe_value(item)}", item.mark, code="spec")
@@ -628,10 +682,11 @@ class _Builder:
             if len(names) != 1:
                 raise SpecError("a block reads one input", common["inputs"].mark, code="spec")
             start = names[0]
-        inner = scope.child(name + ".", (name, block_name), args, block_name)
+        inner = scope.child(name + ".", (name, block_name), args, block_name, mark)
         self.names.setdefault(name, mark)
         first_node = len(self.nodes)
         last = self._sequence(block.body, inner, start)
+        self.uses = scope.uses
         self._scope_options(common, scope, first_node, last, mark)
         scope.aliases[_local(name, scope)] = last
         self.scope_outputs[name] = last
@@ -719,8 +774,8 @@ class _Builder:
 
     def _check_name(self, name: str, mark: Mark | None) -> None:
         if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
-            raise SpecError(f"'{_clip(name)}' is not a usable layer name (start with a letter; "
-                            f"letters, digits, _ . -; at most {MAX_NAME_LENGTH} characters)", mark,
+            raise SpecError(f"'{_clip(name)}' is not a usable layer name ({NAME_RULE}; at most "
+                            f"{MAX_NAME_LENGTH} characters)", mark,
                             code="invalid-name")
 
     def _check_full_name(self, full: str, mark: Mark | None) -> None:
@@ -749,13 +804,16 @@ class _Builder:
 
     def _int(self, item: Item, what: str, minimum: int, scope: Scope | None = None) -> int:
         v = item.value
+        source = ""
         if scope is not None and isinstance(v, str) and is_expression(v):
+            source = f" (from {_clip(v.strip(), 40)})"
             v = self._value(item, scope.env)
         if isinstance(v, bool) or not isinstance(v, int):
-            raise SpecError(f"{what} must be an integer, got {describe_value(Item(v))}",
+            raise SpecError(f"{what} must be an integer, got {describe_value(Item(v))}{source}",
                             item.mark, code="type")
         if v < minimum:
-            raise SpecError(f"{what} must be at least {minimum}, got {v}", item.mark, code="type")
+            raise SpecError(f"{what} must be at least {minimum}, got {v}{source}", item.mark,
+                            code="type")
         return v
 
 
@@ -777,6 +835,14 @@ class _LazyEnv(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self.env)
+
+
+def _within(diag: Diagnostic, uses: tuple[tuple[str, Mark], ...]) -> Diagnostic:
+    """A builder error raised inside block uses, its mark carrying them (unless it has them)."""
+    mark = diag.mark
+    if mark is None or mark.uses:
+        return diag
+    return replace(diag, mark=Mark(mark.path, mark.line, mark.column, uses))
 
 
 def _frozen(value: Any) -> Any:
@@ -804,7 +870,13 @@ def _unknown_key(key: str, known: tuple[str, ...], what: str) -> str:
 
 
 def _unknown_kind(kind: str, blocks: list[str]) -> str:
-    close = suggest(kind, [*all_names(), *blocks, "repeat"])
+    if " - " in kind or kind.startswith("- "):  # `- relu` then `   - relu` indented further
+        return (f"unknown layer kind '{_clip(kind)}': YAML read lines as one value; is a '- ' "
+                f"item indented further than the one above it?")
+    known = [*all_names(), *blocks, "repeat"]
+    plain = re.sub(r"[123]d$", "", kind.lower())  # Conv2d, MaxPool2d: PyTorch's class names
+    close = plain if plain in known and plain != kind else suggest(kind, known) or \
+        suggest(plain, known)
     hint = f"; did you mean '{close}'?" if close else ""
     return f"unknown layer kind '{kind}'{hint} (see `cnncalc kinds` for the list)"
 

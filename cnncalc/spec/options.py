@@ -18,6 +18,7 @@ from cnncalc.checks.codes import LINT_CODES
 from cnncalc.checks.expectations import (
     BUDGET_KEYS,
     BUDGETS,
+    DEFAULT_OPTIMIZER,
     EXPECT,
     EXPECT_KEYS,
     MEMORY_KEYS,
@@ -114,7 +115,7 @@ def _memory_budget(item: Item, value_of: Evaluate) -> Budget:
         batch = b
     dtype = _choice(fields, "dtype", DTYPES, "float32", value_of)
     phase = _choice(fields, "phase", tuple(PHASES), "training", value_of)
-    optimizer = _choice(fields, "optimizer", OPTIMIZERS, "adam", value_of)
+    optimizer = _choice(fields, "optimizer", OPTIMIZERS, DEFAULT_OPTIMIZER, value_of)
     return Budget("memory", limit, _written(max_value), fields["max"].mark, batch=batch,
                   dtype=dtype, phase=phase, optimizer=optimizer)
 

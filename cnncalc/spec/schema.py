@@ -18,13 +18,18 @@ from typing import Any
 
 from cnncalc.analysis.memory import DTYPES, OPTIMIZERS
 from cnncalc.checks.codes import LINT_CODES
-from cnncalc.checks.expectations import EXPECT_KEYS, PHASES
+from cnncalc.checks.expectations import DEFAULT_OPTIMIZER, EXPECT_KEYS, PHASES
 from cnncalc.layers.base import Layer, kinds
 from cnncalc.model.graph import ALL
 from cnncalc.spec.build import BLOCK_KEYS, COMMON_KEYS, REPEAT_KEYS, TOP_KEYS
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
-NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]*$"
+NAME_PATTERN = (r"^[^\x00-\x40\x5b-\x5e\x60\x7b-\x7f]"
+                r"[^\x00-\x2c\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*$")
+"""The builder's name rule (``build._NAME_RE``) in a form that JavaScript's and Python's regular
+expressions read alike: ASCII letters, digits, ``_ . -`` as the builder allows them, and any
+character beyond ASCII (letters of every script; the builder refuses the rare non-ASCII
+punctuation)."""
 EXPRESSION_PATTERN = r"^\s*\$"
 COUNT_PATTERN = (r"^\s*[0-9][0-9_,]*(\.[0-9]+)?([eE][+-]?[0-9]{1,3})?\s*"
                  r"([kKMGTP]|[KMGTP]i)?\s*$")
@@ -116,7 +121,7 @@ def spec_schema() -> dict[str, Any]:
                                     for cls in registry.values()
                                     for s in (cls.kind, *cls.aliases)}},
         "blocks": {"type": "object", "additionalProperties": _ref("block"),
-                   "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_.\-]*$"},
+                   "propertyNames": {"pattern": NAME_PATTERN},
                    "description": "reusable, parametrised groups of layers"},
         "layers": {"type": "array", "items": _ref("layer"), "minItems": 1,
                    "description": "the network, in order; each layer reads the previous one"},
@@ -237,7 +242,7 @@ def _budget_schema() -> dict[str, Any]:
             "batch": {"type": "integer", "minimum": 1},
             "dtype": {"enum": list(DTYPES), "default": "float32"},
             "phase": {"enum": list(PHASES), "default": "training"},
-            "optimizer": {"enum": list(OPTIMIZERS), "default": "adam"},
+            "optimizer": {"enum": list(OPTIMIZERS), "default": DEFAULT_OPTIMIZER},
         }}], "description": "activation memory at a batch and dtype"}
     return {"type": "object", "additionalProperties": False,
             "description": "upper limits for the whole network; `cnncalc check` fails above them",

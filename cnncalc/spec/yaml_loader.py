@@ -15,6 +15,7 @@ are reported as errors at the place they occur, never as a traceback or a hang.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from sys import intern
 from typing import Any
 
@@ -25,6 +26,7 @@ from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.gcpause import paused_gc
 from cnncalc.model.limits import DEFAULT_LIMITS, INT64_MAX, Limits
 from cnncalc.spec.tree import Item
+from cnncalc.spec.yaml_errors import syntax_error
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
@@ -85,16 +87,7 @@ def parse_yaml(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMIT
             raise SpecError(f"the document is nested more than {limits.max_depth} levels deep "
                             f"(limit max_depth)",
                             _mark(path, mark) if mark else Mark(path, 1, 1), code="limit") from None
-        mark = exc.problem_mark or exc.context_mark
-        where = _mark(path, mark) if mark is not None else Mark(path, 1, 1)
-        problem = (exc.problem or "invalid YAML").strip()
-        context = ""
-        if exc.context:
-            start = exc.context_mark
-            at = (f" that starts at line {start.line + 1}, column {start.column + 1}"
-                  if start is not None and mark is not start else "")
-            context = f" ({exc.context.strip()}{at})"
-        raise SpecError(f"YAML syntax error: {problem}{context}", where, code="yaml") from None
+        raise syntax_error(exc, text, path, _Loader) from None
     except yaml.reader.ReaderError as exc:
         line, col = _position(text, exc.position)
         char = exc.character
@@ -159,6 +152,9 @@ def _clip(text: str) -> str:
 
 
 def _compose(text: str, path: str, limits: Limits, loader: Any) -> Item:
+    """The event loop. Written for speed (a spec may hold a million values): one type test per
+    event, the common scalars (plain words and decimal integers) resolved without PyYAML's
+    resolver, and no function call per value beyond making its Item and Mark."""
     stack: list[_Frame] = []
     anchors: dict[str, Item] = {}
     open_anchors: set[str] = set()
@@ -166,22 +162,19 @@ def _compose(text: str, path: str, limits: Limits, loader: Any) -> Item:
     documents = 0
     total = 0  # values so far, aliases counted in full: bounds memory as the file is read
     max_values = limits.max_values
+    top: _Frame | None = None  # stack[-1]
 
-    def count(n: int, mark: Mark) -> None:
-        nonlocal total
-        total += n
-        if total > max_values:
-            raise SpecError(f"the document expands to more than {max_values:,} values "
-                            f"(YAML aliases repeating large nodes, or a very large file?); "
-                            f"limit max_values, raise it with --limit max_values=N", mark,
-                            code="limit")
+    def too_many(mark: Mark) -> SpecError:
+        return SpecError(f"the document expands to more than {max_values:,} values "
+                         f"(YAML aliases repeating large nodes, or a very large file?); "
+                         f"limit max_values, raise it with --limit max_values=N", mark,
+                         code="limit")
 
     def attach(item: Item, mark: Mark) -> None:
         nonlocal root
-        if not stack:
+        if top is None:
             root = item
             return
-        top = stack[-1]
         if top.is_map:
             key = top.key
             assert key is not None
@@ -200,66 +193,52 @@ def _compose(text: str, path: str, limits: Limits, loader: Any) -> Item:
         else:
             top.item.value.append(item)
 
-    def wants_key() -> bool:
-        return bool(stack) and stack[-1].is_map and stack[-1].key is None
-
-    for event in yaml.parse(text, Loader=loader):
-        if isinstance(event, (ev.StreamStartEvent, ev.StreamEndEvent, ev.DocumentEndEvent)):
-            continue
-        if isinstance(event, ev.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                raise SpecError("the file holds more than one YAML document (a second '---'); "
-                                "a spec is one document", _mark(path, event.start_mark),
-                                code="yaml")
-            continue
-        mark = _mark(path, event.start_mark)
-        if isinstance(event, ev.AliasEvent):
-            if event.anchor in open_anchors:
-                raise SpecError(f"alias *{event.anchor} refers to a node that contains it "
-                                f"(a recursive structure)", mark, code="limit")
-            target = anchors.get(event.anchor)  # type: ignore[arg-type]
-            if target is None:
-                raise SpecError(f"unknown alias *{event.anchor}", mark, code="yaml")
-            if wants_key():
-                if not target.is_scalar:
-                    raise SpecError("a mapping key must be a plain name, not a list or mapping",
-                                    mark, code="yaml")
-                stack[-1].key, stack[-1].key_mark = str(target.value), mark
+    events: Iterator[Any] = yaml.parse(text, Loader=loader)
+    for event in events:
+        kind = type(event)
+        if kind is ev.ScalarEvent:
+            start = event.start_mark
+            mark = Mark(path, start.line + 1, start.column + 1)
+            if top is not None and top.is_map and top.key is None:
+                top.key, top.key_mark = intern(event.value), mark
                 continue
-            count(target.size, mark)
-            attach(target, mark)
-            continue
-        if isinstance(event, ev.ScalarEvent):
-            if wants_key():
-                stack[-1].key, stack[-1].key_mark = intern(event.value), mark
-                continue
-            count(1, mark)
-            item = Item(_scalar(event, path), mark)
+            total += 1
+            if total > max_values:
+                raise too_many(mark)
+            item = Item(_plain(event, path), mark)
             if event.anchor:
                 anchors[event.anchor] = item
-            attach(item, mark)
+            if top is not None and not top.is_map:
+                top.item.value.append(item)
+            else:
+                attach(item, mark)
             continue
-        if isinstance(event, (ev.MappingStartEvent, ev.SequenceStartEvent)):
-            if wants_key():
+        if kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+            start = event.start_mark
+            mark = Mark(path, start.line + 1, start.column + 1)
+            if top is not None and top.is_map and top.key is None:
                 raise SpecError("a mapping key must be a plain name, not a list or mapping",
                                 mark, code="yaml")
-            is_map = isinstance(event, ev.MappingStartEvent)
+            is_map = kind is ev.MappingStartEvent
             if event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
                 raise SpecError(f"unsupported YAML tag {event.tag!r}: spec files hold plain data "
                                 f"only", mark, code="yaml-tag")
             if len(stack) >= limits.max_depth:
                 raise SpecError(f"the document is nested more than {limits.max_depth} levels "
                                 f"deep (limit max_depth)", mark, code="limit")
-            count(1, mark)
+            total += 1
+            if total > max_values:
+                raise too_many(mark)
             item = Item({} if is_map else [], mark)
             if event.anchor:
                 anchors[event.anchor] = item
                 open_anchors.add(event.anchor)
-            stack.append(_Frame(item, is_map, event.anchor))
+            top = _Frame(item, is_map, event.anchor)
+            stack.append(top)
             continue
-        if isinstance(event, (ev.MappingEndEvent, ev.SequenceEndEvent)):
+        if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
             frame = stack.pop()
+            top = stack[-1] if stack else None
             item = frame.item
             if frame.merges:
                 _apply_merges(item, frame.merges)
@@ -267,12 +246,58 @@ def _compose(text: str, path: str, limits: Limits, loader: Any) -> Item:
             item.size = 1 + sum(c.size for c in children)
             if frame.anchor:
                 open_anchors.discard(frame.anchor)
-            attach(item, item.mark or mark)
+            assert item.mark is not None
+            attach(item, item.mark)
             continue
+        if kind is ev.AliasEvent:
+            start = event.start_mark
+            mark = Mark(path, start.line + 1, start.column + 1)
+            if event.anchor in open_anchors:
+                raise SpecError(f"alias *{event.anchor} refers to a node that contains it "
+                                f"(a recursive structure)", mark, code="limit")
+            target = anchors.get(event.anchor)
+            if target is None:
+                raise SpecError(f"unknown alias *{event.anchor}", mark, code="yaml")
+            if top is not None and top.is_map and top.key is None:
+                if not target.is_scalar:
+                    raise SpecError("a mapping key must be a plain name, not a list or mapping",
+                                    mark, code="yaml")
+                top.key, top.key_mark = str(target.value), mark
+                continue
+            total += target.size
+            if total > max_values:
+                raise too_many(mark)
+            attach(target, mark)
+            continue
+        if kind is ev.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                start = event.start_mark
+                raise SpecError("the file holds more than one YAML document (a second '---'); "
+                                "a spec is one document",
+                                Mark(path, start.line + 1, start.column + 1), code="yaml")
     if root is None:
         raise SpecError("the file is empty; a spec needs at least 'input' and 'layers'",
                         Mark(path, 1, 1), code="empty")
     return root
+
+
+def _plain(event: ev.ScalarEvent, path: str) -> Any:
+    """A scalar's value; the common cases without the resolver: a plain word that YAML 1.1
+    reads as a string (``relu``, ``same``) and a plain decimal integer (``64``)."""
+    text: str = event.value
+    if event.implicit[0] and event.tag is None and 0 < len(text) <= 18 and text.isascii():
+        if text.isdigit():
+            if text[0] != "0" or len(text) == 1:  # 0-prefixed: octal in YAML 1.1
+                return int(text)
+        elif text.isalpha() and text.lower() not in _WORDS:
+            return intern(text)
+    return _scalar(event, path)
+
+
+_WORDS = frozenset(("true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf"))
+"""Words the YAML 1.1 resolver reads as something other than a string (spelt in any case;
+``_plain`` leaves them, and anything else unusual, to the resolver)."""
 
 
 def _apply_merges(item: Item, merges: list[tuple[Item, Mark | None]]) -> None:
