@@ -15,7 +15,8 @@ When a table is wider than its width, columns give up room in this order:
 4. columns marked ``cut="last"`` (a diff's Kind, whose cell is the change itself) are cut;
 5. if that is still not enough, names are shortened further even if two then look alike.
 
-Whatever room is left at the end goes back to the names, then to the cut columns.
+Whatever room is left at the end goes back to the names, then a cell at a time to the cut column
+with the most cells cut.
 
 Names are thus given priority over figures: two rows never show the same name while some
 figure column could still make room, on a terminal and piped alike. Widths are counted in
@@ -162,17 +163,21 @@ def _splits(name: str, width: int) -> list[tuple[int, int]]:
     return [(room - end, end) for end in (*whole, *rest)]
 
 
-def _note(cell: str) -> tuple[str, str]:
-    """A name cell as the name and a note after it (``dropout1 (moved)``), which is kept."""
-    if cell.endswith(")") and " (" in cell:
-        name, _, note = cell.rpartition(" (")
-        return name, f" ({note}"
-    return cell, ""
+def _parts(cell: str) -> tuple[str, str, str]:
+    """A name cell as the indentation before the name (a tree's), the name, and a note after it
+    (``dropout1 (moved)``): only the name is shortened."""
+    name = cell.lstrip(" ")
+    indent = cell[:len(cell) - len(name)]
+    if name.endswith(")") and " (" in name:
+        name, _, note = name.rpartition(" (")
+        return indent, name, f" ({note}"
+    return indent, name, ""
 
 
 def distinct_names(names: Sequence[str], width: int) -> tuple[list[str], bool]:
-    """Each name shown in at most ``width`` cells, shortened in the middle (a note in
-    parentheses after it is kept); and whether all shown names are still distinct. Each long
+    """Each name shown in at most ``width`` cells, shortened in the middle (a tree's indentation
+    before it and a note in parentheses after it are kept); and whether all shown names are still
+    distinct. Each long
     name takes the most readable shortening that no other long name could share (the same start
     and the same end)."""
     long = [n for n in set(names) if cells(n) > width]
@@ -190,11 +195,11 @@ def distinct_names(names: Sequence[str], width: int) -> tuple[list[str], bool]:
 
     chosen: dict[str, str] = {}
     for cell in long:
-        name, note = _note(cell)
-        room = width - cells(note)
-        if room < 4:  # no room left beside the note: shorten the whole cell
-            name, note, room = cell, "", width
-        splits = [(a, b + cells(note)) for a, b in _splits(name, room)]
+        indent, name, note = _parts(cell)
+        room = width - cells(indent) - cells(note)
+        if room < 4:  # no room left beside the indent and the note: shorten the whole cell
+            indent, name, note, room = "", cell, "", width
+        splits = [(a + len(indent), b + cells(note)) for a, b in _splits(name, room)]
         pick = next((s for s in splits[:tries] if not shared(cell, s)), splits[0])
         chosen[cell] = shorten_middle(cell, *pick)
     shown = [chosen.get(n, n) for n in names]
@@ -225,13 +230,15 @@ def fit(fits: Sequence[Fit], rows: Sequence[Sequence[str]], width: int, gap: int
         return len(lengths[i]) - bisect_right(lengths[i], w)
 
     def cut(which: str, floor: int = MIN_CUT) -> None:
+        """Cut the columns marked ``which`` a cell at a time, from whichever then cuts the
+        fewest cells (the widest of those), down to ``floor``."""
         columns = [i for i, f in enumerate(fits) if f.cut == which]
         while total() > width:
             candidates = [i for i in columns if widths[i] > max(floor, floors[i])]
             if not candidates:
                 return
-            widest = max(candidates, key=lambda i: widths[i])
-            widths[widest] -= 1
+            best = min(candidates, key=lambda i: (losing(i, widths[i] - 1), -widths[i]))
+            widths[best] -= 1
 
     shortened: dict[tuple[int, int], tuple[list[str], bool]] = {}
 
@@ -292,9 +299,15 @@ def fit(fits: Sequence[Fit], rows: Sequence[Sequence[str]], width: int, gap: int
     for i in names:  # a width at which names happen not to be distinct: the next one that is
         while widths[i] < natural[i] and not shorten(i, widths[i])[1] and total() < width:
             widths[i] += 1
-    for i in (*names, *(i for i in range(count) if fits[i].cut)):  # give back what is left
+    for i in names:  # room left over goes back to the names first ...
         if widths[i] and total() < width:
             widths[i] = min(natural[i], widths[i] + width - total())
+    cut_columns = [i for i in range(count) if fits[i].cut and widths[i]]
+    while total() < width:  # ... then a cell at a time to the column with the most cells cut
+        short = [i for i in cut_columns if widths[i] < natural[i]]
+        if not short:
+            break
+        widths[max(short, key=lambda i: (losing(i, widths[i]), -i))] += 1
     out = [list(row) for row in rows]
     for i in range(count):
         if not widths[i]:

@@ -83,7 +83,7 @@ def _connected(report: Report, r: LayerReport) -> str:
     return ", ".join(r.inputs)
 
 
-CONNECTED = Column("Connected to", _connected, cut="last", style="dim")
+CONNECTED = Column("Connected to", _connected, cut="first", style="dim")
 """``summary --connections``: what each row reads, where it is not the row above."""
 CONNECTED_NOTE = ("Connected to = the rows a layer reads, left blank where it reads just the row "
                   "above")
