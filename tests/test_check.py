@@ -177,8 +177,8 @@ class FakeMemory:
         self.calls.append((batch, dtype, optimizer))
         size = {"float32": 4, "float16": 2}.get(dtype, 4)
         return {"activations_training_bytes": 1000 * batch * size,
-                "activations_inference_peak_bytes": 100 * batch * size,
-                "training_step_bytes": 5000 * batch * size}
+                "peak_inference_bytes": 100 * batch * size,
+                "peak_training_step_bytes": 5000 * batch * size}
 
 
 def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
@@ -195,9 +195,9 @@ def test_memory_budget_against_the_memory_model(cli: Callable[..., Result],
     result = cli("check", path, "--max-memory", "3KiB", "--memory-phase", "inference",
                  "--batch", "8")  # 100 · 8 · 4 = 3,200 bytes > 3 KiB = 3,072
     assert result.code == 1
-    assert (f"{path}:1:1: error: [budget] peak inference activations at batch 8, float32: "
-            f"3.12 KiB (3,200 bytes) exceeds the command-line budget of 3KiB (3,072 bytes) by "
-            f"128 bytes (+4.2 %)") in result.out
+    assert (f"{path}:1:1: error: [budget] peak memory of inference (above parameters and "
+            f"input) at batch 8, float32: 3.12 KiB (3,200 bytes) exceeds the command-line "
+            f"budget of 3KiB (3,072 bytes) by 128 bytes (+4.2 %)") in result.out
     result = cli("check", path, "--max-memory", "40000", "--memory-phase", "step",
                  "--optimizer", "adam")  # 5000 · 1 · 4 = 20,000 bytes
     assert result.code == 0

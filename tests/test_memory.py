@@ -226,12 +226,14 @@ def test_batch_scaling_used_by_fit_matches_a_real_summary(name: str) -> None:
 
 
 def test_fit_is_the_largest_batch_that_fits() -> None:
+    # --fit answers from the timeline's peaks at their high end, with parameters and input
     memory = cnncalc.load("vgg16").summary().totals.memory
-    assert memory is not None
+    assert memory is not None and memory.timeline is not None
+    replayer = memory.timeline.replayer
     budget = 24 * 2**30
     inference, training = memory.largest_batch(budget)
-    assert memory.inference_at(inference) <= budget < memory.inference_at(inference + 1)
-    assert memory.training_at(training) <= budget < memory.training_at(training + 1)
+    assert replayer.high(inference, False) <= budget < replayer.high(inference + 1, False)
+    assert replayer.high(training, True) <= budget < replayer.high(training + 1, True)
     assert memory.largest_batch(2**20) == (0, 0)
 
 
@@ -241,10 +243,20 @@ def test_json_contract(cli: Callable[..., Result]) -> None:
     assert result.code == 0
     data = json.loads(result.out)
     memory = data["totals"]["memory"]
+    peaks = memory.pop("peaks")
     assert set(memory) == {"params_bytes", "gradients_bytes", "optimizer_bytes",
                            "activations_inference_peak_bytes", "activations_training_bytes",
-                           "training_step_bytes"}
+                           "training_step_bytes", "peak_inference_bytes",
+                           "peak_training_step_bytes"}
     assert all(isinstance(v, int) for v in memory.values())
+    assert set(peaks) == {"inference", "training_step"}
+    for name, key in (("inference", "peak_inference_bytes"),
+                      ("training_step", "peak_training_step_bytes")):
+        peak = peaks[name]
+        assert set(peak) == {"bytes", "low", "high", "layer", "phase", "parts"}
+        assert sum(peak["parts"].values()) == peak["bytes"]
+        assert peak["low"] <= peak["bytes"] == memory[key] <= peak["high"]
+        assert peak["phase"] in ("forward", "backward", "optimizer step")
     assert memory["training_step_bytes"] == (memory["params_bytes"] + memory["gradients_bytes"]
                                              + memory["optimizer_bytes"]
                                              + memory["activations_training_bytes"])

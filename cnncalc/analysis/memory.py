@@ -21,12 +21,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
+from cnncalc.analysis.timeline import Replayer
 from cnncalc.model.graph import INPUT, Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
 from cnncalc.model.shape import Shape
+
+if TYPE_CHECKING:
+    from cnncalc.analysis.timeline import Timeline
 
 DTYPE_BYTES: dict[str, int] = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1,
                                "float64": 8}
@@ -115,8 +119,10 @@ OPTIMIZER_NAMES = {"sgd": "SGD (no optimizer state)", "momentum": "SGD with mome
 class MemoryTotals:
     """The memory of one network for one batch and config, in bytes.
 
-    ``to_dict`` gives exactly the six figures of the JSON contract; the other fields say where
-    the inference peak is and how the figures scale with the batch (for ``--fit``).
+    ``to_dict`` gives the figures of the JSON contract; the other fields say where the
+    inference peak is and how the figures scale with the batch. ``timeline`` is the op-by-op
+    replay of inference and of a training step (:mod:`cnncalc.analysis.timeline`): its peaks
+    are what ``--fit`` and memory budgets use.
     """
 
     config: MemoryConfig
@@ -130,6 +136,13 @@ class MemoryTotals:
     inference_per_sample: int
     training_per_sample: int
     training_fixed: int
+    replayer: Replayer | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def timeline(self) -> Timeline | None:
+        """The op-by-op replay of inference and of a training step at this batch
+        (:mod:`cnncalc.analysis.timeline`), replayed the first time it is asked for."""
+        return None if self.replayer is None else self.replayer.timeline(self.batch)
 
     @property
     def training_step_bytes(self) -> int:
@@ -151,17 +164,29 @@ class MemoryTotals:
 
     def largest_batch(self, budget: int) -> tuple[int, int]:
         """The largest batch whose inference and whose training step fit in ``budget`` bytes
-        (0 when not even batch 1 does)."""
+        (0 when not even batch 1 does): from the timeline's peaks at their high end, with the
+        parameters and the input, when there is a timeline."""
+        timeline = self.timeline
+        if timeline is not None:
+            return timeline.largest_batch(budget)
         state = self.params_bytes + self.gradients_bytes + self.optimizer_bytes
         return (_fit(budget - self.params_bytes, self.inference_per_sample),
                 _fit(budget - state - self.training_fixed, self.training_per_sample))
 
-    def to_dict(self) -> dict[str, int]:
-        return {"params_bytes": self.params_bytes, "gradients_bytes": self.gradients_bytes,
-                "optimizer_bytes": self.optimizer_bytes,
-                "activations_inference_peak_bytes": self.activations_inference_peak_bytes,
-                "activations_training_bytes": self.activations_training_bytes,
-                "training_step_bytes": self.training_step_bytes}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "params_bytes": self.params_bytes, "gradients_bytes": self.gradients_bytes,
+            "optimizer_bytes": self.optimizer_bytes,
+            "activations_inference_peak_bytes": self.activations_inference_peak_bytes,
+            "activations_training_bytes": self.activations_training_bytes,
+            "training_step_bytes": self.training_step_bytes}
+        timeline = self.timeline
+        if timeline is not None:
+            out["peak_inference_bytes"] = timeline.inference.likely
+            out["peak_training_step_bytes"] = timeline.training.likely
+            out["peaks"] = {"inference": timeline.inference.to_dict(),
+                            "training_step": timeline.training.to_dict()}
+        return out
 
 
 def _fit(room: int, per_sample: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 from cnncalc.analysis.memory import MemoryConfig, plan
 from cnncalc.analysis.report import LayerReport, Report, Totals
+from cnncalc.analysis.timeline import Replayer
 from cnncalc.layers.base import Counts
 from cnncalc.model.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
 from cnncalc.model.gcpause import paused_gc
@@ -118,7 +119,8 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         fields[node.name] = rf
         steps.append(step)
         rfs.append(rf)
-    mem = plan(graph, shape_in.numel, steps, batch, memory or MemoryConfig())
+    config = memory or MemoryConfig()
+    mem = plan(graph, shape_in.numel, steps, batch, config)
     frozen = tuple(
         LayerReport(name=node.name, kind=node.kind, description=step.description,
                     inputs=node.inputs, input_shapes=step.input_shapes,
@@ -131,7 +133,8 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         for node, step, rf, activation, live, saved, reuses in zip(
             graph.nodes, steps, rfs, mem.activation_bytes, mem.live_bytes, mem.saved_bytes,
             mem.reuses_input))
-    totals = replace(Totals.of(frozen), memory=mem.totals)
+    replayer = Replayer(graph, tuple(steps), shape_in, config)  # replays when asked
+    totals = replace(Totals.of(frozen), memory=replace(mem.totals, replayer=replayer))
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
                   graph.source, tuple(warnings))
 

@@ -392,8 +392,8 @@ def _total_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Tota
     for source in (old, new):
         memory = source.get("totals", {}).get("memory")
         if isinstance(memory, Mapping):
-            for key in memory:
-                if key not in known:
+            for key, value in memory.items():
+                if key not in known and isinstance(value, int):  # not the peaks' details
                     known.add(key)
                     unit = "bytes" if key.endswith("_bytes") else "count"
                     rows.append(TotalChange(key, _label(key), unit, a.get(key), b.get(key)))

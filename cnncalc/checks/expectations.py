@@ -9,11 +9,12 @@ Every failure is a :class:`Diagnostic` that says what was expected and by how mu
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cnncalc.analysis.memory import MemoryConfig, plan
 from cnncalc.analysis.report import LayerReport, Report
+from cnncalc.analysis.timeline import Replayer
 from cnncalc.analysis.walk import analyze
 from cnncalc.checks.lint import exact_axes, lint
 from cnncalc.model.errors import Diagnostic, Mark
@@ -33,14 +34,14 @@ DEFAULT_OPTIMIZER = MemoryConfig().optimizer
 """A memory budget's optimizer when it names none: the memory model's, as in every command."""
 PHASES: dict[str, str] = {
     "training": "activations_training_bytes",
-    "inference": "activations_inference_peak_bytes",
-    "step": "training_step_bytes",
+    "inference": "peak_inference_bytes",
+    "step": "peak_training_step_bytes",
 }
 """Memory budget phase → the key of the memory model's totals it is checked against."""
 PHASE_WORDS = {
     "training": "training activations (kept for the backward pass)",
-    "inference": "peak inference activations",
-    "step": "training-step memory (parameters, gradients, optimizer state, activations)",
+    "inference": "peak memory of inference (above parameters and input)",
+    "step": "peak memory of a training step (above parameters and input)",
 }
 
 
@@ -148,13 +149,15 @@ gives them."""
 
 def memory_totals(graph: Graph, report: Report, *, dtype: str = "float32",
                   optimizer: str = "sgd", mixed: bool = False,
-                  device: str = "cuda") -> dict[str, int]:
-    """The ``totals.memory`` mapping (the six byte counts of the JSON) of ``report``, analysed
-    from ``graph``, for another dtype, optimizer or precision at the report's batch: what memory
-    budgets are checked against (docs/ci.md). Raises ValueError for an unknown setting."""
+                  device: str = "cuda") -> dict[str, Any]:
+    """The ``totals.memory`` mapping (the byte counts of the JSON, the timeline's peaks
+    included) of ``report``, analysed from ``graph``, for another dtype, optimizer or precision
+    at the report's batch: what memory budgets are checked against (docs/ci.md). Raises
+    ValueError for an unknown setting."""
     config = MemoryConfig(dtype=dtype, optimizer=optimizer, mixed=mixed, device=device)
-    return plan(graph, report.input_shape.numel, report.layers, report.batch,
-                config).totals.to_dict()
+    totals = plan(graph, report.input_shape.numel, report.layers, report.batch, config).totals
+    replayer = Replayer(graph, report.layers, report.input_shape, config)
+    return replace(totals, replayer=replayer).to_dict()
 
 
 # --- expectations ------------------------------------------------------------------------------

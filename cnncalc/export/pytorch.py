@@ -681,9 +681,11 @@ def program(network: Any, input_shape: Any = None) -> Program:
     graph = network.graph
     nodes: tuple[Node, ...] = graph.nodes
     reads: dict[str, int] = {}
-    for node in nodes:
+    last_reader: dict[str, int] = {}
+    for index, node in enumerate(nodes):
         for src in node.inputs:
             reads[src] = reads.get(src, 0) + 1
+            last_reader[src] = index
     namer = _Namer()
     idents = {node.name: namer.take(node.name) for node in nodes}
 
@@ -741,6 +743,17 @@ def program(network: Any, input_shape: Any = None) -> Program:
             body.append((note.strip(), None, ""))  # the comment goes on its own line
             note = ""
         body.append((_statement(code, note), node.name, variable))
+        # Free each intermediate after its last reader, as hand-written eager code does (a
+        # variable would otherwise hold its tensor to the end of forward): the memory of the
+        # module is then what cnncalc's timeline replays (docs/memory.md).
+        dead = [variables[src] for src in dict.fromkeys(node.inputs)
+                if src != INPUT and last_reader[src] == index and variables[src] != variable]
+        while dead:
+            count = len(dead)
+            while count > 1 and len("del " + ", ".join(dead[:count])) > _WIDTH:
+                count -= 1
+            body.append((f"del {', '.join(dead[:count])}", None, ""))
+            dead = dead[count:]
     body.append((f"return {variables[nodes[-1].name]}", None, ""))
     return _assemble(network, report, init_lines, body, helpers, layer_names)
 

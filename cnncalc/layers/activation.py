@@ -39,6 +39,10 @@ class _Activation(Layer):
             return INPLACE
         return NEW
 
+    def eager_storage(self, training: bool) -> str:
+        """In place only with ``inplace: true``, at inference too (PyTorch's ``inplace=True``)."""
+        return INPLACE if getattr(self, "inplace", False) else NEW
+
 
 @register
 @dataclass(frozen=True)
@@ -108,6 +112,12 @@ class PReLU(_Activation):
     def saved_for_backward(self, inputs: tuple[Shape, ...], output: Shape,
                            weight_grad: bool) -> Saved:
         return INPUT_AND_WEIGHTS
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """Backward computes the slopes' gradient per element before summing it
+        (``_prelu_kernel_backward``)."""
+        return (Extra("per-element slope gradient", inputs[0].numel),) if backward else ()
 
 
 @register

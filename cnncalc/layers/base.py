@@ -19,7 +19,7 @@ from cnncalc.model.attrs import Attr
 from cnncalc.model.errors import AttributeValueError, suggest
 from cnncalc.model.geometry import Window
 from cnncalc.model.rf import IDENTITY_AXIS, AxisMap
-from cnncalc.model.saved import NEW, NOTHING, Saved
+from cnncalc.model.saved import NEW, NOTHING, VIEW, Extra, Saved, Workspace
 from cnncalc.model.shape import Shape
 
 
@@ -129,6 +129,52 @@ class Layer:
         """How the output is stored: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over input 0
         (:mod:`cnncalc.model.saved`), at inference or in training."""
         return NEW
+
+    # --- the memory timeline (cnncalc/analysis/timeline.py, docs/memory.md) -------------------
+
+    def eager_storage(self, training: bool) -> str:
+        """How eager PyTorch stores the output: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over
+        input 0, in place only where the layer asks for it, as PyTorch does. Default:
+        :meth:`output_storage`."""
+        return self.output_storage(training)
+
+    def gradient_storage(self) -> str:
+        """How the backward pass hands the inputs their gradients: ``NEW`` (a fresh tensor the
+        size of each input that needs one) or ``VIEW`` (views of the output's gradient: a
+        reshape, add's pass-through, concat's slices). Default: ``VIEW`` for a layer whose
+        output is a view of its input, else ``NEW``."""
+        return VIEW if self.output_storage(True) == VIEW else NEW
+
+    def gradient_inputs(self, count: int) -> tuple[int, ...]:
+        """The inputs the op is differentiated with respect to (of ``count``); the others are
+        read for their shape only (crop's ``like``). Default: all."""
+        return tuple(range(count))
+
+    def padded_input(self, inputs: tuple[Shape, ...], training: bool = True) -> Shape | None:
+        """The shape of the copy PyTorch pads input 0 into before the op when the padding is
+        asymmetric (``F.pad``, then the op without padding, which reads the copy and saves it
+        in place of the input); None when the op pads by itself. Default: from
+        :meth:`windows`, for padding that differs before and after."""
+        ws = self.windows(inputs[0])
+        if ws is None or all(w.pb == w.pa for w in ws):
+            return None
+        x = inputs[0]
+        return Shape(x.channels, tuple(i + w.pb + w.pa for i, w in zip(x.spatial, ws)))
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """Tensors a layer made of several PyTorch ops (``lrn``) passes between them in its
+        forward pass (or with ``backward`` its backward pass) and frees before it ends, besides
+        its output, the gradients and what it saves for backward. Default: none."""
+        return ()
+
+    def workspace(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                  backward: bool = False) -> Workspace | None:
+        """Memory the forward op (or with ``backward`` its backward) allocates and frees
+        inside one call, which the CUDA caching allocator counts: a cuDNN convolution's
+        workspace (its size depends on the algorithm cuDNN picks), max pooling's indices at
+        inference. Default: none."""
+        return None
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         """Formulas with the numbers substituted, one line per quantity."""

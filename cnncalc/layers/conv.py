@@ -14,9 +14,36 @@ from cnncalc.model.axes import format_axes, padding_text, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import AxisMap
-from cnncalc.model.saved import INPUT_AND_WEIGHTS, Extra, Saved
+from cnncalc.model.saved import INPUT_AND_WEIGHTS, Extra, Saved, Workspace
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
+
+
+def conv_workspace(x: Shape, output: Shape, weights: int, kernel: Any,
+                   backward: bool) -> Workspace:
+    """A cuDNN convolution's workspace: in the forward pass, or in each of backward's two
+    (the input's gradient, the weights' gradient). cuDNN picks an algorithm at run time, so
+    this is a range (docs/memory.md, "Workspaces"):
+
+    * the least is none (implicit GEMM needs none);
+    * the likely size is what the peaks measured on an H100 show at batch 8 and 32 (PyTorch
+      2.11, cuDNN 9, float32 with TF32; ../shared/reference.md): algorithms working on
+      channels-last copies. Forward: the input, the output and the weights, or for a 1×1
+      kernel the output alone; backward: the input and the output, and for a larger kernel
+      twice the weights (the weight gradient's partial sums);
+    * the most is the input, the output and three times the weights, which covers every
+      measured peak, batch 1 included (where cuDNN chooses differently).
+    """
+    square = any(k > 1 for k in per_axis("kernel", kernel, x.rank))
+    what = "cuDNN workspace"
+    if square:
+        likely = Extra(what, x.numel + output.numel, (2 if backward else 1) * weights)
+    elif backward:
+        likely = Extra(what, x.numel + output.numel)
+    else:
+        likely = Extra(what, output.numel)
+    return Workspace((), (likely,), (Extra(what, x.numel + output.numel, 3 * weights),))
+
 
 KERNEL_DOC = "kernel size, one value for every axis or a list per axis"
 GROUPS_DOC = "channel groups; input and output channels must divide"
@@ -111,6 +138,36 @@ class Conv(_Convolution):
                          out_channels=self.out, groups=self.groups, bias=self.bias,
                          rank=x.rank).lines()
 
+    def padded_input(self, inputs: tuple[Shape, ...], training: bool = True) -> Shape | None:
+        """Asymmetric padding is a padded copy (``F.pad``). With ``padding: same`` PyTorch
+        pads the common part itself and copies only for the extra pixel after, inside the
+        convolution's call: at inference that copy is the call's own scratch (see
+        :meth:`workspace`)."""
+        padded = super().padded_input(inputs, training)
+        if padded is None or self.padding != "same":
+            return padded
+        if not training:
+            return None
+        x = inputs[0]
+        return Shape(x.channels, tuple(i + abs(w.pa - w.pb)
+                                       for i, w in zip(x.spatial, self.windows(x))))
+
+    def workspace(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                  backward: bool = False) -> Workspace | None:
+        """cuDNN's (:func:`conv_workspace`), and at inference the copy ``padding: same``
+        makes for an extra pixel; no cuDNN workspace for a depthwise convolution, which
+        PyTorch runs with its own kernel on float32 (``conv_depthwise2d``)."""
+        ws = (None if self.groups > 1 and self.groups == inputs[0].channels
+              else conv_workspace(inputs[0], output, self.counts(inputs, output).weights,
+                                  self.kernel, backward))
+        copy = None if training else self.padded_input(inputs, True)
+        if copy is None or self.padding != "same":
+            return ws
+        extra = (Extra("the extra pixel's padded copy", copy.numel),)
+        if ws is None:
+            return Workspace.exactly(*extra)
+        return Workspace(extra + ws.least, extra + ws.likely, extra + ws.most)
+
     def describe(self, rank: int = 2) -> str:
         text = _window_describe("conv", self.kernel, self.stride, self.padding, self.dilation,
                                 rank)
@@ -177,6 +234,12 @@ class ConvTranspose(_Convolution):
             tuple(a[6] for a in axes), in_channels=x.channels, out_channels=self.out,
             groups=self.groups, bias=self.bias, rank=x.rank).lines()
 
+    def workspace(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                  backward: bool = False) -> Workspace | None:
+        """cuDNN's (:func:`conv_workspace`)."""
+        return conv_workspace(inputs[0], output, self.counts(inputs, output).weights,
+                              self.kernel, backward)
+
     def describe(self, rank: int = 2) -> str:
         return _window_describe("deconv", self.kernel, self.stride, self.padding, self.dilation,
                                 rank)
@@ -235,6 +298,26 @@ class LocallyConnected(_Convolution):
         k = per_axis("kernel", self.kernel, output.rank)
         patches = inputs[0].channels * prod(k) * output.spatial_numel
         return Saved(weights=True, extra=(Extra("unfolded input", patches),))
+
+    def padded_input(self, inputs: tuple[Shape, ...], training: bool = True) -> Shape | None:
+        """None: cnncalc's module pads inside its own forward (see :meth:`transients`)."""
+        return None
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """cnncalc's PyTorch module (docs/export.md) pads its input into a copy, unfolds it
+        into the patches, multiplies them per position (``bmm``) and reorders the result: at
+        its peak the padded copy and the patches, or the patches and two output-sized
+        products; its backward starts with the patches' gradient."""
+        x = inputs[0]
+        k = per_axis("kernel", self.kernel, output.rank)
+        patches = x.channels * prod(k) * output.spatial_numel
+        if backward:
+            return (Extra("gradient of the patches", max(patches - x.numel, 0)),)
+        ws = self.windows(x)
+        padded = x.channels * prod(i + w.pb + w.pa for i, w in zip(x.spatial, ws))
+        peak = max(padded, 2 * output.numel) - output.numel
+        return (Extra("padded copy or products", peak + (0 if training else patches)),)
 
     def describe(self, rank: int = 2) -> str:
         return _window_describe("local", self.kernel, self.stride, self.padding, self.dilation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cnncalc.layers.base import Layer, register
 from cnncalc.model.errors import MergeError
-from cnncalc.model.saved import INPLACE, NEW
+from cnncalc.model.saved import INPLACE, NEW, VIEW
 from cnncalc.model.shape import Shape
 
 
@@ -33,6 +33,10 @@ class Concat(_Merge):
                                  hint)
         return Shape(sum(x.channels for x in inputs), first.spatial)
 
+    def gradient_storage(self) -> str:
+        """Each input receives a slice of the output's gradient (CatBackward0)."""
+        return VIEW
+
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         parts = " + ".join(str(x.channels) for x in inputs)
         spatial = "×".join(map(str, output.spatial)) or "none"
@@ -60,6 +64,14 @@ class Add(_Merge):
         """Into its first input at inference when nothing else reads it (``out += identity``
         in torchvision's ResNet)."""
         return NEW if training else INPLACE
+
+    def eager_storage(self, training: bool) -> str:
+        """A new tensor (``a + b``, as cnncalc's PyTorch export writes it)."""
+        return NEW
+
+    def gradient_storage(self) -> str:
+        """Every input receives the output's gradient itself (AddBackward0)."""
+        return VIEW
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         return (f"shape: {output} (all {len(inputs)} inputs); additions are not counted as "

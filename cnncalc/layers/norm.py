@@ -75,6 +75,21 @@ class LocalResponseNorm(Layer):
         return Saved(inputs=(0,), extra=(Extra("padded squares", padded),
                                          Extra("denominator and its base", 2 * x.numel)))
 
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """PyTorch's ``local_response_norm`` runs as a dozen ops. At inference their peak is
+        the output and two input-sized intermediates, or the padded squares with one; in
+        training what they keep for backward is the peak; its backward starts with three
+        input-sized intermediates beside the input's gradient (``x / d`` and its derivative
+        in ``d``), which is its peak."""
+        x = inputs[0]
+        if backward:
+            return (Extra("derivative intermediates", 3 * x.numel),)
+        if training:
+            return ()
+        padded = (x.channels + self.size - 1) * x.spatial_numel
+        return (Extra("intermediates", max(padded, 2 * x.numel)),)
+
 
 @register
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from cnncalc.model.attrs import Bool, CeilMode, Float, OptionalPerAxis, Padding,
 from cnncalc.model.axes import axis_lines, format_axes, padding_text, per_axis
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
-from cnncalc.model.saved import INDEX, INPUT, NOTHING, Extra, Saved
+from cnncalc.model.saved import INDEX, INPUT, NOTHING, Extra, Saved, Workspace
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
@@ -95,6 +95,14 @@ class MaxPool(_WindowPool):
         """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
         return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
 
+    def workspace(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                  backward: bool = False) -> Workspace | None:
+        """At inference too PyTorch computes the indices (``max_pool2d_with_indices``) and
+        drops them before ``max_pool2d`` returns."""
+        if training or backward:
+            return None
+        return Workspace.exactly(Extra("argmax indices", output.numel, element=INDEX))
+
 
 @register
 @dataclass(frozen=True)
@@ -150,6 +158,20 @@ class LpPool(_WindowPool):
         return Saved(inputs=(0,), extra=(Extra("x^p", inputs[0].numel),
                                          Extra("pooling intermediates", 4 * output.numel)))
 
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """At inference ``x^p`` beside the pooled sum, or three output-sized intermediates
+        (``sign(s) * relu(abs(s))``). Backward peaks either at its start (three output-sized
+        products for the derivative of ``^(1/p)``, everything still saved) or at its end
+        (three input-sized ones for ``x^p``, less the five output-sized tensors freed by
+        then); the input's gradient is counted apart."""
+        x, y = inputs[0].numel, output.numel
+        if backward:
+            return (Extra("derivative intermediates", max(3 * y, 3 * x - 5 * y) - x),)
+        if training:
+            return ()
+        return (Extra("intermediates", max(x, 3 * y)),)
+
 
 class _GlobalPool(Layer):
     category = "pool"
@@ -189,6 +211,13 @@ class GlobalMaxPool(_GlobalPool):
                            weight_grad: bool) -> Saved:
         """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
         return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """At inference too the indices are computed; PyTorch's Python wrapper drops them."""
+        if training or backward:
+            return ()
+        return (Extra("argmax indices", output.numel, element=INDEX),)
 
 
 def adaptive_bins(n_in: int, n_out: int) -> list[tuple[int, int]]:
@@ -279,5 +308,12 @@ class AdaptiveMaxPool(_AdaptivePool):
                            weight_grad: bool) -> Saved:
         """Its input and the 64-bit argmax index of every output (MaxPool2DWithIndices)."""
         return Saved(inputs=(0,), extra=(Extra("argmax indices", output.numel, element=INDEX),))
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """At inference too the indices are computed; PyTorch's Python wrapper drops them."""
+        if training or backward:
+            return ()
+        return (Extra("argmax indices", output.numel, element=INDEX),)
     output: Any = attr(PerAxis(1), doc="output size, one value for every axis or a list",
                        aliases=("output_size", "size"))

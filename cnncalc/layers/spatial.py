@@ -13,7 +13,7 @@ from cnncalc.model.axes import axis_lines, format_axes, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import padding_pairs, require_spatial
 from cnncalc.model.rf import MAX_PERIOD, AxisMap
-from cnncalc.model.saved import INPUT, NOTHING, VIEW, Saved
+from cnncalc.model.saved import INPUT, NEW, NOTHING, VIEW, Extra, Saved
 from cnncalc.model.shape import Shape
 
 UPSAMPLE_MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
@@ -149,6 +149,14 @@ class Pad(Layer):
         """Reflect and replicate padding keep their input; constant and circular nothing."""
         return INPUT if self.mode in ("reflect", "replicate") else NOTHING
 
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """Circular padding's backward (PyTorch's composite ``_pad_circular``) clones its
+        output-sized gradient on top of the slices it adds up."""
+        if backward and self.mode == "circular":
+            return (Extra("clone of the gradient", output.numel),)
+        return ()
+
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         pads = self.pads(x)
@@ -220,6 +228,28 @@ class Crop(Layer):
 
     def output_storage(self, training: bool) -> str:
         return VIEW  # slicing gives a view of the input
+
+    def gradient_storage(self) -> str:
+        """A zero-filled input-sized gradient with the slice copied in (SliceBackward0)."""
+        return NEW
+
+    def gradient_inputs(self, count: int) -> tuple[int, ...]:
+        """Only the cropped input: ``like`` gives a shape."""
+        return (0,)
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """PyTorch slices one axis at a time, so backward restores one axis at a time
+        (the last first): beside the input's gradient, the one with every cropped axis but the
+        first restored, less the output's gradient it replaces."""
+        cropped = [axis for axis, (b, a) in enumerate(self.offsets(inputs)) if b or a]
+        if not backward or len(cropped) < 2:
+            return ()
+        sizes = list(output.spatial)
+        for axis in cropped[1:]:
+            sizes[axis] = inputs[0].spatial[axis]
+        partial = Shape(output.channels, tuple(sizes)).numel
+        return (Extra("gradient with all but one axis restored", partial - output.numel),)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]

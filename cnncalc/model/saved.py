@@ -60,3 +60,20 @@ INPUT_AND_WEIGHTS = Saved(inputs=(0,), weights=True)
 """Input 0 and the weights (a convolution)."""
 WEIGHTS = Saved(weights=True)
 """The weights alone (a linear layer whose weights are frozen)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Memory one op allocates and frees before it returns (a cuDNN convolution's workspace,
+    max pooling's indices at inference), which the CUDA caching allocator counts: at least
+    ``least``, likely ``likely`` (cnncalc's estimate) and at most ``most`` (``--fit`` answers
+    from it), when its size depends on the algorithm a library picks at run time."""
+
+    least: tuple[Extra, ...]
+    likely: tuple[Extra, ...]
+    most: tuple[Extra, ...]
+
+    @classmethod
+    def exactly(cls, *extras: Extra) -> Workspace:
+        """Memory whose size is known (the same at least, likely and at most)."""
+        return cls(extras, extras, extras)

@@ -382,6 +382,12 @@ def _header(report: Report) -> list[list[str]]:
     if m is not None:
         rows += [["peak live", fmt.binary(m.activations_inference_peak_bytes)],
                  ["training step", fmt.binary(m.training_step_bytes)]]
+        timeline = m.timeline
+        if timeline is not None:  # the replayed peaks (docs/memory.md)
+            for name, peak in (("peak, inference", timeline.inference),
+                               ("peak, training step", timeline.training)):
+                where = f" at {peak.layer} ({peak.phase})" if peak.layer else ""
+                rows.append([name, fmt.binary(peak.likely) + where])
     return rows
 
 

@@ -52,8 +52,9 @@ NOTES: tuple[str, ...] = (
     "(in-place activation, view); Live = activations allocated while the layer runs at "
     "inference, each tensor freed after its last consumer (the input is kept); Saved = what "
     "PyTorch's autograd keeps for backward, counted once per storage",
-    "not counted: the CUDA context, cuDNN workspaces, the caching allocator's slack and the "
-    "gradients of activations during backward (docs/memory.md)",
+    "the columns leave out workspaces, the allocator's rounding and the gradients of "
+    "activations; the peaks below replay them op by op (docs/memory.md); not counted anywhere: "
+    "the CUDA context and the cuBLAS workspace",
 )
 
 
@@ -71,8 +72,25 @@ def footer(report: Report, budget: int | None = None, text: str | None = None) -
         f"  training: activations kept for backward {b(m.activations_training_bytes)}; one step "
         f"{b(m.training_step_bytes)} (parameters + gradients + optimizer state + activations)",
     ]
+    if m.timeline is not None:
+        lines += peak_lines(m)
     if budget is not None:
         lines.append(fit_line(m, budget, text))
+    return lines
+
+
+def peak_lines(m: MemoryTotals) -> list[str]:
+    """The timeline's two peaks, where they happen, and their interval."""
+    assert m.timeline is not None
+    how = ("counted as CUDA's caching allocator counts" if m.config.device == "cuda"
+           else "live tensors at their exact size")
+    lines = [f"  peaks, replayed op by op ({how}; above parameters and input):"]
+    for name, peak in (("inference", m.timeline.inference),
+                       ("training step", m.timeline.training)):
+        where = f" at '{peak.layer}' ({peak.phase})" if peak.layer else ""
+        span = (f", {fmt.binary(peak.low)} to {fmt.binary(peak.high)}"
+                if peak.low != peak.high else "")
+        lines.append(f"    {name} {fmt.binary(peak.likely)}{where}{span}")
     return lines
 
 
@@ -82,7 +100,9 @@ def fit_line(m: MemoryTotals, budget: int, text: str | None = None) -> str:
 
     def say(batch: int) -> str:
         return f"batch {batch:,}" if batch else "nothing (not even batch 1)"
-    return f"  fits in {shown}: {say(inference)} for inference, {say(training)} for training"
+    how = " (the peaks' high end)" if m.timeline else ""
+    return (f"  fits in {shown}: {say(inference)} for inference, {say(training)} for "
+            f"training{how}")
 
 
 def fit_dict(m: MemoryTotals, budget: int) -> dict[str, int]:

@@ -1,0 +1,137 @@
+"""The memory timeline against PyTorch eager on the CPU, where the live-tensor peak can be
+measured exactly (benchmarks/memory_timeline.py: the profiler's allocation events, each
+allocation that outlives the PyTorch call that made it). For every bundled spec and for one or
+two small graphs per layer kind, in both modes, the peak of each phase — forward, backward, the
+optimizer's step — must equal cnncalc's for ``--device cpu`` to the byte."""
+
+from __future__ import annotations
+
+import pytest
+
+import cnncalc
+from cnncalc.layers.base import kinds
+from cnncalc.spec import bundled
+
+from .test_timeline import bench
+
+torch = pytest.importorskip("torch")
+
+INPUTS: dict[str, tuple[int, str | None]] = {
+    "alexnet": (2, "3x99x99"),
+    "alexnet_torchvision": (2, "3x64x64"),
+    "c3d": (1, "3x16x64x64"),
+    "googlenet": (1, "3x224x224"),   # the average pool needs 7×7 at the end
+    "googlenet_torchvision": (2, "3x64x64"),
+    "mobilenet_v2": (2, "3x64x64"),
+    "resnet18": (2, "3x64x64"),
+    "resnet34": (2, "3x64x64"),
+    "resnet50": (2, "3x64x64"),
+    "unet": (1, "1x188x188"),
+    "vgg11": (2, "3x64x64"),
+    "vgg16": (2, "3x64x64"),
+    "vgg16_conv": (1, "3x224x224"),  # fc6 is a 7×7 convolution
+    "vgg19": (2, "3x64x64"),
+    "zfnet": (2, "3x99x99"),
+}
+"""Batch and input per bundled spec, small enough to run in seconds (default: batch 2 at the
+spec's own input)."""
+
+
+def _check(network: object, batch: int, shape: str | None, training: bool,
+           optimizer: str = "momentum", mixed: str | None = None) -> None:
+    measured, predicted = bench.compare_cpu(network, batch, shape, training, optimizer, mixed)
+    assert predicted == measured
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+@pytest.mark.parametrize("name", bundled.names())
+def test_every_bundled_spec(name: str, training: bool) -> None:
+    batch, shape = INPUTS.get(name, (2, None))
+    _check(name, batch, shape, training)
+
+
+HEAD = "input: [4, 9, 9]\nlayers:\n  - conv: {out: 6, kernel: 3, padding: 1}\n"
+TAIL = "  - conv: {out: 2, kernel: 1}\n"
+KINDS = {
+    "relu": "  - relu\n",
+    "relu_inplace": "  - relu: {inplace: true}\n",
+    "relu6_inplace": "  - batchnorm\n  - relu6: {inplace: true}\n",
+    "leaky_relu_inplace": "  - leaky_relu: {inplace: true}\n",
+    "elu": "  - elu: {inplace: true}\n",
+    "gelu": "  - gelu\n",
+    "silu": "  - silu\n",
+    "hardswish": "  - hardswish\n",
+    "sigmoid": "  - sigmoid\n",
+    "tanh": "  - tanh\n",
+    "softmax": "  - softmax\n",
+    "prelu": "  - prelu: {per_channel: true}\n",
+    "prelu_shared": "  - prelu\n",
+    "identity": "  - identity\n  - relu: {inplace: true}\n",
+    "maxpool": "  - maxpool: {kernel: 3, stride: 2, padding: 1, ceil_mode: true}\n",
+    "maxpool_asymmetric": "  - maxpool: {kernel: 2, padding: [[1, 0], [0, 1]]}\n",
+    "avgpool": "  - avgpool: {kernel: 2}\n",
+    "lppool": "  - lppool: {kernel: 2}\n",
+    "lppool_overlapping": "  - lppool: {kernel: 3, stride: 1, norm: 3}\n",
+    "global_avgpool": "  - global_avgpool\n",
+    "global_maxpool": "  - global_maxpool\n",
+    "adaptive_avgpool": "  - adaptive_avgpool: {output: 3}\n",
+    "adaptive_maxpool": "  - adaptive_maxpool: {output: [2, 3]}\n",
+    "batchnorm": "  - batchnorm\n  - relu: {inplace: true}\n",
+    "lrn": "  - lrn: {size: 3}\n",
+    "lrn_wide": "  - relu: {inplace: true}\n  - lrn: {size: 5}\n",
+    "dropout": "  - dropout: {p: 0.3}\n",
+    "upsample_nearest": "  - upsample: {scale: 2}\n",
+    "upsample_bilinear": "  - upsample: {scale: 2, mode: bilinear}\n",
+    "upsample_bicubic": "  - upsample: {size: 13, mode: bicubic}\n",
+    "conv_transpose": "  - conv_transpose: {out: 3, kernel: 4, stride: 2, padding: 1}\n",
+    "conv_asymmetric": "  - conv: {out: 4, kernel: 3, stride: 2, padding: same_tf}\n",
+    "conv_same_even": "  - conv: {out: 4, kernel: 4, padding: same}\n",
+    "depthwise": "  - conv: {out: 6, kernel: 3, groups: 6, padding: 1}\n",
+    "locally_connected": "  - locally_connected: {out: 3, kernel: 3}\n",
+    "locally_connected_strided": "  - locally_connected: {out: 4, kernel: 3, stride: 2, "
+                                 "padding: 1}\n",
+    "pad_reflect": "  - pad: {padding: 1, mode: reflect}\n",
+    "pad_replicate": "  - pad: {padding: 1, mode: replicate}\n",
+    "pad_constant": "  - pad: {padding: [[0, 1], [1, 0]]}\n",
+    "pad_circular": "  - pad: {padding: 1, mode: circular}\n",
+    "crop": "  - crop: {border: 1}\n",
+    "crop_one_axis": "  - crop: {border: [[1, 0], 0]}\n",
+    "concat": ("  - concat:\n      - [conv: {out: 2, kernel: 1}]\n"
+               "      - [maxpool: {kernel: 3, stride: 1, padding: 1}]\n"),
+    "add": ("  - add:\n      - [conv: {out: 6, kernel: 3, padding: 1}, batchnorm]\n      - []\n"
+            "  - relu: {inplace: true}\n"),
+    "linear": "  - flatten\n  - linear: {out: 5}\n  - relu: {inplace: true}\n  - dropout\n"
+              "  - linear: {out: 2}\n",
+    "frozen": "  - conv: {out: 4, kernel: 3, trainable: false}\n  - relu\n",
+}
+"""Each kind between two convolutions (so that gradients flow through it and come from a
+tensor), in the settings that change what PyTorch allocates."""
+
+
+def _graph(case: str) -> object:
+    body = KINDS[case]
+    tail = "" if "linear" in body else TAIL
+    return cnncalc.parse(HEAD + body + tail)
+
+
+def test_every_registered_kind_has_a_case() -> None:
+    used = {node.kind for case in KINDS for node in _graph(case).graph.nodes}  # type: ignore
+    assert set(kinds()) - used == set(), "add a case to KINDS for each new layer kind"
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+@pytest.mark.parametrize("case", sorted(KINDS))
+def test_every_kind(case: str, training: bool) -> None:
+    _check(_graph(case), 3, None, training)
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+@pytest.mark.parametrize("name", ["mobilenet_v2", "googlenet_torchvision", "lenet5"])
+def test_under_autocast(name: str, training: bool) -> None:
+    batch, shape = INPUTS.get(name, (2, None))
+    _check(name, batch, shape, training, mixed="bfloat16")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_other_optimizers(optimizer: str) -> None:
+    _check("mobilenet_v2", 2, "3x64x64", True, optimizer)
