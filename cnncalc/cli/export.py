@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,10 +12,10 @@ from cnncalc.cli.common import echo, limit_option, parse_limits, shape_option
 from cnncalc.cli.loading import load_network
 from cnncalc.export.pytorch import program
 
-TARGETS = ("pytorch",)
+TARGETS = ("pytorch", "onnx")
 
 
-@click.command(short_help="Write a spec as a standalone PyTorch module.",
+@click.command(short_help="Write a spec as a standalone PyTorch module or an ONNX model.",
                context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.option("--to", "target", type=click.Choice(TARGETS), default="pytorch", show_default=True,
@@ -24,9 +25,13 @@ TARGETS = ("pytorch",)
 @click.option("--input", "input_shape", metavar="SHAPE",
               help="Build for another input size, channels first: 3x320x320 (linear layers "
                    "take their sizes from it).")
+@click.option("--weights", type=click.Choice(("zeros", "random", "none")), default="zeros",
+              show_default=True,
+              help="ONNX only: the weights' values (random: seeded normal × 0.01), or none: "
+                   "weights as typed graph inputs, a file of kilobytes.")
 @limit_option
 def export(spec: str, target: str, output: str | None, input_shape: str | None,
-           limits: tuple[str, ...]) -> None:
+           weights: str, limits: tuple[str, ...]) -> None:
     """Write SPEC as a standalone PyTorch module: a path from a spec to training code.
 
     The file defines one torch.nn.Module class with a submodule per layer, named after the
@@ -39,9 +44,16 @@ def export(spec: str, target: str, output: str | None, input_shape: str | None,
       cnncalc export resnet50 --to pytorch -o resnet50.py
       cnncalc export specs/unet.yaml --to pytorch > unet.py
       cnncalc export vgg16_conv --input 3x384x384 -o vgg16_fcn.py
+      cnncalc export resnet18 --to onnx -o resnet18.onnx     (opens in Netron)
+
+    With --to onnx it writes an ONNX model (opset 20, built with the onnx package: pip install
+    'cnncalc[onnx]'), with zero, random or no weights; `cnncalc import` reads it back.
     """
     dims = shape_option(input_shape)
     network = load_network(spec, parse_limits(limits))
+    if target == "onnx":
+        _export_onnx(network, dims, output, weights)
+        return
     prog = program(network, dims)
     if output is None:
         echo(prog.source)
@@ -58,3 +70,25 @@ def export(spec: str, target: str, output: str | None, input_shape: str | None,
     click.echo(f"wrote {output}: class {prog.class_name}, {report.totals.params:,} parameters, "
                f"input {report.input_shape} → {report.output_shape} (`python {output}` builds "
                f"and runs it)", err=True)
+
+
+def _export_onnx(network: Any, dims: tuple[int, ...] | None, output: str | None,
+                 weights: str) -> None:
+    if output is None:
+        raise click.UsageError("--to onnx writes a binary file: give it with -o model.onnx")
+    try:
+        import onnx
+    except ImportError:
+        raise click.ClickException("writing ONNX needs the onnx package: pip install "
+                                   "'cnncalc[onnx]'") from None
+    from cnncalc.export.onnx import to_model
+
+    model = to_model(network, dims, weights)
+    try:
+        onnx.save(model, output)
+    except (OSError, ValueError) as exc:
+        raise click.FileError(output, str(exc)) from None
+    report = network.summary(dims)
+    click.echo(f"wrote {output}: {len(model.graph.node)} ONNX nodes, "
+               f"{report.totals.params:,} parameters ({weights} weights), input "
+               f"{report.input_shape} → {report.output_shape}", err=True)

@@ -87,7 +87,7 @@ def handles(*op_types: str) -> Callable[[Handler], Handler]:
 
 ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh", "HardSwish": "hardswish",
                "Softplus": None}
-PASS_THROUGH = {"Identity", "Dropout", "Cast", "CastLike"}
+PASS_THROUGH = {"Identity", "Cast", "CastLike"}
 ELEMENTWISE_WITH_CONSTANT = {"Add", "Sub", "Mul", "Div"}
 
 
@@ -713,9 +713,19 @@ def _clip(r: _Reader, node: Any, index: int) -> None:
 
 @handles(*sorted(PASS_THROUGH))
 def _pass(r: _Reader, node: Any, index: int) -> None:
-    if node.op_type == "Dropout" and any(r.users.get(o) for o in node.output[1:] if o):
-        raise r.unsupported(node, index, "the mask output of a dropout")
     r.alias(node, index, node.input[0])
+
+
+@handles("Dropout")
+def _dropout(r: _Reader, node: Any, index: int) -> None:
+    if any(r.users.get(o) for o in node.output[1:] if o):
+        raise r.unsupported(node, index, "the mask output of a dropout")
+    ratio = attributes(node).get("ratio", 0.5)
+    if len(node.input) > 1 and node.input[1]:
+        ratio = float(r.static.value(node.input[1], node, index).reshape(-1)[0])
+    ratio = _round(ratio)
+    r.emit(node, index, "dropout", {} if ratio == 0.5 else {"p": ratio},
+           (r.src(node.input[0], node, index),))
 
 
 @handles("Flatten")

@@ -329,7 +329,7 @@ def _is_activation(kind: str) -> bool:
     return cls is not None and cls.category == "activation"
 
 
-def _names(items: Sequence[Any]) -> list[str]:
+def _names(items: Sequence[Any], merges: bool = True) -> list[str]:
     found: list[str] = []
     stack: list[Any] = list(items)
     while stack:
@@ -341,7 +341,7 @@ def _names(items: Sequence[Any]) -> list[str]:
             continue
         kind, value = _kind_and_value(item)
         if kind in MERGES and isinstance(value, list):
-            if isinstance(item.get("name"), str):
+            if merges and isinstance(item.get("name"), str):
                 found.append(item["name"])
             stack.extend(value)
         elif isinstance(value, dict) and isinstance(value.get("name"), str):
@@ -349,19 +349,20 @@ def _names(items: Sequence[Any]) -> list[str]:
     return found
 
 
-def _common_prefix(names: list[str]) -> str | None:
-    """The dotted prefix every name continues (``layer1.0`` of ``layer1.0.conv1``)."""
+def _common_prefix(names: list[str], sep: str = ".") -> str | None:
+    """The prefix every name continues (``layer1.0`` of ``layer1.0.conv1``; a name equal to
+    it is the use itself). None when there is none."""
     if not names:
         return None
-    parts = [n.split(".") for n in names]
+    parts = [n.split(sep) for n in names]
     common: list[str] = []
     for tokens in zip(*parts):
         if len(set(tokens)) != 1:
             break
         common.append(tokens[0])
-    if not common or any(len(p) <= len(common) for p in parts):
+    if not common or all(len(p) <= len(common) for p in parts):
         return None
-    return ".".join(common)
+    return sep.join(common)
 
 
 def _localise(items: Any, prefix: str | None) -> Any:
@@ -373,7 +374,7 @@ def _localise(items: Any, prefix: str | None) -> Any:
     out: dict[str, Any] = {}
     for key, value in items.items():
         if key == "name":
-            if prefix is not None and isinstance(value, str):
+            if prefix is not None and isinstance(value, str) and value.startswith(prefix + "."):
                 out[key] = value[len(prefix) + 1:]
             continue
         out[key] = _localise(value, prefix) if isinstance(value, (list, dict)) else value
@@ -395,12 +396,15 @@ def recover_blocks(layers: list[Any], taken: set[str]) -> tuple[dict[str, Any], 
     holds names a block may not have (kinds, other blocks)."""
     units = _units(layers)
     for unit in units:
-        unit.use_name = _common_prefix(_names(unit.items))
-        local_ok = unit.use_name is not None and all(
-            _valid_local(n[len(unit.use_name) + 1:]) for n in _names(unit.items))
-        if not local_ok:
-            unit.use_name = None
-        unit.items = _localise(unit.items, unit.use_name)
+        names = _names(unit.items)
+        prefix = _common_prefix(names)
+        if prefix is not None and all(n == prefix or _valid_local(n[len(prefix) + 1:])
+                                      for n in names):
+            unit.use_name = prefix
+            unit.items = _localise(unit.items, prefix)
+        else:  # layer1_0_conv1, layer1_0_bn1, ...: the use is layer1_0, its layers unnamed
+            unit.use_name = _common_prefix(_names(unit.items, merges=False), "_")
+            unit.items = _localise(unit.items, None)
     groups: dict[Any, list[_Unit]] = {}
     for unit in units:
         groups.setdefault(_signature(unit.items), []).append(unit)
@@ -540,7 +544,7 @@ def _template(members: list[_Unit], hole: tuple[int, ...] | None
         pnames.append(pname)
         common, count = Counter(map(_hashable, vector)).most_common(1)[0]
         default = None
-        if 2 <= count < len(vector):
+        if max(2, len(vector) / 2) <= count < len(vector):
             default = next(v for v in vector if _hashable(v) == common)
         params[pname] = default
         for i, v in enumerate(vector):
