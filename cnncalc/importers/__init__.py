@@ -73,7 +73,7 @@ def detect(source: str) -> str | None:
 
 def _is_factory(source: str) -> bool:
     module, sep, attr = source.partition(":")
-    if not sep or os.path.exists(source) or len(module) < 2 and module.isalpha():
+    if not sep or os.path.exists(source) or (len(module) < 2 and module.isalpha()):
         return False  # C:\... on Windows is a path
     return all(part.isidentifier() for part in (*module.split("."), *attr.split(".")))
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error, spec_name
+from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error
 from cnncalc.importers.onnx_wire import WireError, graph_bytes
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
@@ -112,7 +112,7 @@ class _Reader:
         self.op_by_name: dict[str, Op] = {}
         self.users: dict[str, int] = {}       # tensor → number of consuming nodes
         self.skip: set[int] = set()           # nodes folded into a pattern
-        self.special: dict[int, Callable[[], None]] = {}
+        self.special: dict[int, Callable[[], object]] = {}
         self.data_input, self.batch, self.input_dims = self._input(input_shape)
         self.static: Static = Static(self)
         self.folded_bn = 0
@@ -171,7 +171,7 @@ class _Reader:
         try:
             inferred = onnx.shape_inference.infer_shapes(self.model, check_type=False,
                                                          strict_mode=False, data_prop=True)
-        except Exception as exc:  # noqa: BLE001 - onnx raises many kinds; the message says
+        except Exception as exc:  # onnx raises many kinds; the message says which
             self.notes.append(f"ONNX shape inference failed ({str(exc)[:200]}); layer shapes "
                               f"are cnncalc's alone")
             inferred = self.model
@@ -368,9 +368,7 @@ def _weight_slots(graph: Any) -> set[str]:
     slots: set[str] = set()
     for node in graph.node:
         if node.op_type in ("Conv", "ConvTranspose", "BatchNormalization", "PRelu",
-                            "InstanceNormalization"):
-            slots.update(node.input[1:])
-        elif node.op_type == "Gemm":
+                            "InstanceNormalization", "Gemm"):
             slots.update(node.input[1:])
     return slots
 
@@ -397,7 +395,7 @@ def compress(pairs: list[list[int]]) -> Any:
     return pairs
 
 
-def ints_of(values: list[int]) -> Any:
+def ints_of(values: list[Any]) -> Any:
     return values[0] if len(set(values)) == 1 else list(values)
 
 
@@ -789,8 +787,10 @@ def _elementwise(r: _Reader, node: Any, index: int) -> None:
         if node.op_type == "Add" and r.shape(a) == out and r.shape(b) == out:
             r.emit(node, index, "add", {}, (r.src(a, node, index), r.src(b, node, index)))
             return
+        missing = "" if node.op_type == "Add" else \
+            f" (cnncalc has add, not {node.op_type.lower()})"
         raise r.unsupported(node, index, f"an element-wise {node.op_type} of two activations"
-                                         f"{'' if node.op_type == 'Add' else ' (cnncalc has add, not ' + node.op_type.lower() + ')'}")
+                                         f"{missing}")
     act, const = (a, b) if r.is_act(a) else (b, a)
     size = math.prod(r.shape(const) or (1,))
     producer = r.op_by_name.get(r.act.get(act, ""))

@@ -142,8 +142,8 @@ def _silu(r: _Reader, node: Any, index: int, producer: dict[str, tuple[Any, int]
         if found and found[0].op_type == "Sigmoid" and found[0].input[0] == x and \
                 r.users.get(s) == 1:
             r.skip.add(found[1])
-            r.special[index] = lambda: r.emit(node, index, "silu", {},
-                                              (r.src(x, node, index),))
+            r.special[index] = lambda x=x: r.emit(node, index, "silu", {},
+                                                  (r.src(x, node, index),))
             return
 
 
@@ -169,9 +169,9 @@ def _lrn(r: _Reader, div: Any, index: int, dyn: set[str],
         chain.append(i)
         dynamic = [n for n in node.input if n in dyn]
         static = [n for n in node.input if n and n not in dyn]
-        if node.op_type in ("Mul", "Pow") and len(dynamic) == 2 and dynamic[0] == dynamic[1] \
-                == x or (node.op_type == "Pow" and dynamic == [x] and static
-                         and _const(r, static[0]) == 2.0):
+        squares = node.op_type == "Mul" and dynamic == [x, x]
+        if squares or (node.op_type == "Pow" and dynamic == [x] and static
+                       and _const(r, static[0]) == 2.0):
             break
         if len(dynamic) != 1:
             return

@@ -128,7 +128,7 @@ def _has_data(tensor: Any) -> bool:
                 or 0 in tensor.dims)
 
 
-def _constant(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _constant(xs: list[Any], a: dict[str, Any]) -> Any:
     from onnx import numpy_helper
 
     if "value" in a:
@@ -140,18 +140,18 @@ def _constant(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
     raise NotStatic("a Constant node without a value cnncalc reads")
 
 
-def _gather(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _gather(xs: list[Any], a: dict[str, Any]) -> Any:
     return np.take(xs[0], xs[1].astype(np.int64), axis=a.get("axis", 0))
 
 
-def _reshape(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _reshape(xs: list[Any], a: dict[str, Any]) -> Any:
     shape = [int(v) for v in xs[1]]
     if not a.get("allowzero", 0):
         shape = [xs[0].shape[i] if v == 0 else v for i, v in enumerate(shape)]
     return xs[0].reshape(shape)
 
 
-def _slice(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _slice(xs: list[Any], a: dict[str, Any]) -> Any:
     data = xs[0]
     starts = xs[1] if len(xs) > 1 else a["starts"]
     ends = xs[2] if len(xs) > 2 else a["ends"]
@@ -164,7 +164,7 @@ def _slice(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
     return data[tuple(index)]
 
 
-def _unsqueeze(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _unsqueeze(xs: list[Any], a: dict[str, Any]) -> Any:
     axes = [int(v) for v in (xs[1] if len(xs) > 1 and xs[1] is not None else a["axes"])]
     out = xs[0]
     rank = out.ndim + len(axes)
@@ -173,27 +173,27 @@ def _unsqueeze(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
     return out
 
 
-def _squeeze(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _squeeze(xs: list[Any], a: dict[str, Any]) -> Any:
     axes = xs[1] if len(xs) > 1 and xs[1] is not None else a.get("axes")
     if axes is None:
         return np.squeeze(xs[0])
     return np.squeeze(xs[0], axis=tuple(int(v) for v in axes))
 
 
-def _cast(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _cast(xs: list[Any], a: dict[str, Any]) -> Any:
     from onnx import helper
 
     return xs[0].astype(helper.tensor_dtype_to_np_dtype(a["to"]))
 
 
-def _div(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _div(xs: list[Any], a: dict[str, Any]) -> Any:
     x, y = xs
     if np.issubdtype(x.dtype, np.integer) and np.issubdtype(y.dtype, np.integer):
         return np.trunc(x / y).astype(x.dtype)
     return x / y
 
 
-def _constant_of_shape(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _constant_of_shape(xs: list[Any], a: dict[str, Any]) -> Any:
     from onnx import numpy_helper
 
     fill = numpy_helper.to_array(a["value"]).reshape(-1) if "value" in a else \
@@ -204,14 +204,14 @@ def _constant_of_shape(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
     return np.full(shape, fill[0], dtype=fill.dtype)
 
 
-def _range(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _range(xs: list[Any], a: dict[str, Any]) -> Any:
     start, limit, delta = (x.item() for x in xs[:3])
     if delta == 0 or abs((limit - start) / delta) > MAX_ELEMENTS:
         raise NotStatic("a range that is empty-stepped or too long")
     return np.arange(start, limit, delta, dtype=xs[0].dtype)
 
 
-def _expand(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+def _expand(xs: list[Any], a: dict[str, Any]) -> Any:
     shape = [int(v) for v in xs[1]]
     if int(np.prod(shape)) > MAX_ELEMENTS:
         raise NotStatic(f"an expansion to {shape} is too large")
@@ -219,7 +219,7 @@ def _expand(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
 
 
 def _reduce(fn: Any) -> Any:
-    def run(xs: list[Any], a: dict[str, Any]) -> np.ndarray:
+    def run(xs: list[Any], a: dict[str, Any]) -> Any:
         axes = a.get("axes")
         if axes is None and len(xs) > 1 and xs[1] is not None:
             axes = [int(v) for v in xs[1]]

@@ -476,8 +476,8 @@ def _block_name(members: list[_Unit], taken: set[str]) -> str:
     names = [u.use_name for u in members if u.use_name]
     if len(names) == len(members):
         stem = names[0]
-        for n in names[1:]:
-            while not n.startswith(stem):
+        for other in names[1:]:
+            while not other.startswith(stem):
                 stem = stem[:-1]
         stem = stem.rstrip("0123456789._-")
         if len(stem) >= 4 and _valid_local(stem) and "." not in stem:
@@ -621,7 +621,7 @@ def _factor(base: list[Any], vector: list[Any]) -> int | None:
         return None
     if vector[0] % base[0]:
         return None
-    k = vector[0] // base[0]
+    k: int = vector[0] // base[0]
     if k < 2 or any(v != b * k for b, v in zip(base, vector)):
         return None
     return k
