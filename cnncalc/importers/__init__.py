@@ -157,8 +157,6 @@ def header(imported: Imported) -> list[str]:
 def spec_document(imported: Imported, compact: bool = True) -> dict[str, Any]:
     """The spec as plain data: compact (branches, defaults, blocks) or flat."""
     doc: dict[str, Any] = {"name": imported.name, "input": list(imported.input_shape)}
-    if imported.batch != 1:
-        doc["batch"] = imported.batch
     layers = nested_layers(imported.ops) if compact else None
     if layers is None:
         doc["layers"] = flat_layers(imported.ops)

@@ -402,9 +402,15 @@ def recover_blocks(layers: list[Any], taken: set[str]) -> tuple[dict[str, Any], 
                                       for n in names):
             unit.use_name = prefix
             unit.items = _localise(unit.items, prefix)
-        else:  # layer1_0_conv1, layer1_0_bn1, ...: the use is layer1_0, its layers unnamed
-            unit.use_name = _common_prefix(_names(unit.items, merges=False), "_")
+        else:  # inception_3a.1x1 (not a name alone); layer1_0_conv1: the use named, its layers not
+            leaf_names = _names(unit.items, merges=False)
+            unit.use_name = prefix or (None if any("." in n for n in leaf_names)
+                                       else _common_prefix(leaf_names, "_"))
             unit.items = _localise(unit.items, None)
+    seen: Counter[str | None] = Counter(u.use_name for u in units)
+    for unit in units:
+        if unit.use_name is not None and (seen[unit.use_name] > 1 or unit.use_name in taken):
+            unit.use_name = None
     groups: dict[Any, list[_Unit]] = {}
     for unit in units:
         groups.setdefault(_signature(unit.items), []).append(unit)
