@@ -495,13 +495,6 @@ def _block_name(members: list[_Unit], taken: set[str]) -> str:
     return name
 
 
-def _identifier(text: str) -> str | None:
-    out = "".join(c if c.isalnum() or c == "_" else "_" for c in text)
-    if not out or not (out[0].isalpha() or out[0] == "_") or not out.isascii():
-        return None
-    return out
-
-
 def _template(members: list[_Unit], hole: tuple[int, ...] | None
               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The block (params and layers) and each member's use mapping."""
@@ -573,11 +566,36 @@ def _template(members: list[_Unit], hole: tuple[int, ...] | None
         for i, value in enumerate(hole_values):
             if value != []:
                 per_use[i][pname] = value
+    _drop_auto_names(template)
     if params and all(v is None for v in params.values()):
         block: dict[str, Any] = {"params": list(params), "layers": template}
     else:
         block = {"params": params, "layers": template} if params else {"layers": template}
     return block, per_use
+
+
+def _drop_auto_names(template: list[Any]) -> None:
+    """Leave out local names the spec builder would give anyway (``conv1``, ``relu2``): it
+    counts per kind in order, a merge before its branches."""
+    counters: Counter[str] = Counter()
+
+    def visit(items: list[Any]) -> None:
+        for i, item in enumerate(items):
+            kind, value = _kind_and_value(item)
+            counters[kind] += 1
+            auto = f"{kind}{counters[kind]}"
+            if kind in MERGES and isinstance(value, list):
+                if item.get("name") == auto:
+                    del item["name"]
+                for branch in value:
+                    if isinstance(branch, list):
+                        visit(branch)
+            elif isinstance(value, dict) and value.get("name") == auto:
+                del value["name"]
+                if not value:
+                    items[i] = kind
+
+    visit(template)
 
 
 def _get_parent(items: list[Any], path: tuple[int, ...]) -> Any:
@@ -634,14 +652,11 @@ def _factor(base: list[Any], vector: list[Any]) -> int | None:
 
 
 def _param_name(key: str, local: str | None, same_attr: int, used: set[str]) -> str:
-    if same_attr == 1:
-        name = key
-    else:
-        ident = _identifier(local) if local else None
-        name = f"{key}_{ident}" if ident else key
-    name = name if name not in RESERVED_KEYS else name + "_"
-    base, n = name, 1
-    while name in used:
+    """``out`` for the one parameter from an attribute, ``out1``, ``out2``, ... for several."""
+    base = key if key not in RESERVED_KEYS else key + "_"
+    if same_attr == 1 and base not in used:
+        return base
+    n = 1
+    while f"{base}{n}" in used:
         n += 1
-        name = f"{base}{n}"
-    return name
+    return f"{base}{n}"
