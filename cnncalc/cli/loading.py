@@ -35,8 +35,24 @@ def load_model_file(source: str, limits: Limits = DEFAULT_LIMITS,
                     input_shape: tuple[int, ...] | None = None) -> Network:
     """The Network of a model file, imported in memory; its approximations are printed as
     warnings on standard error."""
-    result = import_model(source, input_shape, limits)
+    try:
+        result = import_model(source, input_shape, limits)
+    except SpecError as exc:
+        remember_text(exc, source)
+        raise
     SOURCES[result.shown] = result.text
     for note in result.warnings:
         click.echo(f"{source}: warning: {note}", err=True)
     return Network(result.graph, result.shown, result.text, limits)
+
+
+def remember_text(exc: SpecError, source: str) -> None:
+    """Keep a text model file (prototxt, JSON) whose error has a line, for the caret."""
+    mark = exc.diagnostics[0].mark
+    if mark is None or mark.path != source or source in SOURCES:
+        return
+    try:
+        with open(source, "rb") as fh:
+            SOURCES[source] = fh.read(16 * 2**20).decode("utf-8", errors="replace")
+    except OSError:
+        pass
