@@ -279,8 +279,8 @@ class _Reader:
         config = layer["config"]
         name = str(config.get("name") or layer.get("name") or cls)
         if cls == "InputLayer":
-            shape = self._shape_of(config)
-            self._set_input(layer, shape or [])
+            if not (sequential and self.input_dims):  # Sequential's input was read already
+                self._set_input(layer, self._shape_of(config) or [])
             self.tensors[name] = INPUT
             return
         if sequential and not self.input_dims:
