@@ -205,7 +205,7 @@ def test_weights_as_graph_inputs_and_symbolic_batch(tmp_path: Path) -> None:
 def test_symbolic_size_needs_input(tmp_path: Path) -> None:
     node = helper.make_node("Relu", ["x"], ["y"])
     path = _save(_model([node], [], [1, 3, "H", "W"]), tmp_path)
-    with pytest.raises(SpecError, match="symbolic size 'H'.*--input"):
+    with pytest.raises(SpecError, match=r"symbolic size 'H'.*--input"):
         read(path)
     assert read(path, input_shape=(3, 32, 32)).input_shape == (3, 32, 32)
 

@@ -157,7 +157,8 @@ class _Reader:
     def _type(self, layer: Any) -> str:
         if isinstance(layer.type, str):
             return layer.type
-        name = layer.DESCRIPTOR.fields_by_name["type"].enum_type.values_by_number[layer.type].name
+        name = str(layer.DESCRIPTOR.fields_by_name["type"].enum_type
+                   .values_by_number[layer.type].name)
         return V1_TYPES.get(name, name)
 
     def read(self) -> Imported:
@@ -203,10 +204,7 @@ class _Reader:
         net = self.net
         if not net.input:
             return
-        if net.input_shape:
-            dims = list(net.input_shape[0].dim)
-        else:
-            dims = list(net.input_dim[:4])
+        dims = list(net.input_shape[0].dim) if net.input_shape else list(net.input_dim[:4])
         self._set_input(net.input[0], dims)
 
     def _set_input(self, blob: str, dims: list[int]) -> None:
@@ -252,9 +250,8 @@ class _Reader:
         self.ops.append(op)
         self.channels[op.name] = channels if channels is not None else \
             self.channels.get(inputs[0], 0)
-        if kind == "flatten" or kind == "linear":
-            self.flat.add(op.name)
-        elif inputs[0] in self.flat and kind not in ("concat", "add"):
+        if kind in ("flatten", "linear") or (inputs[0] in self.flat
+                                             and kind not in ("concat", "add")):
             self.flat.add(op.name)
         if top:
             for blob in layer.top[:1]:

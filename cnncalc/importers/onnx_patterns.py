@@ -4,6 +4,7 @@ Mul, Add, Pow and Div, and SiLU written as ``x * sigmoid(x)``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.importers.onnx_static import NotStatic
@@ -142,9 +143,12 @@ def _silu(r: _Reader, node: Any, index: int, producer: dict[str, tuple[Any, int]
         if found and found[0].op_type == "Sigmoid" and found[0].input[0] == x and \
                 r.users.get(s) == 1:
             r.skip.add(found[1])
-            r.special[index] = lambda x=x: r.emit(node, index, "silu", {},
-                                                  (r.src(x, node, index),))
+            r.special[index] = _silu_emitter(r, node, index, x)
             return
+
+
+def _silu_emitter(r: _Reader, node: Any, index: int, x: str) -> Callable[[], object]:
+    return lambda: r.emit(node, index, "silu", {}, (r.src(x, node, index),))
 
 
 _CHAIN = {"Mul", "Add", "Div", "Pow", "Pad", "AveragePool", "Reshape", "Squeeze", "Unsqueeze",

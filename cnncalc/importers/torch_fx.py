@@ -34,7 +34,8 @@ def fx_graph(source: str, model: Any, sample: Any, export_error: Exception) -> A
         F.max_pool2d: "max_pool2d.default", F.avg_pool2d: "avg_pool2d.default",
         F.adaptive_avg_pool2d: "adaptive_avg_pool2d.default", F.dropout: "dropout.default",
     }
-    input_name, output, input_shape = "", "", ()
+    input_name, output = "", ""
+    input_shape: tuple[int, ...] = ()
     for node in traced.graph.nodes:
         meta = node.meta.get("tensor_meta")
         shape = tuple(int(d) for d in meta.shape) if hasattr(meta, "shape") else None

@@ -246,7 +246,7 @@ def _json_graph(doc: dict[str, Any]) -> AtenGraph:
 def _json_output(value: dict[str, Any]) -> str:
     if "as_tensor" in value:
         return str(value["as_tensor"]["name"])
-    if "as_tensors" in value and value["as_tensors"]:
+    if value.get("as_tensors"):
         return str(value["as_tensors"][0]["name"])
     return ""
 
@@ -375,7 +375,7 @@ class _Mapper:
             return  # a computation on constants or shapes
         if node.target in SHAPE_OPS:
             return  # reads only a size
-        op, _, overload = node.target.partition(".")
+        op = node.target.partition(".")[0]
         handler = getattr(self, f"_{op.strip('_')}", None)
         if node.target in ALIASES:
             self.alias(node, values[0])
