@@ -12,13 +12,12 @@ every layer's output is checked against them.
 from __future__ import annotations
 
 import math
-import mmap
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error
-from cnncalc.importers.onnx_wire import WireError, graph_bytes
+from cnncalc.importers.onnx_wire import FileBytes, WireError, graph_bytes
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
@@ -48,8 +47,7 @@ def load_graph(path: str, limits: Limits) -> tuple[onnx.ModelProto, int]:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size == 0:
                 raise import_error("the file is empty, not an ONNX model", path)
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                data, skipped = graph_bytes(buf, 4 * limits.max_layers)
+            data, skipped = graph_bytes(FileBytes(fh.fileno()), 4 * limits.max_layers)
     except WireError as exc:
         raise import_error(f"not a readable ONNX model: {exc}", path) from None
     except OSError as exc:

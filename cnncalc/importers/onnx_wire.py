@@ -1,18 +1,20 @@
 """Reading an ONNX file's graph without its weights, in bounded memory.
 
 An ONNX model is one protobuf message whose initializers carry the weights (often nearly all of
-the file). :func:`graph_bytes` walks the protobuf wire format of the memory-mapped file and copies
-everything except initializer data over :data:`KEEP_BYTES` (small initializers — reshape
-targets, pads, scales — are kept: the importer needs their values). The weights' pages are never
-read, so a 100 MB model is parsed as a few hundred kilobytes. The walk refuses malformed or
+the file). :func:`graph_bytes` walks the protobuf wire format of the file — read in small blocks
+at the offsets the walk needs (:class:`FileBytes`) — and copies everything except initializer
+data over :data:`KEEP_BYTES` (small initializers — reshape targets, pads, scales — are kept: the
+importer needs their values). The weights are never read, so a 100 MB model is parsed as a few
+hundred kilobytes, in a few hundred kilobytes. The walk refuses malformed or
 truncated input and counts the graph's elements before anything is parsed, so a file of millions
 of tiny nested messages (a "protobuf bomb") is refused instead of expanding in memory.
 """
 
 from __future__ import annotations
 
-import mmap
+import os
 from collections.abc import Iterator
+from typing import Protocol, overload
 
 KEEP_BYTES = 4096
 """Initializers up to this many bytes keep their data; larger ones keep name, type and dims."""
@@ -26,7 +28,62 @@ class WireError(Exception):
     """The bytes are not a well-formed protobuf message (truncated, or not ONNX at all)."""
 
 
-def _varint(buf: mmap.mmap | bytes, pos: int, end: int) -> tuple[int, int]:
+class Buffer(Protocol):
+    def __len__(self) -> int: ...
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> bytes: ...
+
+
+BLOCK = 1 << 16
+
+
+class FileBytes:
+    """A file's bytes by offset, read in 64 KiB blocks as they are asked for (the last few
+    kept), so walking past the weights never reads them."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.size = os.fstat(fd).st_size
+        self.blocks: dict[int, bytes] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def _block(self, n: int) -> bytes:
+        block = self.blocks.get(n)
+        if block is None:
+            if len(self.blocks) >= 8:
+                self.blocks.pop(next(iter(self.blocks)))
+            block = self.blocks[n] = os.pread(self.fd, BLOCK, n * BLOCK)
+        return block
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> bytes: ...
+
+    def __getitem__(self, index: int | slice) -> int | bytes:
+        if isinstance(index, int):
+            if not 0 <= index < self.size:
+                raise IndexError(index)
+            return self._block(index // BLOCK)[index % BLOCK]
+        start, stop = index.start or 0, min(index.stop, self.size)
+        if stop - start > 4 * BLOCK:
+            return os.pread(self.fd, stop - start, start)
+        parts = []
+        while start < stop:
+            block = self._block(start // BLOCK)
+            piece = block[start % BLOCK:min(stop - start + start % BLOCK, BLOCK)]
+            if not piece:
+                break
+            parts.append(piece)
+            start += len(piece)
+        return b"".join(parts)
+
+
+def _varint(buf: Buffer | bytes, pos: int, end: int) -> tuple[int, int]:
     result = shift = 0
     while True:
         if pos >= end:
@@ -41,7 +98,7 @@ def _varint(buf: mmap.mmap | bytes, pos: int, end: int) -> tuple[int, int]:
             raise WireError(f"a number longer than 10 bytes at byte {pos}")
 
 
-def _fields(buf: mmap.mmap | bytes, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
+def _fields(buf: Buffer | bytes, start: int, end: int) -> Iterator[tuple[int, int, int, int]]:
     """(field number, first byte of the field, first byte of its payload, end) of each field."""
     pos = start
     while pos < end:
@@ -81,7 +138,7 @@ def _message(out: bytearray, number: int, payload: bytes | bytearray) -> None:
     out += payload
 
 
-def graph_bytes(buf: mmap.mmap | bytes, max_elements: int) -> tuple[bytes, int]:
+def graph_bytes(buf: Buffer | bytes, max_elements: int) -> tuple[bytes, int]:
     """The model's bytes with large initializer data left out, and how many bytes were left
     out. Raises WireError for malformed input or a graph of more than ``max_elements`` nodes,
     initializers and value infos."""
