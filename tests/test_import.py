@@ -35,9 +35,15 @@ def _export(name: str, tmp_path: Path, weights: str = "none") -> Path:
 
 
 def _kinds_and_shapes(report: Any) -> list[tuple[str, tuple[int, ...]]]:
-    """Layers by kind and shape; an adaptive pool is written as a fixed pool (docs/import.md)."""
-    return sorted((r.kind.removeprefix("adaptive_"), r.output_shape.dims)
-                  for r in report.layers if r.kind != "identity")
+    """Layers by kind and shape; an adaptive pool is written as a global pool (to 1×1) or a
+    fixed one (docs/import.md)."""
+    def kind(r: Any) -> str:
+        if not r.kind.startswith("adaptive_"):
+            return str(r.kind)
+        base = r.kind.removeprefix("adaptive_")
+        return f"global_{base}" if all(s == 1 for s in r.output_shape.spatial) else base
+
+    return sorted((kind(r), r.output_shape.dims) for r in report.layers if r.kind != "identity")
 
 
 @pytest.mark.parametrize("name", BUNDLED)

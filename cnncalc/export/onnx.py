@@ -313,6 +313,9 @@ def _global_maxpool(layer: GlobalMaxPool, site: Site, g: _Graph) -> None:
 
 def _adaptive(layer: Any, site: Site, g: _Graph, op_type: str) -> None:
     sizes, outs = site.shapes[0].spatial, site.output.spatial
+    if all(o == 1 for o in outs):  # the same at every input size
+        g.node(f"Global{op_type}", [site.inputs[0]], site.name, site.name)
+        return
     if any(i % o for i, o in zip(sizes, outs)):
         raise site.refuse(f"an adaptive pool from {Shape.of((1, *sizes)).spatial} to {outs} "
                           f"has windows of unequal size, which no ONNX pool has")

@@ -445,8 +445,10 @@ def recover_blocks(layers: list[Any], taken: set[str]) -> tuple[dict[str, Any], 
         template, uses = _template(members, hole)
         blocks[block_name] = template
         for unit, use in zip(members, uses):
-            if unit.use_name is not None:
-                use["name"] = unit.use_name
+            if unit.use_name is not None:  # after the numbers, before the layer lists
+                use = {**{k: v for k, v in use.items() if not isinstance(v, list)},
+                       "name": unit.use_name,
+                       **{k: v for k, v in use.items() if isinstance(v, list)}}
             replaced[unit.start] = (unit.stop, {block_name: use} if use else block_name)
     if not blocks:
         return {}, layers
@@ -486,7 +488,8 @@ def _block_name(members: list[_Unit], taken: set[str]) -> str:
             while not other.startswith(stem):
                 stem = stem[:-1]
         stem = stem.rstrip("0123456789._-")
-        if len(stem) >= 4 and _valid_local(stem) and "." not in stem:
+        if len(stem) >= 4 and _valid_local(stem) and "." not in stem and \
+                lookup(stem) is None and stem not in taken:
             base = stem
     name, n = base, 1
     while name in taken or lookup(name) is not None:
