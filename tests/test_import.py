@@ -394,3 +394,25 @@ def test_is_model_file() -> None:
     assert is_model_file("a.onnx") and is_model_file("net.prototxt")
     assert is_model_file("torchvision.models:resnet18")
     assert not is_model_file("vgg16") and not is_model_file("specs/vgg16.yaml")
+
+
+def test_docs_samples_are_what_import_writes(tmp_path: Path) -> None:
+    """docs/import.md shows the AlexNet and ResNet-18 specs exactly as `cnncalc import`
+    writes them."""
+    from .conftest import ROOT
+
+    doc = (ROOT / "docs" / "import.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in doc.split("```yaml\n")[1:]]
+    alexnet = import_model(str(MODELS / "bvlc_alexnet.deploy.prototxt")).text
+    resnet = import_model(str(_export("resnet18", tmp_path))).text
+    assert blocks[0] == alexnet
+    assert blocks[1] == resnet
+    assert len(resnet.splitlines()) == 40
+
+
+def test_every_layer_kind_exports_to_onnx_or_says_why() -> None:
+    from cnncalc.export.onnx import UNSUPPORTED, missing_emitters
+    from cnncalc.layers.base import kinds
+
+    assert missing_emitters() == []
+    assert set(UNSUPPORTED) <= set(kinds())
