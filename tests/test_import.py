@@ -3,11 +3,14 @@ hostile ones) and Caffe prototxts (BVLC's deploy files), through the API and the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cnncalc
 from cnncalc.analysis.walk import analyze
@@ -416,3 +419,49 @@ def test_every_layer_kind_exports_to_onnx_or_says_why() -> None:
 
     assert missing_emitters() == []
     assert set(UNSUPPORTED) <= set(kinds())
+
+
+# --- no input makes an importer crash ----------------------------------------------------------
+
+_LENET: bytes | None = None
+
+
+def _lenet_bytes() -> bytes:
+    global _LENET
+    if _LENET is None:
+        from cnncalc.export.onnx import to_model
+
+        _LENET = to_model(cnncalc.load("lenet5"), weights="none").SerializeToString()
+    return _LENET
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_damaged_onnx_files_give_errors_not_tracebacks(tmp_path_factory: Any, data: Any) -> None:
+    """A real model with bytes flipped, cut or inserted: an import or a SpecError, nothing
+    else."""
+    blob = bytearray(_lenet_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(blob) - 1))
+        action = data.draw(st.sampled_from(["flip", "cut", "insert"]))
+        if action == "flip":
+            blob[at] ^= data.draw(st.integers(1, 255))
+        elif action == "cut":
+            del blob[at:at + data.draw(st.integers(1, 64))]
+        else:
+            blob[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+    path = tmp_path_factory.mktemp("fuzz") / "m.onnx"
+    path.write_bytes(bytes(blob))
+    with contextlib.suppress(SpecError):
+        import_model(str(path))
+
+
+@settings(max_examples=60)
+@given(st.text(alphabet=st.sampled_from(list('layer{}:"name type bottom top convolution_param '
+                                              'num_output kernel_size 0123456789#\n')),
+               max_size=300))
+def test_random_prototxt_gives_errors_not_tracebacks(tmp_path_factory: Any, text: str) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "m.prototxt"
+    path.write_text(text)
+    with contextlib.suppress(SpecError):
+        import_model(str(path))

@@ -4,15 +4,19 @@ for the Keras 2 format and the errors."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnncalc.analysis.walk import analyze
 from cnncalc.importers import import_model, is_model_file
+from cnncalc.model.errors import SpecError
 
 MODELS = Path(__file__).resolve().parent / "models"
 
@@ -121,3 +125,37 @@ def test_bad_archives(tmp_path: Path, cli: Any) -> None:
                           (no_config, "it has no config.json")):
         result = cli("summary", str(path))
         assert result.code == 1 and message in result.err and "Traceback" not in result.err
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers(-3, 300) | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(st.sampled_from(["name", "config", "class_name", "units",
+                                                        "filters", "kernel_size",
+                                                        "inbound_nodes", "batch_shape"]),
+                                       inner, max_size=4), max_leaves=20)
+_LAYER = st.fixed_dictionaries({
+    "class_name": st.sampled_from(["InputLayer", "Conv2D", "Dense", "Add", "Flatten",
+                                   "Concatenate", "MaxPooling2D", "Activation", "Bogus"]),
+    "config": st.dictionaries(st.sampled_from(["name", "units", "filters", "kernel_size",
+                                               "batch_shape", "activation", "strides",
+                                               "padding", "pool_size"]), _JSON, max_size=5),
+    "inbound_nodes": _JSON, "name": st.text(max_size=4)})
+
+
+@settings(max_examples=80)
+@given(st.sampled_from(["Sequential", "Functional", "Model", "Other"]),
+       st.lists(_LAYER, max_size=5))
+def test_random_configs_give_errors_not_tracebacks(tmp_path_factory: Any, kind: str,
+                                                   layers: list[Any]) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "m.json"
+    first = {"class_name": "InputLayer", "name": "in", "inbound_nodes": [],
+             "config": {"name": "in", "batch_shape": [None, 8, 8, 3]}}
+    if kind == "Functional":  # each layer reads the one before it
+        names = ["in", *[f"l{i}" for i in range(len(layers))]]
+        for i, layer in enumerate(layers):
+            layer["name"] = layer["config"]["name"] = names[i + 1]
+            layer["inbound_nodes"] = [[[names[i], 0, 0, {}]]]
+    path.write_text(json.dumps({"class_name": kind, "config": {"name": "m",
+                                                               "layers": [first, *layers]}}))
+    with contextlib.suppress(SpecError):
+        import_model(str(path))

@@ -11,7 +11,12 @@ from typing import Any
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import INPUT
 
-__all__ = ["INPUT", "Imported", "Namer", "Op", "import_error", "spec_name"]
+__all__ = ["INPUT", "MALFORMED", "Imported", "Namer", "Op", "import_error", "spec_name"]
+
+MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError,
+             OverflowError)
+"""What a reader's handler raises on a missing or mistyped value in a file it was handed; each
+reader turns these into an error naming the node or layer."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import re
 import zipfile
 from typing import Any
 
-from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error
+from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
@@ -119,10 +119,14 @@ class _Reader:
 
     def _error(self, layer: dict[str, Any] | None, message: str,
                code: str = "import") -> SpecError:
-        name = layer.get("name") or (layer.get("config") or {}).get("name") \
-            if isinstance(layer, dict) else None
-        where = f"layer '{name}' ({layer.get('class_name')}){self.shown}: " \
-            if isinstance(layer, dict) else self.shown.strip() + (": " if self.shown else "")
+        name = None
+        if isinstance(layer, dict):
+            config = layer.get("config")
+            name = layer.get("name") or (config.get("name") if isinstance(config, dict) else None)
+            named = f"layer '{name}'" if name else "a layer"
+            where = f"{named} ({layer.get('class_name')}){self.shown}: "
+        else:
+            where = self.shown.strip() + (": " if self.shown else "")
         if self.shown:  # inside an archive: no useful line
             return import_error(f"{where}{message}", self.path, code=code)
         line, column = 1, 1
@@ -300,7 +304,11 @@ class _Reader:
         if handler is None:
             raise self._error(layer, f"cnncalc cannot represent Keras's {cls} layer",
                               code="import-unsupported")
-        op = handler(layer, config, tuple(inputs))
+        try:
+            op = handler(layer, config, tuple(inputs))
+        except MALFORMED as exc:
+            raise self._error(layer, f"a malformed layer config ({type(exc).__name__}: "
+                                     f"{exc})") from None
         self.tensors[name] = op.name if op is not None else inputs[0]
 
     def _activation_after(self, layer: dict[str, Any], op: Op, activation: Any) -> Op:

@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error
+from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
 from cnncalc.importers.onnx_wire import FileBytes, WireError, graph_bytes
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
@@ -300,7 +300,11 @@ class _Reader:
             handler = HANDLERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
             if handler is None:
                 raise self.unsupported(node, index)
-            handler(self, node, index)
+            try:
+                handler(self, node, index)
+            except MALFORMED as exc:
+                raise self.error(node, index, f"a malformed node ({type(exc).__name__}: "
+                                              f"{exc})") from None
         self._trim_to_output()
         self._notes()
         return Imported(self._model_name(), self.input_dims, tuple(self.ops), self.path, "ONNX",

@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.importers.ir import INPUT, Imported, Namer, Op, import_error
+from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
@@ -382,7 +382,11 @@ class _Mapper:
         elif op in ACTIVATIONS:
             self.emit(node, ACTIVATIONS[op], {}, (self.src(node, values[0]),))
         elif handler is not None:
-            handler(node, args)
+            try:
+                handler(node, args)
+            except MALFORMED as exc:
+                raise self.error(node, f"malformed arguments ({type(exc).__name__}: "
+                                       f"{exc})") from None
         else:
             raise self.error(node, f"cnncalc cannot represent {node.target}",
                              code="import-unsupported")
