@@ -465,3 +465,16 @@ def test_random_prototxt_gives_errors_not_tracebacks(tmp_path_factory: Any, text
     path.write_text(text)
     with contextlib.suppress(SpecError):
         import_model(str(path))
+
+
+def test_missing_external_data(tmp_path: Path) -> None:
+    """Weights saved beside the model (model.onnx.data, as PyTorch's exporter does) and not
+    copied: the graph imports all the same."""
+    from cnncalc.export.onnx import to_model
+
+    model = to_model(cnncalc.load("alexnet"), weights="zeros")
+    path = tmp_path / "alexnet.onnx"
+    onnx.save(model, str(path), save_as_external_data=True, location="alexnet.onnx.data")
+    (tmp_path / "alexnet.onnx.data").unlink()
+    assert path.stat().st_size < 100_000
+    assert analyze(import_model(str(path)).graph).totals.params == 60_965_224

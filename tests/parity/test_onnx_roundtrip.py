@@ -124,3 +124,19 @@ def test_default_exporter_round_trip(name: str, tmp_path: Path) -> None:
         assert folding and f"into {folded} convolution" in folding[0]
     else:
         assert not folding
+
+
+def test_legacy_constant_folding_is_reported(tmp_path: Path) -> None:
+    """The legacy exporter's constant folding merges batch norm into the convolution without
+    saying so; the import says it probably did."""
+    torch = import_torch()
+    module = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, bias=False), torch.nn.BatchNorm2d(8),
+                                 torch.nn.ReLU()).eval()
+    path = tmp_path / "folded.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (torch.randn(1, 3, 8, 8),), str(path), dynamo=False,
+                          do_constant_folding=True)
+    result = import_model(str(path))
+    assert analyze(result.graph).totals.params == 8 * 27 + 8
+    assert any("batch norm was probably folded" in w for w in result.warnings)
