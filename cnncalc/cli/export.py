@@ -12,6 +12,7 @@ import click
 from cnncalc.cli.common import echo, limit_option, parse_limits, shape_option
 from cnncalc.cli.loading import load_network
 from cnncalc.export.pytorch import program
+from cnncalc.importers import import_model
 
 TARGETS = ("pytorch", "onnx")
 
@@ -127,8 +128,6 @@ def import_(source: str, output: str | None, input_shape: str | None, flat: bool
       cnncalc summary resnet18.onnx
       cnncalc diff resnet18.onnx specs/resnet18.yaml
     """
-    from cnncalc.importers import import_model
-
     dims = shape_option(input_shape)
     result = import_model(source, dims, parse_limits(limits), compact=not flat)
     for note in result.warnings:

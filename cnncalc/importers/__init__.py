@@ -20,11 +20,14 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 from cnncalc.analysis.report import Report
 from cnncalc.analysis.walk import analyze
+from cnncalc.importers.caffe_prototxt import read_prototxt
 from cnncalc.importers.ir import Imported, import_error
+from cnncalc.importers.keras_config import looks_like_keras, read_keras
 from cnncalc.importers.recover import (
     extract_defaults,
     flat_layers,
@@ -63,8 +66,6 @@ def detect(source: str) -> str | None:
         if lower.endswith(suffix):
             return fmt
     if lower.endswith(".json"):
-        from cnncalc.importers.keras_config import looks_like_keras
-
         return "keras" if looks_like_keras(source) else None
     if _is_factory(source):
         return "pytorch"
@@ -87,17 +88,15 @@ Reader = Callable[..., Imported]
 
 
 def _reader(fmt: str) -> Reader:
+    """The reader of a format; ONNX's and PyTorch's modules load numpy, onnx or torch, so they
+    are imported when a file of theirs is read."""
     if fmt == "onnx":
         from cnncalc.importers.onnx_file import read_onnx
 
         return read_onnx
     if fmt == "caffe":
-        from cnncalc.importers.caffe_prototxt import read_prototxt
-
         return read_prototxt
     if fmt == "keras":
-        from cnncalc.importers.keras_config import read_keras
-
         return read_keras
     from cnncalc.importers.torch_module import read_torch
 
@@ -139,8 +138,6 @@ class ImportResult:
 
 def header(imported: Imported) -> list[str]:
     """The spec's opening comment: where it came from and what was approximated."""
-    from importlib import metadata
-
     try:
         version = metadata.version("cnncalc")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree

@@ -293,7 +293,11 @@ class _Reader:
                 raise self._error(layer, "no input shape before the first layer; give it with "
                                          "--input")
             self._set_input(layer, shape)
-        inputs = self._inbound(layer, sequential)
+        try:
+            inputs = self._inbound(layer, sequential)
+        except MALFORMED as exc:
+            raise self._error(layer, f"malformed inbound nodes ({type(exc).__name__}: "
+                                     f"{exc})") from None
         if not inputs:
             raise self._error(layer, "the layer reads nothing")
         if cls in IGNORED:

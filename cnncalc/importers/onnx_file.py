@@ -17,14 +17,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
+from cnncalc.importers.onnx_patterns import find_patterns, prepare
+from cnncalc.importers.onnx_static import Static, as_written, attributes
 from cnncalc.importers.onnx_wire import FileBytes, WireError, graph_bytes
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     import onnx
-
-    from cnncalc.importers.onnx_static import Static
 
 EXTRA = "pip install 'cnncalc[onnx]'"
 
@@ -60,7 +60,25 @@ def load_graph(path: str, limits: Limits) -> tuple[onnx.ModelProto, int]:
         raise import_error(f"not a readable ONNX model: {exc}", path) from None
     if not model.ir_version or not model.graph.node:
         raise import_error("not an ONNX model (no IR version or no graph nodes)", path)
+    _check_text(model, path)
     return model, skipped
+
+
+def _check_text(model: Any, path: str) -> None:
+    """Every name the reader uses is text: protobuf hands string fields that are not UTF-8 back
+    as bytes."""
+    graph = model.graph
+    where = "the model's producer or graph name"
+    strings: list[Any] = [model.producer_name, model.producer_version, graph.name]
+    for value in (*graph.input, *graph.output, *graph.initializer, *graph.value_info):
+        strings.append(value.name)
+    if not all(isinstance(s, str) for s in strings):
+        raise import_error(f"{where} or a tensor name is not UTF-8 text", path)
+    for index, node in enumerate(graph.node):
+        fields = [node.name, node.op_type, node.domain, *node.input, *node.output,
+                  *(p.key for p in node.metadata_props), *(p.value for p in node.metadata_props)]
+        if not all(isinstance(s, str) for s in fields):
+            raise import_error(f"node {index}: a name that is not UTF-8 text", path)
 
 
 def read_onnx(path: str, input_shape: tuple[int, ...] | None = None,
@@ -89,16 +107,9 @@ PASS_THROUGH = {"Identity", "Cast", "CastLike"}
 ELEMENTWISE_WITH_CONSTANT = {"Add", "Sub", "Mul", "Div"}
 
 
-def _round(value: float) -> float:
-    """A float32 attribute as the decimal it was written as (1e-05, not 9.99999974e-06)."""
-    return float(f"{value:.7g}")
-
-
 class _Reader:
     def __init__(self, path: str, model: onnx.ModelProto, input_shape: tuple[int, ...] | None,
                  limits: Limits) -> None:
-        from cnncalc.importers.onnx_static import Static
-
         self.path = path
         self.model = model
         self.limits = limits
@@ -280,8 +291,6 @@ class _Reader:
     # --- the walk -----------------------------------------------------------------------------
 
     def read(self) -> Imported:
-        from cnncalc.importers.onnx_patterns import find_patterns, prepare
-
         prepare(self)
         for node in self.graph.node:
             for name in node.input:
@@ -373,12 +382,6 @@ def _weight_slots(graph: Any) -> set[str]:
                             "InstanceNormalization", "Gemm"):
             slots.update(node.input[1:])
     return slots
-
-
-def attributes(node: Any) -> dict[str, Any]:
-    import onnx
-
-    return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
 def pads_of(pads: list[int], rank: int) -> Any:
@@ -625,7 +628,7 @@ def _batchnorm(r: _Reader, node: Any, index: int) -> None:
     if a.get("training_mode", 0):
         raise r.unsupported(node, index, "batch norm in training mode")
     attrs: dict[str, Any] = {}
-    eps = _round(a.get("epsilon", 1e-5))
+    eps = as_written(a.get("epsilon", 1e-5))
     if eps != 1e-5:
         attrs["eps"] = eps
     params = sum(r.weight_size(n, node, index) for n in node.input[1:3])
@@ -638,7 +641,7 @@ def _lrn(r: _Reader, node: Any, index: int) -> None:
     attrs: dict[str, Any] = {"size": int(a["size"])}
     for onnx_name, name, default in (("alpha", "alpha", 1e-4), ("beta", "beta", 0.75),
                                      ("bias", "k", 1.0)):
-        value = _round(a.get(onnx_name, default))
+        value = as_written(a.get(onnx_name, default))
         if value != default:
             attrs[name] = value
     r.emit(node, index, "lrn", attrs, (r.src(node.input[0], node, index),))
@@ -653,14 +656,14 @@ def _activation(r: _Reader, node: Any, index: int) -> None:
 
 @handles("LeakyRelu")
 def _leaky(r: _Reader, node: Any, index: int) -> None:
-    slope = _round(attributes(node).get("alpha", 0.01))
+    slope = as_written(attributes(node).get("alpha", 0.01))
     attrs = {} if slope == 0.01 else {"negative_slope": slope}
     r.emit(node, index, "leaky_relu", attrs, (r.src(node.input[0], node, index),))
 
 
 @handles("Elu")
 def _elu(r: _Reader, node: Any, index: int) -> None:
-    alpha = _round(attributes(node).get("alpha", 1.0))
+    alpha = as_written(attributes(node).get("alpha", 1.0))
     r.emit(node, index, "elu", {} if alpha == 1.0 else {"alpha": alpha},
            (r.src(node.input[0], node, index),))
 
@@ -723,7 +726,7 @@ def _dropout(r: _Reader, node: Any, index: int) -> None:
     ratio = attributes(node).get("ratio", 0.5)
     if len(node.input) > 1 and node.input[1]:
         ratio = float(r.static.value(node.input[1], node, index).reshape(-1)[0])
-    ratio = _round(ratio)
+    ratio = as_written(ratio)
     r.emit(node, index, "dropout", {} if ratio == 0.5 else {"p": ratio},
            (r.src(node.input[0], node, index),))
 
@@ -854,7 +857,7 @@ def _pad(r: _Reader, node: Any, index: int) -> None:
     if modes[mode] != "constant":
         attrs["mode"] = modes[mode]
     if value:
-        attrs["value"] = _round(value)
+        attrs["value"] = as_written(value)
     r.emit(node, index, "pad", attrs, (r.src(node.input[0], node, index),))
 
 

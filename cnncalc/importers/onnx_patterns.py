@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.importers.onnx_static import NotStatic
+from cnncalc.importers.onnx_static import NotStatic, as_written, attributes
 
 if TYPE_CHECKING:
     from cnncalc.importers.onnx_file import _Reader
@@ -75,8 +75,6 @@ def _inline_known_ifs(r: _Reader) -> bool:
         except (NotStatic, ValueError, IndexError, TypeError):
             index += 1
             continue
-        from cnncalc.importers.onnx_file import attributes
-
         branch = attributes(node)["then_branch" if cond else "else_branch"]
         new_nodes = _inlined(node, branch)
         nodes = list(graph.node)
@@ -191,9 +189,7 @@ def _lrn(r: _Reader, div: Any, index: int, dyn: set[str],
         except (NotStatic, ValueError, IndexError):
             return
         if node.op_type == "AveragePool":
-            from cnncalc.importers.onnx_file import attributes
-
-            size = int(attributes(node)["kernel_shape"][0])
+                size = int(attributes(node)["kernel_shape"][0])
         cur = dynamic[0]
     else:
         return
@@ -201,11 +197,9 @@ def _lrn(r: _Reader, div: Any, index: int, dyn: set[str],
         return
     r.skip.update(chain)
     attrs: dict[str, Any] = {"size": size}
-    from cnncalc.importers.onnx_file import _round
-
     for key, value, default in (("alpha", alpha, 1e-4), ("beta", beta, 0.75), ("k", k, 1.0)):
-        if _round(value) != default:
-            attrs[key] = _round(value)
+        if as_written(value) != default:
+            attrs[key] = as_written(value)
     r.special[index] = lambda: r.emit(div, index, "lrn", attrs, (r.src(x, div, index),))
 
 

@@ -20,6 +20,18 @@ MAX_ELEMENTS = 1 << 20
 """Largest static tensor computed (a shape vector has a handful of elements)."""
 
 
+def attributes(node: Any) -> dict[str, Any]:
+    """A node's attributes as Python values."""
+    from onnx import helper
+
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def as_written(value: float) -> float:
+    """A float32 attribute as the decimal it was written as (1e-05, not 9.99999974e-06)."""
+    return float(f"{value:.7g}")
+
+
 class NotStatic(Exception):
     """The value depends on the activations (or on weights that were not read)."""
 
@@ -101,8 +113,6 @@ class Static:
         return numpy_helper.to_array(tensor)
 
     def _run(self, node: Any) -> list[np.ndarray]:
-        from cnncalc.importers.onnx_file import attributes
-
         op = node.op_type
         a = attributes(node)
         if op == "Shape" or op == "Size":

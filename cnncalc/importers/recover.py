@@ -21,12 +21,13 @@ the compact one only when the two analyse to the same network (:mod:`cnncalc.imp
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnncalc.importers.ir import INPUT, Op
+from cnncalc.importers.ir import INPUT, Op, spec_name
 from cnncalc.layers.base import Layer, lookup
 
 MERGES = ("add", "concat")
@@ -386,8 +387,6 @@ def _localise(items: Any, prefix: str | None) -> Any:
 
 
 def _valid_local(name: str) -> bool:
-    from cnncalc.importers.ir import spec_name
-
     return bool(name) and spec_name(name) == name and (name[0].isalpha() or name[0] == "_")
 
 
@@ -501,8 +500,6 @@ def _block_name(members: list[_Unit], taken: set[str]) -> str:
 def _template(members: list[_Unit], hole: tuple[int, ...] | None
               ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The block (params and layers) and each member's use mapping."""
-    import copy
-
     template = copy.deepcopy(members[0].items)
     hole_values: list[Any] = []
     if hole is not None:
