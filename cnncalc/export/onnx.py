@@ -46,8 +46,9 @@ from cnncalc.layers.pool import (
     MaxPool,
 )
 from cnncalc.layers.spatial import Crop, Pad, Upsample
+from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import Mark, SpecError
-from cnncalc.model.geometry import per_axis, windows
+from cnncalc.model.geometry import windows
 from cnncalc.model.graph import INPUT
 from cnncalc.model.shape import Shape
 
