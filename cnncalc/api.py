@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Union
@@ -18,6 +19,7 @@ from cnncalc.analysis.memory import MemoryConfig
 from cnncalc.analysis.report import Report
 from cnncalc.analysis.sweep import MAX_SIZES, Sweep, sweep_input
 from cnncalc.analysis.walk import Progress, analyze, explain, input_changes_params
+from cnncalc.importers import import_model, is_model_file
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import Graph
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
@@ -143,7 +145,8 @@ def spec_stem(path: str) -> str:
 def load(spec: str | os.PathLike[str] | dict[str, Any],
          limits: Limits = DEFAULT_LIMITS) -> Network:
     """Load a spec from a file path, a bundled spec's name (``"vgg16"``), ``"-"`` (standard
-    input), YAML text, or a dict.
+    input), YAML text, or a dict; or a model file (ONNX, Caffe, Keras, PyTorch:
+    :func:`load_model`).
 
     Raises :class:`cnncalc.SpecError` with ``file:line:col`` for any mistake in it.
     """
@@ -153,6 +156,8 @@ def load(spec: str | os.PathLike[str] | dict[str, Any],
         return parse(spec, "<string>", limits)
     if spec == STDIN:
         return parse(read_spec_file(STDIN, limits), STDIN_SHOWN, limits)
+    if is_model_file(os.fspath(spec)):
+        return load_model(os.fspath(spec), limits)
     path = resolve_spec(spec)
     if path is None:
         shown = str(spec)
@@ -162,3 +167,21 @@ def load(spec: str | os.PathLike[str] | dict[str, Any],
     text = read_spec_file(path, limits)
     shown = os.fspath(spec) if os.path.exists(spec) else path
     return parse(text, shown, limits, spec_stem(path))
+
+
+class ImportApproximation(UserWarning):
+    """What an imported model lost (batch norm folded by an exporter, ...): the text of a
+    warning :func:`load_model` issues."""
+
+
+def load_model(source: str, limits: Limits = DEFAULT_LIMITS,
+               input_shape: ShapeLike | None = None) -> Network:
+    """Import a model — ``model.onnx``, ``deploy.prototxt``, ``model.keras`` or its JSON config,
+    ``program.pt2``, ``package.module:factory`` — as the spec ``cnncalc import`` writes
+    (``network.text``). What the source lost is issued as :class:`ImportApproximation`
+    warnings. ``input_shape`` fixes an input the model leaves open."""
+    dims = to_shape(input_shape).dims if input_shape is not None else None
+    result = import_model(source, dims, limits)
+    for note in result.warnings:
+        warnings.warn(f"{source}: {note}", ImportApproximation, stacklevel=2)
+    return Network(result.graph, result.shown, result.text, limits)

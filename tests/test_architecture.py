@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis",),                     # walk, report, memory, roll-up, sweep
     ("checks",),                       # finding codes, lint, expectations and budgets, diff
     ("spec",),                         # YAML with line/column marks → graph
+    ("importers",),                    # ONNX, Caffe, Keras, PyTorch models → the same graph
     ("api",),                          # load(), Network: the Python API
     ("render", "export", "kernels"),   # renderers, exporters, NumPy forward kernels
     ("page",),                         # the interactive HTML page (cnncalc report), from render

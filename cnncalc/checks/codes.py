@@ -30,9 +30,22 @@ _ALL = (
     Code("empty", "error", "read", "the file holds no document"),
     Code("limit", "error", "read", "a safety limit was hit (docs/limits.md)"),
     Code("json", "error", "read", "a saved report given to `cnncalc diff` that is not the JSON of "
-         "`cnncalc summary --format json`"),
+         "`cnncalc summary --format json`, or a Keras model config that is not valid JSON"),
     Code("export", "error", "export", "a layer `cnncalc export --to pytorch` cannot write as "
-         "PyTorch code (e.g. Caffe's ceil rule where it differs, LRN on a flat input)"),
+         "PyTorch code, or `--to onnx` as ONNX (e.g. Caffe's ceil rule where it differs, LRN on "
+         "a flat input)"),
+    # importing a model file (docs/import.md)
+    Code("import", "error", "import", "a model file that cannot be read: not ONNX, truncated, "
+         "a protobuf bomb, a malformed node or layer, no input shape"),
+    Code("import-unsupported", "error", "import", "a node or layer of a model file that cnncalc "
+         "cannot represent (named, with its op type and where it is)"),
+    Code("import-shape", "error", "import", "a layer whose shape cnncalc computes differently "
+         "from what the model file states"),
+    Code("import-params", "error", "import", "a layer whose weights hold another number of "
+         "parameters than cnncalc counts for it"),
+    Code("prototxt", "error", "import", "a Caffe prototxt that is not valid protobuf text"),
+    Code("missing-extra", "error", "import", "reading this model format needs an optional extra "
+         "(pip install 'cnncalc[onnx]', ...)"),
     # building the graph
     Code("spec", "error", "build", "the document's structure is wrong (not a layer, not a list, "
          "a missing 'input' or 'layers')"),

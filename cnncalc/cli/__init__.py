@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "schema": "cnncalc.cli.schema:schema",
     "list": "cnncalc.cli.listing:list_specs",
     "export": "cnncalc.cli.export:export",
+    "import": "cnncalc.cli.export:import_",
     "report": "cnncalc.cli.report:report",
     "validate": "cnncalc.cli.validate:validate",
     "conv": "cnncalc.cli.quick:conv",

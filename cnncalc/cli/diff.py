@@ -20,6 +20,7 @@ from cnncalc.cli.common import (
     width_option,
 )
 from cnncalc.cli.loading import load_network
+from cnncalc.importers import is_model_file
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.render.diff import Check, render_json, render_markdown, render_rich, render_text
 
@@ -29,7 +30,7 @@ FORMATS = ("table", "text", "markdown", "json")
 def _report_dict(spec: str, dims: tuple[int, ...] | None, batch: int | None,
                  limits: tuple[str, ...]) -> dict[str, Any]:
     """SPEC analysed now, or a summary saved with ``summary --format json``."""
-    if spec.lower().endswith(".json"):
+    if spec.lower().endswith(".json") and not is_model_file(spec):  # not a Keras config
         return _saved_report(spec)
     network = load_network(spec, parse_limits(limits))
     report: dict[str, Any] = network.summary(dims, batch).to_dict()

@@ -1,6 +1,7 @@
-"""Loading the spec a command names — a path, a bundled spec's name, or ``-`` for standard input
-— with its text kept in :data:`cnncalc.cli.common.SOURCES` so that an error can show the
-offending line; and the progress bar that long work shows on a terminal."""
+"""Loading the spec a command names — a path, a bundled spec's name, ``-`` for standard input,
+or a model file (ONNX, Caffe, Keras, PyTorch: imported in memory, docs/import.md) — with its text
+kept in :data:`cnncalc.cli.common.SOURCES` so that an error can show the offending line; and the
+progress bar that long work shows on a terminal."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import os
 import time
 from types import TracebackType
 
+import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from cnncalc.api import Network, parse, read_spec_file, resolve_spec, spec_stem
 from cnncalc.cli.common import SOURCES
+from cnncalc.importers import import_model, is_model_file
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.spec import bundled
@@ -28,6 +31,8 @@ def load_network(spec: str, limits: Limits = DEFAULT_LIMITS) -> Network:
         text = read_spec_file(STDIN, limits)
         SOURCES[STDIN_SHOWN] = text
         return parse(text, STDIN_SHOWN, limits, "stdin")
+    if is_model_file(spec):
+        return load_model_file(spec, limits)
     path = resolve_spec(spec)
     if path is None:
         raise SpecError(f"no such file: {spec} (bundled specs: {', '.join(bundled.names())})",
@@ -79,3 +84,30 @@ class ProgressBar:
                  tb: TracebackType | None) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def load_model_file(source: str, limits: Limits = DEFAULT_LIMITS,
+                    input_shape: tuple[int, ...] | None = None) -> Network:
+    """The Network of a model file, imported in memory; its approximations are printed as
+    warnings on standard error."""
+    try:
+        result = import_model(source, input_shape, limits)
+    except SpecError as exc:
+        remember_text(exc, source)
+        raise
+    SOURCES[result.shown] = result.text
+    for note in result.warnings:
+        click.echo(f"{source}: warning: {note}", err=True)
+    return Network(result.graph, result.shown, result.text, limits)
+
+
+def remember_text(exc: SpecError, source: str) -> None:
+    """Keep a text model file (prototxt, JSON) whose error has a line, for the caret."""
+    mark = exc.diagnostics[0].mark
+    if mark is None or mark.path != source or source in SOURCES:
+        return
+    try:
+        with open(source, "rb") as fh:
+            SOURCES[source] = fh.read(16 * 2**20).decode("utf-8", errors="replace")
+    except OSError:
+        pass
