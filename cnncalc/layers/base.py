@@ -67,12 +67,22 @@ class Layer:
     category: ClassVar[str] = "other"
     min_inputs: ClassVar[int] = 1
     max_inputs: ClassVar[int | None] = 1
+    sample: ClassVar[str] = ""
+    """A one-line use of the kind, from a real network, that runs after any 2-D layer (shown by
+    ``cnncalc kinds KIND``); the default is built from its required attributes."""
 
     # --- analysis, overridden by kinds ---------------------------------------------------------
 
     def arity(self) -> tuple[int, int | None]:
         """The least and most inputs this layer takes (None: any number)."""
         return self.min_inputs, self.max_inputs
+
+    @classmethod
+    def merges(cls) -> bool:
+        """Whether the kind combines several inputs position by position (``concat``,
+        ``add``, ``mul``): it takes branches, and its receptive field is the union of its
+        inputs' fields."""
+        return cls.max_inputs is None or cls.max_inputs > 1
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         """The output shape for these input shapes; raises ShapeError where PyTorch would."""
@@ -118,6 +128,11 @@ class Layer:
         model, docs/memory.md); ``weight_grad`` says whether its weights are trained. Default:
         nothing (shape-only backward: add, concat, upsampling, ...)."""
         return NOTHING
+
+    def training_refusal(self, inputs: tuple[Shape, ...], batch: int) -> str | None:
+        """Why PyTorch refuses to run this layer in training on ``batch`` samples of these
+        inputs (``cnncalc check``'s training-refused), or None."""
+        return None
 
     def output_storage(self, training: bool) -> str:
         """How the output is stored: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over input 0
@@ -185,6 +200,8 @@ class Layer:
 
     @classmethod
     def example(cls) -> str:
+        if cls.sample:
+            return cls.sample
         required = [i for i in cls.attributes() if i.required]
         if not required:
             return f"- {cls.kind}"
