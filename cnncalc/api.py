@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from cnncalc.analysis.memory import MemoryConfig
@@ -44,6 +44,8 @@ class Network:
     path: str | None = None
     text: str | None = None
     limits: Limits = DEFAULT_LIMITS
+    doc: Any = field(default=None, compare=False, repr=False)
+    """The parsed spec (an Item tree), kept to build the graph again for another input."""
 
     @property
     def name(self) -> str:
@@ -52,6 +54,23 @@ class Network:
     @property
     def input_shape(self) -> Shape:
         return self.graph.input_shape
+
+    def at(self, input_shape: ShapeLike | None) -> Network:
+        """The network for another input: itself, unless its expressions read a layer's input
+        shape (``$in.height``) and ``input_shape`` differs from the spec's, when its graph is
+        built again for that input."""
+        if input_shape is None:
+            return self
+        shape = to_shape(input_shape)
+        if shape.rank != self.graph.input_shape.rank:
+            raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
+                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
+                            code="input-shape")
+        if not self.graph.input_dependent or shape == self.graph.input_shape or self.doc is None:
+            return self
+        graph = build_graph(self.doc, self.path, self.limits, self.graph.name,
+                            loader=_loader(self.limits), input_shape=shape)
+        return Network(graph, self.path, self.text, self.limits, self.doc)
 
     def summary(self, input_shape: ShapeLike | None = None, batch: int | None = None,
                 memory: MemoryConfig | None = None, progress: Progress | None = None) -> Report:
@@ -62,12 +81,10 @@ class Network:
         memory figures (``MemoryConfig(dtype="float16", optimizer="adam")``; default float32
         and SGD); ``progress(done, total, layer)`` is told how far the walk has got.
         """
+        network = self.at(input_shape)
         shape = to_shape(input_shape) if input_shape is not None else None
-        if shape is not None and shape.rank != self.graph.input_shape.rank:
-            raise SpecError(f"input {shape} has {shape.rank} spatial axes but the spec's input "
-                            f"{self.graph.input_shape} has {self.graph.input_shape.rank}",
-                            code="input-shape")
-        report = analyze(self.graph, shape, batch, memory, limits=self.limits, progress=progress)
+        report = analyze(network.graph, shape, batch, memory, limits=self.limits,
+                         progress=progress)
         if shape is None or shape == self.graph.input_shape:
             return report
         try:  # another input: does the network keep its parameters?
@@ -82,7 +99,7 @@ class Network:
     def explain(self, input_shape: ShapeLike | None = None,
                 batch: int | None = None) -> dict[str, tuple[str, ...]]:
         """Per layer name, its formulas with the numbers substituted (``summary --explain``)."""
-        return explain(self.graph, self.summary(input_shape, batch))
+        return explain(self.at(input_shape).graph, self.summary(input_shape, batch))
 
     def sweep_input(self, sizes: str | Iterable[int | tuple[int, ...]],
                     batch: int | None = None, progress: Progress | None = None) -> Sweep:
@@ -96,7 +113,8 @@ class Network:
                 sizes = parse_size_list(sizes, max_items=MAX_SIZES)
             except QuantityError as exc:
                 raise SpecError(str(exc)) from None
-        return sweep_input(self.graph, sizes, batch, progress)
+        return sweep_input(self.graph, sizes, batch, progress,
+                           graph_for=lambda shape: self.at(shape).graph)
 
 
 def to_shape(value: ShapeLike) -> Shape:
@@ -114,13 +132,22 @@ def parse(text: str, path: str = "<string>", limits: Limits = DEFAULT_LIMITS,
           default_name: str | None = None) -> Network:
     """Build a Network from spec text (YAML)."""
     doc = parse_yaml(text, path, limits)
-    graph = build_graph(doc, path, limits, default_name)
-    return Network(graph, path, text, limits)
+    graph = build_graph(doc, path, limits, default_name, loader=_loader(limits))
+    return Network(graph, path, text, limits, doc)
+
+
+def _loader(limits: Limits) -> Any:
+    """Reads a file that a spec includes (``include:``), with the same limits."""
+    def load_included(path: str) -> Any:
+        return parse_yaml(read_spec_file(path), path, limits)
+
+    return load_included
 
 
 def from_dict(spec: dict[str, Any], limits: Limits = DEFAULT_LIMITS) -> Network:
     """Build a Network from a spec written as Python data (the same shape as the YAML)."""
-    return Network(build_graph(Item.wrap(spec, limits=limits), None, limits), None, None, limits)
+    doc = Item.wrap(spec, limits=limits)
+    return Network(build_graph(doc, None, limits), None, None, limits, doc)
 
 
 def resolve_spec(spec: str | os.PathLike[str]) -> str | None:

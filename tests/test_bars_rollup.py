@@ -166,7 +166,7 @@ layers:
     report = cnncalc.load(str(path)).summary()
     groups = group_by_block(report)
     assert [(g.name, g.what, len(g.layers)) for g in groups] == [
-        ("a", "outer", 5), ("stage.1", "repeat", 5), ("stage.2", "repeat", 5),
+        ("a", "outer", 5), ("stage.1", "outer", 5), ("stage.2", "outer", 5),
         ("global_avgpool1", "global_avgpool", 1)]
     dicts = block_dicts(report)
     assert dicts[0]["params"] == 2 * (8 * 8 * 9 + 8)

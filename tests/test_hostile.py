@@ -132,8 +132,8 @@ CASES = [
     ("merge-key-scalar", "d: &d 1\ninput: [3, 8, 8]\nlayers:\n  - conv: {<<: *d, out: 8, "
      "kernel: 3}\n", "4:16", "a merge key '<<' needs a mapping"),
     ("long-repeat-name", HEAD + "  - repeat: 200000\n    name: " + "n" * 5000 + "\n"
-     "    layers: [relu]\n", "4:11", "is not a usable layer name (start with a letter or _, then "
-     "letters, digits, _ . or -; at most 100 characters)"),
+     "    layers: [relu]\n", "4:11", "is not a usable layer name (start with a letter, digit or _, "
+     "then letters, digits, _ . or -; at most 100 characters)"),
     ("long-block-name", "input: [3, 8, 8]\nblocks:\n  " + "b" * 101 + ": [relu]\nlayers: [relu]\n",
      "3:3", "is not a usable block name"),
     ("long-scoped-names", _long_prefixes(), "13:20", "characters long with the names of the blocks "

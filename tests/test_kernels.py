@@ -21,9 +21,11 @@ from cnncalc.kernels import kernel_for, registered
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -33,10 +35,18 @@ from cnncalc.layers.activation import (
     Tanh,
 )
 from cnncalc.layers.base import Layer, kinds
+from cnncalc.layers.branch import LayerScale, StochasticDepth
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.merge import Add, Concat
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.merge import Add, Concat, Mul
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.layers.pool import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -46,6 +56,7 @@ from cnncalc.layers.pool import (
     LpPool,
     MaxPool,
 )
+from cnncalc.layers.rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Split
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model.shape import Shape
 
@@ -480,12 +491,85 @@ def test_lrn_matches_the_pytorch_formula(size: int, channels: int, rank: int, k:
     close(y, expected)
 
 
-@covers(Dropout, Identity)
-def test_dropout_and_identity_pass_values_through() -> None:
+@covers(Dropout, Identity, StochasticDepth)
+def test_dropout_identity_and_stochastic_depth_pass_values_through() -> None:
     x = rand(np.random.default_rng(15), 2, 3, 4)
-    for layer in (make(Dropout, p=0.9), make(Identity)):
+    for layer in (make(Dropout, p=0.9), make(Dropout, p=0.2, inplace=True), make(Identity),
+                  make(StochasticDepth, p=0.3), make(StochasticDepth, p=0.3, mode="batch")):
         y, _ = forward(layer, x)
         assert np.array_equal(y, x)
+
+
+def naive_normalise(values: list[float], eps: float) -> list[float]:
+    """``(v − mean)/√(var + eps)`` with the biased variance, one value at a time."""
+    mean = sum(values) / len(values)
+    var = sum((v - mean) ** 2 for v in values) / len(values)
+    return [(v - mean) / math.sqrt(var + eps) for v in values]
+
+
+@covers(LayerNorm)
+@pytest.mark.parametrize("affine,bias", [(True, True), (True, False), (False, True)])
+@pytest.mark.parametrize("rank", [0, 1, 2, 3])
+def test_layernorm_normalises_the_channels_of_every_position(affine: bool, bias: bool,
+                                                            rank: int) -> None:
+    x = rand(np.random.default_rng(30), 2, 5, *(3,) * rank) * 3 + 1
+    y, p = forward(make(LayerNorm, eps=1e-6, affine=affine, bias=bias), x)
+    assert set(p) == ({"weight"} if affine else set()) | ({"bias"} if affine and bias else set())
+    expected = np.zeros_like(x)
+    for n in range(2):
+        for pos in positions(x.shape[2:]):
+            column = [x[(n, c, *pos)] for c in range(5)]
+            for c, v in enumerate(naive_normalise(column, 1e-6)):
+                gamma = p["weight"][c] if affine else 1.0
+                beta = p["bias"][c] if affine and bias else 0.0
+                expected[(n, c, *pos)] = v * gamma + beta
+    close(y, expected)
+
+
+@covers(GroupNorm)
+@pytest.mark.parametrize("groups", [1, 2, 6])
+@pytest.mark.parametrize("rank", [1, 2])
+def test_groupnorm_normalises_groups_of_channels(groups: int, rank: int) -> None:
+    x = rand(np.random.default_rng(31), 2, 6, *(3,) * rank) * 2 - 1
+    y, p = forward(make(GroupNorm, groups=groups, eps=1e-5), x)
+    size = 6 // groups
+    expected = np.zeros_like(x)
+    for n, g in product(range(2), range(groups)):
+        members = [(c, pos) for c in range(g * size, (g + 1) * size)
+                   for pos in positions(x.shape[2:])]
+        normalised = naive_normalise([x[(n, c, *pos)] for c, pos in members], 1e-5)
+        for (c, pos), v in zip(members, normalised):
+            expected[(n, c, *pos)] = v * p["weight"][c] + p["bias"][c]
+    close(y, expected)
+
+
+@covers(InstanceNorm)
+@pytest.mark.parametrize("affine,track", [(False, False), (True, False), (True, True)])
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_instancenorm_inference(affine: bool, track: bool, rank: int) -> None:
+    x = rand(np.random.default_rng(32), 2, 3, *(3,) * rank)
+    y, p = forward(make(InstanceNorm, affine=affine, track_running_stats=track), x)
+    expected = np.zeros_like(x)
+    for n, c in product(range(2), range(3)):
+        values = [x[(n, c, *pos)] for pos in positions(x.shape[2:])]
+        if track:  # eval() uses the running statistics
+            normalised = [(v - p["running_mean"][c]) / math.sqrt(p["running_var"][c] + 1e-5)
+                          for v in values]
+        else:
+            normalised = naive_normalise(values, 1e-5)
+        for pos, v in zip(positions(x.shape[2:]), normalised):
+            expected[(n, c, *pos)] = (v * p["weight"][c] + p["bias"][c]) if affine else v
+    close(y, expected)
+
+
+@covers(LayerScale)
+@pytest.mark.parametrize("rank", [0, 2])
+def test_layer_scale_multiplies_each_channel(rank: int) -> None:
+    x = rand(np.random.default_rng(33), 2, 4, *(3,) * rank)
+    y, p = forward(make(LayerScale), x)
+    assert p["weight"].shape == (4, *(1,) * rank)  # ConvNeXt's γ: C×1×1
+    for c in range(4):
+        close(y[:, c], p["weight"].reshape(-1)[c] * x[:, c])
 
 
 # --- activations --------------------------------------------------------------------------------
@@ -506,6 +590,8 @@ ELEMENTWISE: list[tuple[type[Layer], dict[str, Any], Callable[[float], float]]] 
      lambda v: 0.5 * v * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3)))),
     (SiLU, {}, lambda v: v * _sig(v)),
     (Hardswish, {}, lambda v: v * min(max(v + 3, 0.0), 6.0) / 6),
+    (Hardsigmoid, {}, lambda v: min(max(v + 3, 0.0), 6.0) / 6),
+    (Mish, {}, lambda v: v * math.tanh(math.log1p(math.exp(v)) if v < 30 else v)),
 ]
 
 
@@ -679,6 +765,15 @@ def test_crop(attrs: dict[str, Any], expect: tuple[slice, ...]) -> None:
     assert np.array_equal(y, x[(slice(None), slice(None), *expect)])
 
 
+def test_upsample_like_resizes_to_the_other_tensor() -> None:
+    x = rand(np.random.default_rng(28), 1, 2, 4, 5)
+    ref = np.zeros((1, 7, 9, 11))
+    for mode in ("nearest", "bilinear"):
+        y, _ = forward(make(Upsample, like="image", mode=mode), x, ref)
+        expected, _ = forward(make(Upsample, size=[9, 11], mode=mode), x)
+        assert np.array_equal(y, expected)
+
+
 def test_crop_like_uses_the_other_tensor() -> None:
     x = rand(np.random.default_rng(22), 1, 2, 9, 9)
     ref = np.zeros((1, 5, 4, 6))
@@ -697,8 +792,63 @@ def test_concat_and_add() -> None:
     close(s, 2 * a + c)
 
 
-def test_add_refuses_to_broadcast() -> None:
+@covers(Mul)
+def test_add_and_mul_broadcast_size_one_axes() -> None:
+    rng = np.random.default_rng(24)
+    x, gate = rand(rng, 2, 3, 4, 5), rand(rng, 2, 3, 1, 1)
+    y, _ = forward(make(Mul), x, gate)
+    s, _ = forward(make(Add), x, gate)
+    for n, c in product(range(2), range(3)):
+        for pos in positions((4, 5)):
+            assert y[(n, c, *pos)] == x[(n, c, *pos)] * gate[n, c, 0, 0]
+            assert s[(n, c, *pos)] == x[(n, c, *pos)] + gate[n, c, 0, 0]
+    spatial = rand(rng, 2, 1, 4, 5)  # a 1×H×W attention map over every channel
+    y, _ = forward(make(Mul), spatial, x)
+    close(y, spatial * x)
+
+
+def test_add_and_mul_refuse_what_the_shape_rule_refuses() -> None:
     from cnncalc.model.errors import ShapeError
 
-    with pytest.raises(ShapeError, match="cannot add"):
-        kernel_for(Add).forward(make(Add), (np.zeros((1, 2, 3)), np.zeros((1, 1, 3))), {})
+    for cls in (Add, Mul):
+        with pytest.raises(ShapeError, match="cannot broadcast"):
+            kernel_for(cls).forward(make(cls), (np.zeros((1, 2, 3)), np.zeros((1, 3, 3))), {})
+        with pytest.raises(ShapeError, match="cannot broadcast"):
+            kernel_for(cls).forward(make(cls), (np.zeros((1, 2, 3)), np.zeros((1, 2))), {})
+
+
+# --- rearrangements -----------------------------------------------------------------------------
+
+@covers(ChannelShuffle)
+@pytest.mark.parametrize("groups,channels", [(1, 4), (2, 6), (3, 6), (6, 6)])
+def test_channel_shuffle_interleaves_the_groups(groups: int, channels: int) -> None:
+    x = rand(np.random.default_rng(25), 2, channels, 3, 2)
+    y, _ = forward(make(ChannelShuffle, groups=groups), x)
+    per = channels // groups
+    for out in range(channels):  # output channel i·groups + g is group g's channel i
+        i, g = divmod(out, groups)
+        assert np.array_equal(y[:, out], x[:, g * per + i])
+
+
+@covers(Split)
+@pytest.mark.parametrize("parts,take,first,size", [
+    (2, 0, 0, 5), (2, 1, 5, 5), (3, 2, 8, 2), ((3, 7), 1, 3, 7), ((1, 2, 7), 0, 0, 1)])
+def test_split_takes_one_part_of_the_channels(parts: Any, take: int, first: int,
+                                              size: int) -> None:
+    x = rand(np.random.default_rng(26), 2, 10, 3)
+    y, _ = forward(make(Split, parts=list(parts) if isinstance(parts, tuple) else parts,
+                        take=take), x)
+    assert np.array_equal(y, x[:, first:first + size])
+    assert np.shares_memory(y, x)  # a view, as in PyTorch
+
+
+@covers(PixelShuffle, PixelUnshuffle)
+@pytest.mark.parametrize("r", [1, 2, 3])
+def test_pixel_shuffle_follows_its_definition(r: int) -> None:
+    x = rand(np.random.default_rng(27), 2, 2 * r * r, 3, 4)
+    y, _ = forward(make(PixelShuffle, factor=r), x)
+    for n, c, h, w in product(range(2), range(2), range(3 * r), range(4 * r)):
+        # PyTorch: out[c, h, w] = in[c·r² + (h mod r)·r + (w mod r), h // r, w // r]
+        assert y[n, c, h, w] == x[n, c * r * r + (h % r) * r + w % r, h // r, w // r]
+    back, _ = forward(make(PixelUnshuffle, factor=r), y)
+    assert np.array_equal(back, x)

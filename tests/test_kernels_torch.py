@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -26,10 +28,18 @@ from cnncalc.layers.activation import (
     Tanh,
 )
 from cnncalc.layers.base import Layer, kinds
+from cnncalc.layers.branch import LayerScale, StochasticDepth
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.merge import Add, Concat
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.merge import Add, Concat, Mul
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.layers.pool import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -39,6 +49,7 @@ from cnncalc.layers.pool import (
     LpPool,
     MaxPool,
 )
+from cnncalc.layers.rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Split
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 
 from .kernel_cases import FAST, conv_axes, forward, make, pool_axes
@@ -124,6 +135,8 @@ CASES: list[tuple[type[Layer], dict[str, Any], list[tuple[int, ...]]]] = [
     (Upsample, {"scale": 2, "mode": "bicubic"}, [(1, 2, 4, 5)]),
     (Upsample, {"size": [7, 9], "mode": "bicubic", "align_corners": True}, [(1, 2, 4, 5)]),
     (Upsample, {"scale": [2, 3], "mode": "nearest"}, [(1, 2, 3, 3)]),
+    (Upsample, {"like": "input", "mode": "bilinear"}, [(1, 2, 4, 5), (1, 3, 13, 17)]),
+    (Upsample, {"like": "input"}, [(1, 2, 7, 5), (1, 3, 20, 15)]),
     (Pad, {"padding": [[1, 2], [0, 3]], "value": 1.5}, [(1, 2, 4, 4)]),
     (Pad, {"padding": 2, "mode": "reflect"}, [(1, 2, 5, 4)]),
     (Pad, {"padding": [1, 3], "mode": "replicate"}, [(1, 2, 4, 5)]),
@@ -148,6 +161,33 @@ CASES: list[tuple[type[Layer], dict[str, Any], list[tuple[int, ...]]]] = [
     (SiLU, {}, [(2, 3, 5, 5)]),
     (Hardswish, {}, [(2, 3, 5, 5)]),
     (Softmax, {}, [(2, 6, 3, 3)]),
+    (Hardsigmoid, {}, [(2, 3, 5, 5)]),
+    (Mish, {}, [(2, 3, 5, 5)]),
+    (Mul, {}, [(2, 6, 5, 5), (2, 6, 1, 1)]),
+    (Mul, {}, [(2, 1, 4, 5), (2, 3, 4, 5)]),
+    (Add, {}, [(2, 3, 4, 5), (2, 3, 1, 5)]),
+    (Concat, {}, [(2, 3, 4, 4)]),
+    (LayerNorm, {"eps": 1e-6}, [(2, 6, 4, 5)]),
+    (LayerNorm, {}, [(3, 12)]),
+    (LayerNorm, {"affine": False}, [(1, 4, 3, 3, 3)]),
+    (LayerNorm, {"bias": False}, [(2, 5, 7)]),
+    (GroupNorm, {"groups": 3}, [(2, 6, 4, 5)]),
+    (GroupNorm, {"groups": 2, "affine": False}, [(2, 4, 7)]),
+    (InstanceNorm, {}, [(2, 3, 5, 5)]),
+    (InstanceNorm, {"affine": True}, [(2, 3, 6)]),
+    (InstanceNorm, {"affine": True, "track_running_stats": True}, [(2, 3, 3, 3, 3)]),
+    (ChannelShuffle, {"groups": 2}, [(2, 6, 3, 3)]),
+    (ChannelShuffle, {"groups": 3}, [(1, 6, 5)]),
+    (Split, {"parts": 2, "take": 1}, [(2, 6, 3, 3)]),
+    (Split, {"parts": 3, "take": 2}, [(1, 7, 4)]),
+    (Split, {"parts": [2, 5], "take": 1}, [(1, 7, 2, 2)]),
+    (PixelShuffle, {"factor": 2}, [(2, 8, 3, 4)]),
+    (PixelShuffle, {"factor": 3}, [(1, 9, 2, 2)]),
+    (PixelUnshuffle, {"factor": 2}, [(2, 2, 6, 4)]),
+    (LayerScale, {}, [(2, 4, 3, 3)]),
+    (LayerScale, {}, [(2, 4)]),
+    (StochasticDepth, {"p": 0.2}, [(2, 4, 3, 3)]),
+    (Dropout, {"p": 0.2, "inplace": True}, [(2, 4, 3, 3)]),
 ]
 
 

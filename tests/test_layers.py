@@ -60,6 +60,9 @@ CASES: list[tuple[str, dict[str, Any], tuple[Shape, ...], Shape, tuple[int, int,
     ("upsample", {"scale": 2}, (S(64, 28, 28),), S(64, 56, 56), (0, 0, 0), 0),
     ("upsample", {"size": [10, 20], "mode": "bilinear"}, (S(3, 5, 7),), S(3, 10, 20),
      (0, 0, 0), 0),
+    # DeepLabV3 / FCN: the logits resized to the network input, whatever its size
+    ("upsample", {"like": "input", "mode": "bilinear"}, (S(21, 65, 65), S(3, 520, 520)),
+     S(21, 520, 520), (0, 0, 0), 0),
     ("pad", {"padding": [[1, 2], [0, 3]]}, (S(3, 5, 5),), S(3, 8, 8), (0, 0, 0), 0),
     ("crop", {"size": 4}, (S(3, 7, 9),), S(3, 4, 4), (0, 0, 0), 0),
     ("crop", {"like": "x"}, (S(64, 64, 64), S(128, 56, 56)), S(64, 56, 56), (0, 0, 0), 0),
@@ -80,6 +83,29 @@ CASES: list[tuple[str, dict[str, Any], tuple[Shape, ...], Shape, tuple[int, int,
     ("silu", {}, (S(8),), S(8), (0, 0, 0), 0),
     ("hardswish", {}, (S(8),), S(8), (0, 0, 0), 0),
     ("softmax", {}, (S(1000),), S(1000), (0, 0, 0), 0),
+    ("hardsigmoid", {}, (S(72, 1, 1),), S(72, 1, 1), (0, 0, 0), 0),
+    ("mish", {}, (S(8, 4),), S(8, 4), (0, 0, 0), 0),
+    # squeeze-excitation: the C×1×1 gate broadcast over C×H×W (MobileNetV3 features.4)
+    ("mul", {}, (S(72, 28, 28), S(72, 1, 1)), S(72, 28, 28), (0, 0, 0), 0),
+    ("mul", {}, (S(1, 7, 7), S(64, 7, 7)), S(64, 7, 7), (0, 0, 0), 0),  # spatial attention
+    ("add", {}, (S(64, 7, 7), S(64, 1, 1)), S(64, 7, 7), (0, 0, 0), 0),
+    ("concat", {}, (S(64, 56, 56),), S(64, 56, 56), (0, 0, 0), 0),        # torch.cat([x])
+    # ConvNeXt-Tiny features.1.0.block.2 and its stem's LayerNorm2d: γ and β per channel
+    ("layernorm", {"eps": 1e-6}, (S(96, 56, 56),), S(96, 56, 56), (96, 96, 0), 0),
+    ("layernorm", {"affine": False}, (S(768),), S(768), (0, 0, 0), 0),
+    ("layernorm", {"bias": False}, (S(32, 10),), S(32, 10), (32, 0, 0), 0),
+    ("groupnorm", {"groups": 32}, (S(256, 56, 56),), S(256, 56, 56), (256, 256, 0), 0),
+    ("instancenorm", {}, (S(64, 128, 128),), S(64, 128, 128), (0, 0, 0), 0),
+    ("instancenorm", {"affine": True, "track_running_stats": True}, (S(8, 5),), S(8, 5),
+     (8, 8, 16), 0),
+    ("channel_shuffle", {"groups": 2}, (S(116, 28, 28),), S(116, 28, 28), (0, 0, 0), 0),
+    ("split", {"parts": 2, "take": 1}, (S(116, 28, 28),), S(58, 28, 28), (0, 0, 0), 0),
+    ("split", {"parts": 4, "take": 3}, (S(10, 3),), S(1, 3), (0, 0, 0), 0),  # chunk: 3, 3, 3, 1
+    ("split", {"parts": [32, 96], "take": 1}, (S(128, 4, 4),), S(96, 4, 4), (0, 0, 0), 0),
+    ("pixel_shuffle", {"factor": 3}, (S(27, 10, 12),), S(3, 30, 36), (0, 0, 0), 0),
+    ("pixel_unshuffle", {"factor": 2}, (S(3, 10, 12),), S(12, 5, 6), (0, 0, 0), 0),
+    ("layer_scale", {}, (S(96, 56, 56),), S(96, 56, 56), (96, 0, 0), 0),
+    ("stochastic_depth", {"p": 0.1}, (S(96, 56, 56),), S(96, 56, 56), (0, 0, 0), 0),
 ]
 
 
@@ -119,13 +145,19 @@ def test_every_kind_is_documented() -> None:
     ("conv", {"out": 8, "kernel": 3, "padding": "half"}, "got 'half'"),
     ("conv", {"out": 8, "kernel": 3, "padding": [[1, 2, 3]]}, "pair has two integers"),
     ("maxpool", {"kernel": 3, "ceil_mode": "yes"}, "true, false or 'caffe'"),
-    ("upsample", {}, "exactly one of scale and size"),
-    ("upsample", {"scale": 2, "size": 4}, "exactly one of scale and size"),
+    ("upsample", {}, "exactly one of scale, size and like"),
+    ("upsample", {"scale": 2, "size": 4}, "exactly one of scale, size and like"),
+    ("upsample", {"size": 2, "like": "input"}, "exactly one of scale, size and like"),
     ("upsample", {"scale": 0}, "greater than 0"),
     ("crop", {}, "exactly one of size, like and border"),
     ("dropout", {"p": 1.5}, "at most 1"),
     ("linear", {"out": 0}, "at least 1"),
     ("batchnorm", {"eps": float("nan")}, "finite"),
+    ("groupnorm", {}, "groupnorm needs groups"),
+    ("split", {"parts": 0}, "at least 1"),
+    ("split", {"parts": []}, "1 to 4096 part sizes"),
+    ("stochastic_depth", {"p": 0.2, "mode": "column"}, "'row', 'batch'"),
+    ("pixel_shuffle", {"factor": 0}, "at least 1"),
 ])
 def test_attribute_validation(kind: str, attrs: dict[str, Any], message: str) -> None:
     with pytest.raises(AttributeValueError, match=message):
@@ -145,6 +177,16 @@ def test_attribute_validation(kind: str, attrs: dict[str, Any], message: str) ->
     ("adaptive_avgpool", {"output": [1, 2, 3]}, (S(3, 8, 8),), "has 3 values"),
     ("global_avgpool", {}, (S(3),), "flat vector"),
     ("conv_transpose", {"out": 4, "kernel": 3, "padding": "same"}, (S(3, 8, 8),), "got 'same'"),
+    ("add", {}, (S(4, 8, 8), S(4, 8, 2)), "equal sizes or 1 on every axis"),
+    ("mul", {}, (S(4, 8, 8), S(4)), "different numbers of axes"),
+    ("groupnorm", {"groups": 3}, (S(64, 8, 8),), "64 channels are not divisible by groups 3"),
+    ("instancenorm", {}, (S(64),), "flat vector"),
+    ("channel_shuffle", {"groups": 3}, (S(8, 4, 4),), "not divisible by groups 3"),
+    ("split", {"parts": 4, "take": 3}, (S(5, 2),), "has no part 3"),  # chunk 5 by 2s: 2, 2, 1
+    ("split", {"parts": [2, 2]}, (S(5, 2),), "add up to 4, not the 5 input channels"),
+    ("pixel_shuffle", {"factor": 2}, (S(6, 4, 4),), "6 channels are not divisible by factor²"),
+    ("pixel_shuffle", {"factor": 2}, (S(8, 4),), "2-D inputs"),
+    ("pixel_unshuffle", {"factor": 2}, (S(3, 5, 4),), "5×4 is not divisible by factor 2"),
 ])
 def test_shape_refusals(kind: str, attrs: dict[str, Any], inputs: tuple[Shape, ...],
                         message: str) -> None:

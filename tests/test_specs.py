@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cnncalc
+from cnncalc.analysis.memory import MemoryConfig
 from cnncalc.model.shape import Shape
 
 from .conftest import SPECS
@@ -28,6 +29,26 @@ PUBLISHED = {
     "resnet34": (21_797_672, 3_663_761_408, [1000]),
     "resnet50": (25_557_032, 4_089_184_256, [1000]),
     "mobilenet_v2": (3_504_872, 300_774_272, [1000]),
+    # "Today's CNNs"
+    "efficientnet_b0": (5_288_548, 385_814_752, [1000]),
+    "mobilenet_v3_large": (5_483_032, 216_589_760, [1000]),
+    "convnext_tiny": (28_589_128, 4_455_531_264, [1000]),
+    "shufflenet_v2_x1_0": (2_278_604, 144_907_992, [1000]),
+    "regnet_y_400mf": (4_344_144, 401_842_848, [1000]),
+    "densenet121": (7_978_856, 2_834_161_664, [1000]),
+    "inception_v3": (23_834_568, 5_713_216_096, [1000]),
+}
+
+# spec → training saved bytes at batch 1 and 8 with --device cpu (reference.md, "Today's CNNs":
+# PyTorch 2.13 CPU, saved_tensors_hooks, each storage once, parameters and buffers left out).
+# Inception-v3 has no published figure; tests/parity/test_modern.py checks it against PyTorch.
+SAVED_BYTES = {
+    "efficientnet_b0": (88_362_116, 705_720_480),
+    "mobilenet_v3_large": (44_211_552, 353_009_216),
+    "convnext_tiny": (109_155_876, 873_247_008),
+    "shufflenet_v2_x1_0": (20_449_680, 163_144_400),
+    "regnet_y_400mf": (33_739_456, 269_155_392),
+    "densenet121": (130_695_936, 1_043_225_344),
 }
 
 
@@ -40,6 +61,15 @@ def test_published_totals(name: str) -> None:
     assert report.totals.macs == macs
     assert report.totals.flops == 2 * macs
     assert report.output_shape.to_list() == output
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_BYTES))
+def test_training_saved_bytes_of_todays_cnns(name: str) -> None:
+    network = cnncalc.load(SPECS / f"{name}.yaml")
+    for batch, expected in zip((1, 8), SAVED_BYTES[name]):
+        report = network.summary(batch=batch, memory=MemoryConfig(device="cpu"))
+        assert report.totals.memory is not None
+        assert report.totals.memory.activations_training_bytes == expected, batch
 
 
 def test_every_bundled_spec_has_a_source_comment() -> None:
@@ -205,6 +235,38 @@ def test_resnet50_is_v15_with_the_stride_in_the_3x3() -> None:
     assert report.layer("layer2.0.conv1").output_shape == Shape(128, (56, 56))
     assert report.layer("layer2.0.conv2").output_shape == Shape(128, (28, 28))
     assert report.layer("layer2.0.downsample.0").output_shape == Shape(512, (28, 28))
+
+
+def test_todays_cnns_follow_torchvision_names() -> None:
+    names = {name: {r.name for r in cnncalc.load(name).summary().layers}
+             for name in ("efficientnet_b0", "mobilenet_v3_large", "convnext_tiny",
+                          "shufflenet_v2_x1_0", "regnet_y_400mf", "densenet121",
+                          "inception_v3")}
+    assert {"features.1.0.block.0.0", "features.2.1.block.3.0",
+            "features.2.1.stochastic_depth", "classifier.1"} <= names["efficientnet_b0"]
+    assert {"features.1.block.0.0", "features.4.block.2.fc1", "features.4.block.3.0",
+            "classifier.3"} <= names["mobilenet_v3_large"]
+    assert {"features.5.3.block.3", "features.5.3.layer_scale", "features.6.1",
+            "classifier.0"} <= names["convnext_tiny"]
+    assert {"stage3.4.branch2.3", "stage2.0.branch1.2", "conv5.0"} <= names["shufflenet_v2_x1_0"]
+    assert {"trunk_output.block2.block2-0.proj.0", "trunk_output.block3.block3-5.f.se.fc2",
+            "trunk_output.block4.block4-0.activation"} <= names["regnet_y_400mf"]
+    assert {"features.denseblock3.denselayer24.conv2", "features.transition3.pool",
+            "features.norm5", "classifier"} <= names["densenet121"]
+    assert {"Mixed_6b.branch7x7dbl_3.conv", "Mixed_7c.branch3x3dbl_3b.bn",
+            "Mixed_5b.branch_pool.conv", "fc"} <= names["inception_v3"]
+
+
+def test_efficientnet_widths_and_stochastic_depth() -> None:
+    report = cnncalc.load("efficientnet_b0").summary()
+    # stage 1 (t = 1) has no expansion: its depthwise convolution is block.0
+    assert report.layer("features.1.0.block.0.0").description.startswith("conv 3×3")
+    assert report.layer("features.6.3.block.0.0").output_shape == Shape(1152, (7, 7))
+    assert report.layer("features.6.3.block.2.fc1").output_shape.channels == 48   # 192 // 4
+    graph = cnncalc.load("efficientnet_b0").graph
+    drops = {n.name: n.layer.p for n in graph.nodes if n.kind == "stochastic_depth"}
+    assert len(drops) == 9  # the blocks that keep their shape (16 blocks, 7 stages)
+    assert drops["features.6.3.stochastic_depth"] == pytest.approx(0.2 * 14 / 16)
 
 
 def test_mobilenet_v2_depthwise_and_residuals() -> None:

@@ -39,7 +39,7 @@ def test_every_bundled_spec_validates(path: Path) -> None:
     assert all(c.status == "ok" for c in result.layers)
 
 
-@pytest.mark.parametrize("name", ["zoo1d", "zoo2d", "zoo3d"])
+@pytest.mark.parametrize("name", ["zoo1d", "zoo2d", "zoo3d", "zoo_modern"])
 def test_every_kind_in_1d_2d_3d_validates(name: str) -> None:
     result = cnncalc.validate(ZOO / f"{name}.yaml", batch=2)
     assert result.ok, [(c.name, c.status, c.error) for c in result.failures]
@@ -47,7 +47,7 @@ def test_every_kind_in_1d_2d_3d_validates(name: str) -> None:
 
 
 def test_the_zoo_specs_use_every_layer_kind() -> None:
-    used = {r.kind for name in ("zoo1d", "zoo2d", "zoo3d")
+    used = {r.kind for name in ("zoo1d", "zoo2d", "zoo3d", "zoo_modern")
             for r in cnncalc.load(ZOO / f"{name}.yaml").summary().layers}
     assert set(kinds()) <= used, set(kinds()) - used
 

@@ -13,9 +13,11 @@ import torch.nn.functional as F
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -25,10 +27,18 @@ from cnncalc.layers.activation import (
     Tanh,
 )
 from cnncalc.layers.base import Layer
+from cnncalc.layers.branch import LayerScale, StochasticDepth
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.merge import Add, Concat
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.merge import Add, Concat, Mul
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.layers.pool import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -38,9 +48,10 @@ from cnncalc.layers.pool import (
     LpPool,
     MaxPool,
 )
+from cnncalc.layers.rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Split
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model.geometry import per_axis
-from cnncalc.model.graph import INPUT, Graph
+from cnncalc.model.graph import Graph
 
 Tensor = torch.Tensor
 Params = Mapping[str, Tensor]
@@ -198,7 +209,60 @@ def lrn(layer: LocalResponseNorm, xs: list[Tensor], p: Params) -> Tensor:
     return F.local_response_norm(xs[0], layer.size, layer.alpha, layer.beta, layer.k)
 
 
-@reference(Dropout, Identity)
+@reference(LayerNorm)
+def layernorm(layer: LayerNorm, xs: list[Tensor], p: Params) -> Tensor:
+    """torchvision's LayerNorm2d: channels last, ``F.layer_norm``, channels first again."""
+    x = xs[0].movedim(1, -1)
+    y = F.layer_norm(x, (x.shape[-1],), p.get("weight"), p.get("bias"), layer.eps)
+    return y.movedim(-1, 1)
+
+
+@reference(GroupNorm)
+def groupnorm(layer: GroupNorm, xs: list[Tensor], p: Params) -> Tensor:
+    return F.group_norm(xs[0], layer.groups, p.get("weight"), p.get("bias"), layer.eps)
+
+
+@reference(InstanceNorm)
+def instancenorm(layer: InstanceNorm, xs: list[Tensor], p: Params) -> Tensor:
+    track = "running_mean" in p
+    return F.instance_norm(xs[0], p.get("running_mean"), p.get("running_var"), p.get("weight"),
+                           p.get("bias"), use_input_stats=not track, momentum=layer.momentum,
+                           eps=layer.eps)
+
+
+@reference(LayerScale)
+def layer_scale(layer: LayerScale, xs: list[Tensor], p: Params) -> Tensor:
+    return p["weight"] * xs[0]
+
+
+@reference(ChannelShuffle)
+def channel_shuffle(layer: ChannelShuffle, xs: list[Tensor], p: Params) -> Tensor:
+    return F.channel_shuffle(xs[0], layer.groups)
+
+
+@reference(Split)
+def split(layer: Split, xs: list[Tensor], p: Params) -> Tensor:
+    if isinstance(layer.parts, tuple):
+        return torch.split(xs[0], list(layer.parts), dim=1)[layer.take]
+    return torch.chunk(xs[0], layer.parts, dim=1)[layer.take]
+
+
+@reference(PixelShuffle)
+def pixel_shuffle(layer: PixelShuffle, xs: list[Tensor], p: Params) -> Tensor:
+    return F.pixel_shuffle(xs[0], layer.factor)
+
+
+@reference(PixelUnshuffle)
+def pixel_unshuffle(layer: PixelUnshuffle, xs: list[Tensor], p: Params) -> Tensor:
+    return F.pixel_unshuffle(xs[0], layer.factor)
+
+
+@reference(Mul)
+def mul(layer: Mul, xs: list[Tensor], p: Params) -> Tensor:
+    return xs[0] * xs[1]
+
+
+@reference(Dropout, Identity, StochasticDepth)
 def identity(layer: Layer, xs: list[Tensor], p: Params) -> Tensor:
     return xs[0]
 
@@ -216,6 +280,8 @@ def upsample(layer: Upsample, xs: list[Tensor], p: Params) -> Tensor:
     if mode == "bicubic" and r != 2:
         raise Unsupported("PyTorch's bicubic is 2-D only")
     align = layer.align_corners if mode != "nearest" else None
+    if layer.like is not None:
+        return F.interpolate(x, size=list(xs[1].shape[2:]), mode=mode, align_corners=align)
     if layer.size is not None:
         return F.interpolate(x, size=per_axis("size", layer.size, r), mode=mode,
                              align_corners=align)
@@ -263,6 +329,8 @@ _ELEMENTWISE: dict[type[Layer], Callable[[Any, Tensor], Tensor]] = {
     GELU: lambda layer, x: F.gelu(x, approximate=layer.approximate),
     SiLU: lambda layer, x: F.silu(x),
     Hardswish: lambda layer, x: F.hardswish(x),
+    Hardsigmoid: lambda layer, x: F.hardsigmoid(x),
+    Mish: lambda layer, x: F.mish(x),
     Softmax: lambda layer, x: F.softmax(x, dim=1),
 }
 
@@ -291,14 +359,16 @@ def torch_forward(layer: Layer, xs: list[Tensor], params: Params) -> Tensor:
     return REFERENCE[type(layer)](layer, xs, params)
 
 
-def torch_run(graph: Graph, x: Tensor, params: Mapping[str, Params]) -> Tensor:
+def torch_run(graph: Graph, x: Tensor | Mapping[str, Tensor],
+              params: Mapping[str, Params]) -> Tensor:
     """The whole graph in PyTorch, node by node, freeing tensors after their last consumer
     (the same schedule as :func:`cnncalc.kernels.run.run`)."""
     last: dict[str, int] = {}
     for index, node in enumerate(graph.nodes):
         for src in node.inputs:
             last[src] = index
-    values: dict[str, Tensor] = {INPUT: x}
+    values: dict[str, Tensor] = (dict(x) if isinstance(x, Mapping)
+                                 else {next(iter(graph.sources)): x})
     for index, node in enumerate(graph.nodes):
         values[node.name] = torch_forward(node.layer, [values[s] for s in node.inputs],
                                           params.get(node.name, {}))

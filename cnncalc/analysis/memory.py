@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cnncalc.analysis.timeline import Replayer
-from cnncalc.model.graph import INPUT, Graph
+from cnncalc.model.graph import Graph
 from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
 from cnncalc.model.shape import Shape
 
@@ -246,15 +246,18 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
     """The memory of ``graph`` whose nodes were analysed into ``layers`` (in the same order),
     for ``batch`` samples; linear in the number of layers."""
     item = config.activation_bytes
-    readers: dict[str, int] = {INPUT: 0}
+    sources = graph.sources  # the first input at ``input_numel``, the others as the spec says
+    input_bytes = {name: (input_numel if k == 0 else shape.numel) * item
+                   for k, (name, shape) in enumerate(sources.items())}
+    readers: dict[str, int] = dict.fromkeys(sources, 0)
     for node in graph.nodes:
         readers[node.name] = 0
         for src in node.inputs:
             readers[src] += 1
     readers[graph.output] += 1  # the network's output is kept
-    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_numel * item, item)
-    saved, per_sample, fixed, working_copy = _training(graph, layers, readers,
-                                                       input_numel * item, batch, config)
+    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_bytes, item)
+    saved, per_sample, fixed, working_copy = _training(graph, layers, readers, input_bytes,
+                                                       batch, config)
     params = sum(r.params for r in layers)
     buffers = sum(r.buffers for r in layers)
     trainable = sum(r.params for r, node in zip(layers, graph.nodes) if node.trainable)
@@ -274,12 +277,14 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
 
 
 def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-               input_bytes: int, item: int) -> tuple[list[int], list[bool], int, str | None]:
+               input_bytes: dict[str, int],
+               item: int) -> tuple[list[int], list[bool], int, str | None]:
     """Liveness over the execution order, per sample: each layer's live bytes, whether it
     reuses an input's buffer, and the peak with its layer."""
-    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
-    storage[INPUT].readers = readers[INPUT] + 1  # the caller holds the input throughout
-    live = input_bytes
+    storage: dict[str, _Storage] = {name: _Storage(n) for name, n in input_bytes.items()}
+    for name in input_bytes:
+        storage[name].readers = readers[name] + 1  # the caller holds the inputs throughout
+    live = sum(input_bytes.values())
     peak, peak_layer = live, None
     live_per_layer: list[int] = []
     reuses: list[bool] = []
@@ -290,8 +295,11 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
             target = storage[node.inputs[0]]
         elif node.inputs and mode == INPLACE:
             reads = Counter(node.inputs)
-            for src in node.inputs:  # overwrite an input that nothing reads later
-                if src != INPUT and storage[src].readers == reads[src]:
+            for src, shape in zip(node.inputs, rep.input_shapes):
+                # overwrite an input of the output's shape (not one broadcast to it) that
+                # nothing reads later
+                if (src not in input_bytes and storage[src].readers == reads[src]
+                        and shape == rep.output_shape):
                     target = storage[src]
                     break
         reuses.append(target is not None)
@@ -319,16 +327,18 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
 
 
 def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-              input_bytes: int, batch: int, config: MemoryConfig
+              input_bytes: dict[str, int], batch: int, config: MemoryConfig
               ) -> tuple[list[int], int, int, int]:
     """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
     per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
     item = config.activation_bytes
-    storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
-    grad: dict[str, bool] = {INPUT: False}
-    fresh: dict[str, bool] = {INPUT: False}
+    storage: dict[str, _Storage] = {name: _Storage(n) for name, n in input_bytes.items()}
+    grad: dict[str, bool] = dict.fromkeys(input_bytes, False)
+    fresh: dict[str, bool] = dict.fromkeys(input_bytes, False)
     saved_per_layer: list[int] = []
     per_sample = fixed = working_copy = 0
+    # a layer that shares another's weights (``Node.shares``) counts none, yet trains them
+    owners = {node.name: (node, rep) for node, rep in zip(graph.nodes, layers) if rep.params}
     for node, rep in zip(graph.nodes, layers):
         mode = node.layer.output_storage(True)
         if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
@@ -339,7 +349,8 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
         else:
             storage[node.name] = _Storage(rep.output_shape.numel * item)
         fresh[node.name] = mode == NEW
-        weight_grad = node.trainable and rep.params > 0
+        owner, owned = owners.get(node.shares or "", (node, rep))
+        weight_grad = owner.trainable and owned.params > 0
         needs = weight_grad or any(grad[src] for src in node.inputs)
         grad[node.name] = needs  # autograd records nothing until something needs a gradient
         saved = node.layer.saved_for_backward(rep.input_shapes, rep.output_shape, weight_grad)
@@ -349,7 +360,11 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
             saved_per_layer.append(0)
             continue
         new = 0
-        kept = [storage[node.inputs[i]] for i in saved.inputs]
+        if saved.factors:  # a product keeps a factor only for another factor's gradient
+            kept = [storage[node.inputs[i]] for i in saved.inputs
+                    if any(grad[src] for j, src in enumerate(node.inputs) if j != i)]
+        else:
+            kept = [storage[node.inputs[i]] for i in saved.inputs]
         if saved.output:
             kept.append(storage[node.name])
         for buf in kept:

@@ -180,6 +180,13 @@ class Report:
     totals: Totals
     source: str | None = None
     warnings: tuple[Diagnostic, ...] = ()
+    inputs: tuple[tuple[str, Shape], ...] = ()
+    """The named inputs when the network has several (the first is ``input_shape``)."""
+
+    @property
+    def sources(self) -> tuple[tuple[str, Shape], ...]:
+        """Every network input, by name: ``(("input", shape),)`` or the named inputs."""
+        return self.inputs or (("input", self.input_shape),)
 
     def layer(self, name: str) -> LayerReport:
         for r in self.layers:
@@ -194,6 +201,8 @@ class Report:
             "name": self.name,
             "source": self.source,
             "input_shape": self.input_shape.to_list(),
+            **({"inputs": {name: shape.to_list() for name, shape in self.inputs}}
+               if self.inputs else {}),
             "batch": self.batch,
             "output_shape": self.output_shape.to_list(),
             "layers": [r.to_dict() for r in self.layers],

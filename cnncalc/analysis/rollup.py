@@ -20,7 +20,6 @@ import dataclasses
 from dataclasses import dataclass
 
 from cnncalc.analysis.report import LayerReport, Report, Totals
-from cnncalc.model.graph import INPUT
 
 
 @dataclass(frozen=True)
@@ -62,7 +61,7 @@ def group_by_block(report: Report) -> list[BlockGroup]:
 def by_block(report: Report) -> Report:
     """The report with one row per :class:`BlockGroup` (same totals, input and output)."""
     groups = group_by_block(report)
-    row_of: dict[str, str] = {INPUT: INPUT}
+    row_of: dict[str, str] = {name: name for name, _ in report.sources}
     for g in groups:
         for r in g.layers:
             row_of[r.name] = g.name
@@ -149,7 +148,7 @@ def by_depth(report: Report, depth: int) -> Tree:
             order.append(key)
             members[key], what[key], level[key] = [], kind, len(opened)
         members[key].append(r)
-    row_of: dict[str, str] = {INPUT: INPUT}  # layer → the row that shows it
+    row_of: dict[str, str] = {name: name for name, _ in report.sources}  # layer → its row
     for key in order:
         if key not in headers:
             for r in members[key]:

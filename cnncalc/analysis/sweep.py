@@ -12,7 +12,7 @@ lands — needs no change here: each row keeps its whole :class:`~cnncalc.analys
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cnncalc.analysis.report import Report
@@ -94,9 +94,12 @@ def _shape_for(graph: Graph, size: tuple[int, ...]) -> Shape:
 
 
 def sweep_input(graph: Graph, sizes: Iterable[int | tuple[int, ...]],
-                batch: int | None = None, progress: Progress | None = None) -> Sweep:
+                batch: int | None = None, progress: Progress | None = None,
+                graph_for: Callable[[Shape], Graph] | None = None) -> Sweep:
     """Analyse ``graph`` at every input size (an int for every spatial axis, or one per axis);
-    ``progress(done, total, size)`` is told after each size."""
+    ``progress(done, total, size)`` is told after each size. ``graph_for`` builds the graph for
+    an input, for specs whose expressions read a layer's input shape
+    (:attr:`Graph.input_dependent`)."""
     try:
         reference: int | None = analyze(graph, None, batch).totals.params
     except SpecError:
@@ -109,7 +112,8 @@ def sweep_input(graph: Graph, sizes: Iterable[int | tuple[int, ...]],
             progress(done, len(sizes), str(size))
         shape = _shape_for(graph, (size,) if isinstance(size, int) else tuple(size))
         try:
-            report = analyze(graph, shape, batch)
+            at = graph_for(shape) if graph_for is not None else graph
+            report = analyze(at, shape, batch)
         except SpecError as exc:
             diag = exc.diagnostics[0]
             rows.append(SweepRow(shape, None, SweepError(diag.code, diag.layer, diag.message)))

@@ -16,7 +16,7 @@ from cnncalc.analysis.timeline import Replayer
 from cnncalc.layers.base import Counts
 from cnncalc.model.errors import Diagnostic, LimitError, MergeError, ShapeError, SpecError
 from cnncalc.model.gcpause import paused_gc
-from cnncalc.model.graph import INPUT, Graph, Node, silenced
+from cnncalc.model.graph import Graph, Node, silenced
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.rf import IDENTITY_AXIS, MAX_PERIOD, AxisMap, ReceptiveField, union
 from cnncalc.model.shape import Shape
@@ -57,6 +57,14 @@ def analyze(graph: Graph, input_shape: Shape | None = None, batch: int | None = 
 def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
              memory: MemoryConfig | None, limits: Limits, progress: Progress | None) -> Report:
     shape_in = input_shape or graph.input_shape
+    if graph.inputs and shape_in != graph.input_shape:
+        raise SpecError(f"{graph.name} has several inputs ({', '.join(graph.sources)}); their "
+                        f"shapes are the spec's (edit 'inputs' to analyse others)",
+                        code="input-shape")
+    if graph.input_dependent and shape_in != graph.input_shape:
+        raise SpecError(f"{graph.name}'s expressions read layers' input shapes, so its graph "
+                        f"holds for input {graph.input_shape} only; build it for {shape_in} "
+                        f"(cnncalc.Network.at)", code="input-shape")
     batch = graph.batch if batch is None else batch
     if batch < 1:
         raise SpecError(f"batch must be at least 1, got {batch}", code="type")
@@ -67,12 +75,16 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     if max(shape_in.dims) > limits.max_dim:
         raise LimitError(limits.exceeded("max_dim", f"input {shape_in}: size",
                                          max(shape_in.dims)), code="limit")
-    input_size = shape_in.spatial
-    shapes: dict[str, Shape] = {INPUT: shape_in}
+    input_size = shape_in.spatial  # receptive fields are in the (first) input's pixels
+    sources = graph.sources
+    sources[next(iter(sources))] = shape_in
+    shapes: dict[str, Shape] = dict(sources)
     fields: dict[str, ReceptiveField | None] = {
-        INPUT: ReceptiveField.of_input(shape_in.rank)}
+        name: ReceptiveField.of_input(shape.rank) for name, shape in sources.items()}
     steps: list[_Step] = []  # per node, what its layer computes
     rfs: list[ReceptiveField | None] = []  # per node, its receptive field
+    owners: dict[str, tuple[Node, Counts]] = {}  # layers whose weights others share
+    trainable_of: dict[str, bool] = {}  # a layer sharing weights trains as their owner does
     warnings: list[Diagnostic] = []
     # What a layer computes depends only on the layer and its input shapes, and the builder
     # interns equal layers, so deep stacks of identical blocks compute each step once.
@@ -117,6 +129,21 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
                 f"on: {untracked}", node.mark, "warning", "rf-untracked", node.name))
         shapes[node.name] = out
         fields[node.name] = rf
+        if node.shares is not None and (node.shares in owners or step.counts.params):
+            # shared weights: counted (and given gradients and optimizer state) once, at the
+            # layer that owns them; this use's MACs and activations are its own
+            owner, owned = owners.get(node.shares, (node, Counts()))
+            if owned != step.counts:
+                shown = ", ".join(map(str, in_shapes))
+                raise SpecError(f"{node.kind} '{node.name}' shares the weights of "
+                                f"'{node.shares}', but for its input {shown} it would need other "
+                                f"ones ({step.counts.params:,} parameters, not "
+                                f"{owned.params:,})", node.mark, layer=node.name, code="shape")
+            step = replace(step, counts=Counts(),
+                           description=f"{step.description} (shares {owner.name})")
+            trainable_of[node.name] = owner.trainable
+        elif step.counts.params or step.counts.buffers:
+            owners[node.name] = (node, step.counts)
         steps.append(step)
         rfs.append(rf)
     config = memory or MemoryConfig()
@@ -125,7 +152,8 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
         LayerReport(name=node.name, kind=node.kind, description=step.description,
                     inputs=node.inputs, input_shapes=step.input_shapes,
                     output_shape=step.output_shape, weights=step.counts.weights,
-                    bias=step.counts.bias, buffers=step.counts.buffers, trainable=node.trainable,
+                    bias=step.counts.bias, buffers=step.counts.buffers,
+                    trainable=trainable_of.get(node.name, node.trainable),
                     macs=step.macs * batch, rf=rf, dropped=step.dropped, mark=node.mark,
                     scope=node.scope, attributes=step.attributes,
                     activation_bytes=activation, live_bytes=live, saved_bytes=saved,
@@ -136,7 +164,7 @@ def _analyze(graph: Graph, input_shape: Shape | None, batch: int | None,
     replayer = Replayer(graph, tuple(steps), shape_in, config)  # replays when asked
     totals = replace(Totals.of(frozen), memory=replace(mem.totals, replayer=replayer))
     return Report(graph.name, shape_in, batch, shapes[graph.output], frozen, totals,
-                  graph.source, tuple(warnings))
+                  graph.source, tuple(warnings), graph.inputs)
 
 
 def input_changes_params(report: Report, reference: Report) -> Diagnostic | None:
@@ -201,7 +229,7 @@ def _evaluate(node: Node, in_shapes: tuple[Shape, ...], limits: Limits) -> _Step
                 "max_dim", f"{node.kind} '{node.name}' gives {out}, whose size",
                 max(out.dims)), node.mark, layer=node.name, code="limit")
         maps = None
-        if type(layer).max_inputs is not None and in_shapes[0].spatial:
+        if not type(layer).merges() and in_shapes[0].spatial:
             maps = layer.receptive_map(in_shapes, out)
         return _Step(input_shapes=in_shapes, output_shape=out, counts=layer.counts(in_shapes, out),
                      macs=layer.macs(in_shapes, out), dropped=layer.dropped_inputs(in_shapes),
@@ -236,8 +264,11 @@ def _receptive_field(node: Node, in_shapes: tuple[Shape, ...], step: _Step,
     """The receptive field of ``node``'s output (None when it cannot be followed), and whether
     its merged paths are aligned."""
     out = step.output_shape
-    if type(node.layer).max_inputs is None:
-        sources = [fields[src] for src in node.inputs]
+    if type(node.layer).merges():
+        # An input broadcast over the spatial axes (a squeeze-excitation gate, C×1×1) scales
+        # every position alike: the fields follow the full-size inputs (docs/receptive-field.md)
+        full = [src for src, x in zip(node.inputs, in_shapes) if x.spatial == out.spatial]
+        sources = [fields[src] for src in (full or node.inputs)]
         known = [f for f in sources if f is not None]
         if len(known) < len(sources):
             return None, True

@@ -65,6 +65,8 @@ _ALL = (
     Code("arity", "error", "build", "a layer given too few or too many inputs"),
     Code("cycle", "error", "build", "layers that read each other (graphs built in Python)"),
     Code("unknown-code", "error", "build", "lint: disable names a code that does not exist"),
+    Code("include", "error", "build", "an included file that is missing, outside the spec's "
+         "folder, or includes itself"),
     # walking the graph
     Code("shape", "error", "walk", "a layer PyTorch would refuse for its input shape"),
     Code("input-changes-params", "warning", "walk", "at the --input size the network has other "
@@ -83,6 +85,8 @@ _ALL = (
     Code("rf-covers-input", "warning", "lint", "every unit sees the whole input long before the "
          "end of the network"),
     Code("dead-layer", "warning", "lint", "a layer whose output nothing uses"),
+    Code("training-refused", "warning", "lint", "a layer PyTorch refuses to run in training for "
+         "this batch: batch norm over one value per channel, instance norm over one position"),
     # checks
     Code("expect", "error", "expect", "a layer's 'expect:' does not hold"),
     Code("budget", "error", "budget", "the network exceeds a budget (spec or command line)"),

@@ -18,7 +18,7 @@ from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.model.axes import axis_names, format_axes
 from cnncalc.model.errors import Diagnostic
 from cnncalc.model.geometry import Window
-from cnncalc.model.graph import ALL, INPUT, LINT_DISABLE, Graph, Node
+from cnncalc.model.graph import ALL, LINT_DISABLE, Graph, Node
 from cnncalc.model.rf import Exact, format_fraction, half
 
 RF_COVER_SHARE = Fraction(1, 3)
@@ -198,13 +198,15 @@ def rf_covers_input(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator
     if not input_size:
         return
     fields = {r.name: r.rf for _, r in pairs}
-    fields[INPUT] = None
+    for name, _ in report.sources:
+        fields[name] = None
     growing: list[int] = []
     first: int | None = None
+    gates = _gate_branches(pairs)
     for index, (node, r) in enumerate(pairs):
-        if r.rf is None or not r.output_shape.spatial:
+        if r.rf is None or not r.output_shape.spatial or node.name in gates:
             continue
-        if type(node.layer).max_inputs is not None:
+        if not type(node.layer).merges():
             before = fields.get(node.inputs[0])
             size_before = before.size if before is not None else (1,) * len(input_size)
             if r.rf.size != size_before:
@@ -227,6 +229,24 @@ def rf_covers_input(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator
         f"{_spatial(input_size)} input (receptive field {size}), yet {len(after)} of the "
         f"{len(growing)} layers that widen the receptive field come after it{share}; is the "
         f"input too small for this architecture?", r.mark, "warning", "rf-covers-input", r.name)
+
+
+def _gate_branches(pairs: list[Pair]) -> set[str]:
+    """Layers that only feed a size-1 input broadcast into a larger merge: a
+    squeeze-excitation gate sees the whole input by design, which does not mean that the input
+    is too small."""
+    readers: dict[str, list[tuple[Node, LayerReport, int]]] = {}
+    for node, r in pairs:
+        for i, src in enumerate(node.inputs):
+            readers.setdefault(src, []).append((node, r, i))
+    gates: set[str] = set()
+    for node, _ in reversed(pairs):
+        uses = readers.get(node.name, [])
+        if uses and all(user.name in gates or (
+                type(user.layer).merges() and ur.input_shapes[i].spatial != ur.output_shape.spatial)
+                for user, ur, i in uses):
+            gates.add(node.name)
+    return gates
 
 
 def _every_unit_covers(r: LayerReport, input_size: tuple[int, ...]) -> bool:
@@ -287,6 +307,17 @@ def dead_layers(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[Dia
             f"network output '{graph.output}'{more}", r.mark, "warning", "dead-layer", r.name)
 
 
+def training_refused(graph: Graph, report: Report, pairs: list[Pair]) -> Iterator[Diagnostic]:
+    """Layers PyTorch refuses to run in training for this input and batch: batch norm with one
+    value per channel (batch 1 on a 1×1 map: DeepLabV3's pooling branch), instance norm with one
+    position. Inference is fine; the memory figures for training describe a step that fails."""
+    for node, r in pairs:
+        reason = node.layer.training_refusal(r.input_shapes, report.batch)
+        if reason:
+            yield Diagnostic(f"{r.kind} '{r.name}' cannot be trained at batch {report.batch}: "
+                             f"{reason}", r.mark, "warning", "training-refused", r.name)
+
+
 RULES: dict[str, Rule] = {
     "dropped-pixels": dropped_pixels,
     "padding-not-same": padding_not_same,
@@ -294,5 +325,6 @@ RULES: dict[str, Rule] = {
     "rf-untracked": rf_untracked,
     "rf-covers-input": rf_covers_input,
     "dead-layer": dead_layers,
+    "training-refused": training_refused,
 }
 RULE_CODES = frozenset(RULES)

@@ -124,7 +124,7 @@ def summary(spec: str, input_shape: str | None, batch: int | None, fmt: str, exp
         report = network.summary(dims, batch, config, progress=bar.update)
     explanations = None
     if explain:
-        explanations = explain_report(network.graph, report)
+        explanations = explain_report(network.at(dims).graph, report)
     columns, footer, notes, full = DEFAULT_COLUMNS, [], [], report
     if show_rf or show_memory:  # the share columns make room for the analysis columns
         columns = tuple(c for c in columns if c not in (PARAMS_SHARE, MACS_SHARE))
@@ -180,7 +180,8 @@ def show_sweep(network: Any, sizes_text: str, batch: int | None, fmt: str,
                 f"{'x'.join(map(str, size))} has {len(size)} axes but the spec's input "
                 f"{network.graph.input_shape} has {rank}", param_hint="--sweep-input")
     with ProgressBar("sweeping", enabled=progress) as bar:
-        result = sweep_input(network.graph, sizes, batch, bar.update)
+        result = sweep_input(network.graph, sizes, batch, bar.update,
+                             graph_for=lambda shape: network.at(shape).graph)
     if fmt == "json":
         echo(render_sweep.render_json(result))
     elif fmt == "csv":

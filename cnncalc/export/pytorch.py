@@ -37,9 +37,11 @@ from cnncalc.api import Network, load
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -49,10 +51,18 @@ from cnncalc.layers.activation import (
     Tanh,
 )
 from cnncalc.layers.base import Layer, kinds
+from cnncalc.layers.branch import LayerScale, StochasticDepth
 from cnncalc.layers.conv import Conv, ConvTranspose, LocallyConnected
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.merge import Add, Concat
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.merge import Add, Concat, Mul
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.layers.pool import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -63,6 +73,7 @@ from cnncalc.layers.pool import (
     MaxPool,
     _WindowPool,
 )
+from cnncalc.layers.rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Split
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model import arith
 from cnncalc.model.axes import per_axis
@@ -370,8 +381,9 @@ def _flatten(layer: Flatten, site: Site) -> Emission:
 
 @emits(Dropout)
 def _dropout(layer: Dropout, site: Site) -> Emission:
-    p = None if layer.p == 0.5 else _number(layer.p)
-    return Emission(f"nn.Dropout({_args(p=p)})", aliases_input=True)
+    p = [] if layer.p == 0.5 else [f"p={_number(layer.p)}"]
+    emission = _inplace(layer, site, "Dropout", *p)
+    return Emission(emission.module, aliases_input=True, comment=emission.comment)
 
 
 @emits(BatchNorm)
@@ -383,6 +395,48 @@ def _batchnorm(layer: BatchNorm, site: Site) -> Emission:
         affine=None if layer.affine else "False",
         track_running_stats=None if layer.track_running_stats else "False") + ")"
     return Emission(module)
+
+
+@emits(LayerNorm)
+def _layernorm(layer: LayerNorm, site: Site) -> Emission:
+    args = _args(str(site.inputs[0].channels),
+                 eps=None if layer.eps == 1e-5 else _number(layer.eps),
+                 elementwise_affine=None if layer.affine else "False",
+                 bias=None if layer.bias else "False")
+    if not site.rank:
+        return Emission(f"nn.LayerNorm({args})")
+    return Emission(f"LayerNormChannels({args})", helpers=("LayerNormChannels",))
+
+
+@emits(GroupNorm)
+def _groupnorm(layer: GroupNorm, site: Site) -> Emission:
+    return Emission("nn.GroupNorm(" + _args(
+        str(layer.groups), str(site.inputs[0].channels),
+        eps=None if layer.eps == 1e-5 else _number(layer.eps),
+        affine=None if layer.affine else "False") + ")")
+
+
+@emits(InstanceNorm)
+def _instancenorm(layer: InstanceNorm, site: Site) -> Emission:
+    return Emission(f"{_dim('InstanceNorm', site.rank)}(" + _args(
+        str(site.inputs[0].channels),
+        eps=None if layer.eps == 1e-5 else _number(layer.eps),
+        momentum=None if layer.momentum == 0.1 else _number(layer.momentum),
+        affine="True" if layer.affine else None,
+        track_running_stats="True" if layer.track_running_stats else None) + ")")
+
+
+@emits(LayerScale)
+def _layer_scale(layer: LayerScale, site: Site) -> Emission:
+    return Emission("LayerScale(" + _args(str(site.inputs[0].channels), _number(layer.init),
+                                          rank=str(site.rank) if site.rank != 2 else None) + ")",
+                    helpers=("LayerScale",))
+
+
+@emits(StochasticDepth)
+def _stochastic_depth(layer: StochasticDepth, site: Site) -> Emission:
+    return Emission(f"StochasticDepth({_number(layer.p)}, {_literal(layer.mode)})",
+                    helpers=("StochasticDepth",), aliases_input=True)
 
 
 @emits(LocalResponseNorm)
@@ -406,6 +460,10 @@ def _upsample(layer: Upsample, site: Site) -> Emission:
         mode = _LINEAR_MODES.get(site.rank, mode)
     elif mode == "bicubic" and site.rank != 2:
         raise site.refuse("PyTorch's bicubic interpolation is 2-D only")
+    if layer.like is not None:  # the size is another tensor's, known only in forward
+        align = "" if mode == "nearest" else f", align_corners={bool(layer.align_corners)}"
+        return Emission(None, lambda m, xs: f"F.interpolate({xs[0]}, size={xs[1]}.shape[2:], "
+                                            f"mode={_literal(mode)}{align})")
     if layer.size is not None:
         sizes = per_axis("size", layer.size, site.rank)
         how = {"size": _axes(sizes)}
@@ -459,6 +517,33 @@ def _add(layer: Add, site: Site) -> Emission:
     return Emission(None, lambda m, xs: " + ".join(xs))
 
 
+@emits(Mul)
+def _mul(layer: Mul, site: Site) -> Emission:
+    return Emission(None, lambda m, xs: " * ".join(xs))
+
+
+@emits(Split)
+def _split(layer: Split, site: Site) -> Emission:
+    how = (f"split({list(layer.parts)!r}, dim=1)" if isinstance(layer.parts, tuple)
+           else f"chunk({layer.parts}, dim=1)")
+    return Emission(None, lambda m, xs: f"{xs[0]}.{how}[{layer.take}]", aliases_input=True)
+
+
+@emits(ChannelShuffle)
+def _channel_shuffle(layer: ChannelShuffle, site: Site) -> Emission:
+    return Emission(f"nn.ChannelShuffle({layer.groups})")
+
+
+@emits(PixelShuffle)
+def _pixel_shuffle(layer: PixelShuffle, site: Site) -> Emission:
+    return Emission(f"nn.PixelShuffle({layer.factor})")
+
+
+@emits(PixelUnshuffle)
+def _pixel_unshuffle(layer: PixelUnshuffle, site: Site) -> Emission:
+    return Emission(f"nn.PixelUnshuffle({layer.factor})")
+
+
 @emits(Identity)
 def _identity(layer: Identity, site: Site) -> Emission:
     return Emission("nn.Identity()", aliases_input=True)
@@ -509,14 +594,23 @@ def _gelu(layer: GELU, site: Site) -> Emission:
 
 
 FIXED_MODULES: dict[type[Layer], str] = {
-    Sigmoid: "nn.Sigmoid()", Tanh: "nn.Tanh()", SiLU: "nn.SiLU()", Hardswish: "nn.Hardswish()",
-    Softmax: "nn.Softmax(dim=1)"}
+    Sigmoid: "nn.Sigmoid()", Tanh: "nn.Tanh()", Softmax: "nn.Softmax(dim=1)"}
 """Activations without settings: each is always the same module."""
 
 
 @emits(*FIXED_MODULES)
 def _fixed_module(layer: Layer, site: Site) -> Emission:
     return Emission(FIXED_MODULES[type(layer)])
+
+
+INPLACE_ACTIVATIONS: dict[type[Layer], str] = {
+    SiLU: "SiLU", Hardswish: "Hardswish", Hardsigmoid: "Hardsigmoid", Mish: "Mish"}
+"""Activations whose only setting is ``inplace``: PyTorch's module of that name."""
+
+
+@emits(*INPLACE_ACTIVATIONS)
+def _inplace_activation(layer: Layer, site: Site) -> Emission:
+    return _inplace(layer, site, INPLACE_ACTIVATIONS[type(layer)])
 
 
 # --- helper definitions written into the generated file when needed -----------------------------
@@ -566,6 +660,44 @@ class LocallyConnected(nn.Module):
         y = torch.bmm(x, self.weight).permute(1, 2, 0).reshape(batch, -1, *self.out_size)
         return y if self.bias is None else y + self.bias
 ''',
+    "LayerNormChannels": '''
+class LayerNormChannels(nn.LayerNorm):
+    """LayerNorm over the channels at every position (torchvision's LayerNorm2d for ConvNeXt,
+    for any number of spatial axes): channels last, normalised, channels first again."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        x = F.layer_norm(x.movedim(1, -1), self.normalized_shape, self.weight, self.bias,
+                         self.eps)
+        return x.movedim(-1, 1)
+''',
+    "LayerScale": '''
+class LayerScale(nn.Module):
+    """A learnt scale per channel, weight · x (ConvNeXt's layer_scale, shaped C×1×1)."""
+
+    def __init__(self, channels: int, init: float, rank: int = 2) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels, *(1,) * rank), init))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.weight * x
+''',
+    "StochasticDepth": '''
+class StochasticDepth(nn.Module):
+    """torchvision.ops.StochasticDepth: in training, zero each sample ("row") or the whole
+    batch with probability p and scale the rest by 1/(1 - p); the identity otherwise."""
+
+    def __init__(self, p: float, mode: str = "row") -> None:
+        super().__init__()
+        self.p, self.mode = p, mode
+
+    def forward(self, x: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        survival = 1.0 - self.p
+        size = [x.shape[0]] + [1] * (x.ndim - 1) if self.mode == "row" else [1] * x.ndim
+        noise = torch.empty(size, dtype=x.dtype, device=x.device).bernoulli_(survival)
+        return x * noise.div_(survival)
+''',
 }
 _HELPER_IMPORTS = {"crop": ("from collections.abc import Sequence",),
                    "LocallyConnected": ("import math", "from collections.abc import Sequence")}
@@ -591,6 +723,7 @@ _MODULE_ATTRIBUTES = frozenset({
 _GENERATED_NAMES = frozenset({
     "self", "x", "x_input", "torch", "nn", "F", "Tensor", "Sequence", "math", "crop",
     "LocallyConnected", "float", "super", "input", "cnncalc_layers", "LAYER_NAMES", "INPUT_SHAPE",
+    "LayerNormChannels", "LayerScale", "StochasticDepth", "INPUT_SHAPES",
 })
 """Names the generated code itself uses, which a layer must not shadow."""
 
@@ -676,7 +809,7 @@ def _as_network(network: Any) -> Any:
 def program(network: Any, input_shape: Any = None) -> Program:
     """Generate the module for ``network`` (a :class:`cnncalc.Network`, a path or a bundled
     spec's name) at its input shape or ``input_shape``."""
-    network = _as_network(network)
+    network = _as_network(network).at(input_shape)
     report = network.summary(input_shape, batch=1)
     graph = network.graph
     nodes: tuple[Node, ...] = graph.nodes
@@ -687,20 +820,24 @@ def program(network: Any, input_shape: Any = None) -> Program:
             reads[src] = reads.get(src, 0) + 1
             last_reader[src] = index
     namer = _Namer()
+    named_inputs = {name: namer.take(name) for name, _ in report.inputs}  # several inputs
     idents = {node.name: namer.take(node.name) for node in nodes}
 
     def chained(producer: str, index_of_next: int) -> bool:
         return (reads.get(producer, 0) == 1 and index_of_next < len(nodes)
                 and nodes[index_of_next].inputs.count(producer) == 1)
 
-    variables: dict[str, str] = {INPUT: "x" if chained(INPUT, 0) else "x_input"}
-    fresh: dict[str, bool] = {INPUT: False}
+    if named_inputs:
+        variables: dict[str, str] = dict(named_inputs)
+    else:
+        variables = {INPUT: "x" if chained(INPUT, 0) else "x_input"}
+    fresh: dict[str, bool] = dict.fromkeys(variables, False)
     init_lines: list[str] = []
     body: list[tuple[str, str | None, str]] = []  # (code, layer, variable)
     helpers: list[str] = []
     layer_names: dict[str, str | None] = {}
     scope: tuple[tuple[str, str], ...] = ()
-    if variables[INPUT] != "x":
+    if not named_inputs and variables[INPUT] != "x":
         body.append(("x_input = x", None, ""))
     for index, node in enumerate(nodes):
         result = report.layer(node.name)
@@ -716,7 +853,11 @@ def program(network: Any, input_shape: Any = None) -> Program:
         for helper in emission.helpers:
             if helper not in helpers:
                 helpers.append(helper)
-        if emission.module is not None:
+        owner = layer_names.get(node.shares) if node.shares is not None else None
+        if emission.module is not None and owner is not None:
+            ident = owner  # shared weights: the owner's submodule, called again
+            layer_names[node.name] = owner
+        elif emission.module is not None:
             remark = f"  # {_plain(emission.comment)}" if emission.comment else ""
             init_lines += _init_statement(ident, emission.module, remark)
             if not node.trainable:
@@ -739,7 +880,10 @@ def program(network: Any, input_shape: Any = None) -> Program:
         else:
             note = ""
         code = f"{variable} = {expr}"
-        if len(code) + len(note) > _WIDTH and "torch.cat([" not in code:
+        # a long torch.cat is wrapped after "torch.cat([", where the comment goes if it fits
+        first_line = code.partition("torch.cat([")[0] + "torch.cat([" if "torch.cat([" in code \
+            else code
+        if len(first_line) + len(note) > _WIDTH and note:
             body.append((note.strip(), None, ""))  # the comment goes on its own line
             note = ""
         body.append((_statement(code, note), node.name, variable))
@@ -755,7 +899,8 @@ def program(network: Any, input_shape: Any = None) -> Program:
             body.append((f"del {', '.join(dead[:count])}", None, ""))
             dead = dead[count:]
     body.append((f"return {variables[nodes[-1].name]}", None, ""))
-    return _assemble(network, report, init_lines, body, helpers, layer_names)
+    return _assemble(network, report, init_lines, body, helpers, layer_names,
+                     list(named_inputs.values()))
 
 
 _WIDTH = 92
@@ -789,8 +934,9 @@ def _statement(code: str, note: str, width: int = _WIDTH) -> str:
 
 def _assemble(network: Any, report: Any, init_lines: list[str],
               body: list[tuple[str, str | None, str]], helpers: list[str],
-              layer_names: dict[str, str | None]) -> Program:
+              layer_names: dict[str, str | None], input_variables: list[str]) -> Program:
     name = class_name(network.name)
+    shapes = ", ".join(f"{_literal(n)}: {tuple(s.dims)!r}" for n, s in report.inputs)
     source_path = network.graph.source
     shown = Path(source_path).name if source_path and not source_path.startswith("<") else ""
     where = f" from {_plain(shown)}" if shown else ""
@@ -829,16 +975,21 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         *textwrap.wrap('"""' + doc, 100, initial_indent="    ", subsequent_indent="    ",
                        break_on_hyphens=False),
         "",
-        f"    Built for input {report.input_shape} (channels first, without the batch axis).",
+        *([f"    Built for input {report.input_shape} (channels first, without the batch "
+            f"axis)."] if not report.inputs else
+          [f"    Built for inputs {', '.join(f'{n} {s}' for n, s in report.inputs)} (channels",
+           "    first, without the batch axis)."]),
         '    """',
         "",
-        f"    INPUT_SHAPE = {tuple(report.input_shape.dims)!r}",
+        *([f"    INPUT_SHAPE = {tuple(report.input_shape.dims)!r}"] if not report.inputs else
+          [f"    INPUT_SHAPES = {{{shapes}}}"]),
         "",
         "    def __init__(self) -> None:",
         "        super().__init__()",
     ]
     lines += [f"        {line}" for line in init_lines]
-    lines += ["", "    def forward(self, x: Tensor) -> Tensor:"]
+    signature = ", ".join(f"{v}: Tensor" for v in input_variables) or "x: Tensor"
+    lines += ["", f"    def forward(self, {signature}) -> Tensor:"]
     steps: list[Step] = []
     for code, layer, variable in body:
         if not code:
@@ -850,17 +1001,20 @@ def _assemble(network: Any, report: Any, init_lines: list[str],
         if layer is not None:
             steps.append(Step(first, len(lines), layer, variable))
     lines += ["", "", "LAYER_NAMES: dict[str, str | None] = {"]
-    lines += [f"    {_literal(spec)}: {_literal(attr) if attr else None},"
-              for spec, attr in layer_names.items()]
+    for spec, attr in layer_names.items():
+        entry = f"    {_literal(spec)}: {_literal(attr) if attr else None},"
+        lines += [entry] if len(entry) <= 100 else [
+            f"    {_literal(spec)}:", f"        {_literal(attr) if attr else None},"]
     lines += ["}", '"""Spec layer name → submodule attribute (None: plain code in forward)."""']
     lines += [
         "",
         "",
         'if __name__ == "__main__":',
         f"    model = {name}().eval()",
-        f"    x = torch.randn(1, *{name}.INPUT_SHAPE)",
+        *([f"    x = torch.randn(1, *{name}.INPUT_SHAPE)"] if not report.inputs else
+          [f"    x = [torch.randn(1, *shape) for shape in {name}.INPUT_SHAPES.values()]"]),
         "    with torch.no_grad():",
-        "        y = model(x)",
+        "        y = model(x)" if not report.inputs else "        y = model(*x)",
         '    print(f"output {tuple(y.shape)}, '
         '{sum(p.numel() for p in model.parameters()):,} parameters")',
     ]

@@ -13,9 +13,11 @@ from cnncalc.kernels.registry import Param, kernel
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -131,6 +133,29 @@ def hardswish(layer: Hardswish, inputs: tuple[Array, ...], params: Params) -> Ar
     x = inputs[0]
     y: Array = x * np.minimum(np.maximum(x + _const(3.0, x), _const(0.0, x)),
                               _const(6.0, x)) / _const(6.0, x)
+    return y
+
+
+@kernel(Hardsigmoid)
+def hardsigmoid(layer: Hardsigmoid, inputs: tuple[Array, ...], params: Params) -> Array:
+    """``relu6(x + 3)/6``."""
+    x = inputs[0]
+    y: Array = np.minimum(np.maximum(x + _const(3.0, x), _const(0.0, x)),
+                          _const(6.0, x)) / _const(6.0, x)
+    return y
+
+
+def softplus(x: Array) -> Array:
+    """``log(1 + eˣ)`` written as ``max(x, 0) + log1p(e^(−|x|))``, which never overflows."""
+    y: Array = np.maximum(x, _const(0.0, x)) + np.log1p(np.exp(-np.abs(x)))
+    return y
+
+
+@kernel(Mish)
+def mish(layer: Mish, inputs: tuple[Array, ...], params: Params) -> Array:
+    """``x·tanh(softplus(x))``."""
+    x = inputs[0]
+    y: Array = x * np.tanh(softplus(x))
     return y
 
 

@@ -1,4 +1,5 @@
-"""Kernels for ``batchnorm`` (inference), ``lrn`` and ``dropout``."""
+"""Kernels for ``batchnorm`` (inference), ``layernorm``, ``groupnorm``, ``instancenorm``, ``lrn``
+and ``dropout``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import numpy as np
 
 from cnncalc.kernels._arrays import Array
 from cnncalc.kernels.registry import Param, kernel
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.model.shape import Shape
 
 
@@ -50,6 +58,87 @@ def batchnorm(layer: BatchNorm, inputs: tuple[Array, ...], params: Mapping[str, 
     y = x * _per_channel(alpha.astype(dtype), x.ndim)
     y += _per_channel(beta.astype(dtype), x.ndim)
     return y
+
+
+def _normalise(x: Array, axes: tuple[int, ...], eps: float) -> Array:
+    """``(x − mean)/√(var + eps)`` over ``axes``, with the biased variance (as PyTorch's
+    normalisations), computed in float64 and returned in ``x``'s dtype."""
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=axes, keepdims=True)
+    var = x64.var(axis=axes, keepdims=True)
+    y: Array = ((x64 - mean) / np.sqrt(var + eps)).astype(x.dtype)
+    return y
+
+
+def _affine(y: Array, params: Mapping[str, Array]) -> Array:
+    if "weight" in params:
+        y = y * _per_channel(params["weight"], y.ndim)
+    if "bias" in params:
+        y = y + _per_channel(params["bias"], y.ndim)
+    return y
+
+
+def layernorm_params(layer: LayerNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+    c = inputs[0].channels
+    out: dict[str, Param] = {}
+    if layer.affine:
+        out["weight"] = Param((c,), "weight", 0.1, 1.0)
+        if layer.bias:
+            out["bias"] = Param((c,), "bias", 0.1)
+    return out
+
+
+@kernel(LayerNorm, params=layernorm_params)
+def layernorm(layer: LayerNorm, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> Array:
+    """Normalise over the channel axis at every position (ConvNeXt's LayerNorm2d; over the
+    vector on a flat input), then ``γ·x̂ + β`` per channel."""
+    x = inputs[0]
+    return _affine(_normalise(x, (1,), layer.eps), params)
+
+
+def groupnorm_params(layer: GroupNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+    c = inputs[0].channels
+    if not layer.affine:
+        return {}
+    return {"weight": Param((c,), "weight", 0.1, 1.0), "bias": Param((c,), "bias", 0.1)}
+
+
+@kernel(GroupNorm, params=groupnorm_params)
+def groupnorm(layer: GroupNorm, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> Array:
+    """Normalise each sample's groups of ``C/groups`` channels over those channels and every
+    position, then ``γ·x̂ + β`` per channel."""
+    x = inputs[0]
+    grouped = x.reshape(x.shape[0], layer.groups, -1)
+    y = _normalise(grouped, (2,), layer.eps).reshape(x.shape)
+    return _affine(y, params)
+
+
+def instancenorm_params(layer: InstanceNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+    c = inputs[0].channels
+    out: dict[str, Param] = {}
+    if layer.affine:
+        out["weight"] = Param((c,), "weight", 0.1, 1.0)
+        out["bias"] = Param((c,), "bias", 0.1)
+    if layer.track_running_stats:
+        out["running_mean"] = Param((c,), "buffer", 0.1)
+        out["running_var"] = Param((c,), "buffer", 0.2, 1.0, positive=True)
+    return out
+
+
+@kernel(InstanceNorm, params=instancenorm_params)
+def instancenorm(layer: InstanceNorm, inputs: tuple[Array, ...],
+                 params: Mapping[str, Array]) -> Array:
+    """Inference, as PyTorch's ``eval()``: with running statistics, ``(x − mean)/√(var + eps)``
+    from them per channel; without, each channel of each sample normalised over its
+    positions. Then ``γ·x̂ + β`` per channel."""
+    x = inputs[0]
+    if "running_mean" in params:
+        mean = _per_channel(params["running_mean"].astype(np.float64), x.ndim)
+        var = _per_channel(params["running_var"].astype(np.float64), x.ndim)
+        y = ((x.astype(np.float64) - mean) / np.sqrt(var + layer.eps)).astype(x.dtype)
+    else:
+        y = _normalise(x, tuple(range(2, x.ndim)), layer.eps)
+    return _affine(y, params)
 
 
 @kernel(LocalResponseNorm)

@@ -21,7 +21,8 @@ from cnncalc.model.shape import Shape
 
 ROLES = ("weight", "bias", "buffer")
 
-_IMPLEMENTATIONS = ("activation", "conv", "dense", "merge", "norm", "pool", "spatial")
+_IMPLEMENTATIONS = ("activation", "branch", "conv", "dense", "merge", "norm", "pool", "rearrange",
+                    "spatial")
 
 
 @dataclass(frozen=True)

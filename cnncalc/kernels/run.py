@@ -75,16 +75,18 @@ def last_uses(graph: Graph) -> dict[str, int]:
     return last
 
 
-def run(graph: Graph, x: Array, params_for: ParamsFor,
+def run(graph: Graph, x: Array | Mapping[str, Array], params_for: ParamsFor,
         on_step: Callable[[Step], None] | None = None) -> Array:
-    """Run every node of ``graph`` on the batch ``x`` and return the network's output.
+    """Run every node of ``graph`` on the batch ``x`` (or, for a network with several inputs, a
+    mapping of input name → batch) and return the network's output.
 
     ``params_for(index, node, kernel, input_shapes)`` supplies each layer's parameter arrays.
     ``on_step`` sees every output before it can be freed. Arrays are dropped after their last
     consumer, and large temporary buffers are reused from one layer to the next. A kernel error
     is raised as :class:`KernelFailure`."""
     last = last_uses(graph)
-    values: dict[str, Array] = {INPUT: x}
+    values: dict[str, Array] = (dict(x) if isinstance(x, Mapping)
+                                else {next(iter(graph.sources)): x})
     with reused_buffers():
         for index, node in enumerate(graph.nodes):
             inputs = tuple(values[src] for src in node.inputs)
@@ -130,17 +132,26 @@ def random_params(kern: Kernel, layer: Any, inputs: tuple[Shape, ...], rng: np.r
 
 def seeded_params(seed: int, dtype: Any) -> ParamsFor:
     """Parameters drawn from a generator seeded with ``(seed, layer index)``: the same seed gives
-    the same weights however the run is interrupted or reordered."""
+    the same weights however the run is interrupted or reordered. A layer that shares another's
+    weights (``shares``) gets that layer's very arrays."""
+    owned: dict[str, dict[str, Array]] = {}
+
     def params_for(index: int, node: Node, kern: Kernel,
                    inputs: tuple[Shape, ...]) -> dict[str, Array]:
+        if node.shares is not None and node.shares in owned:
+            return owned[node.shares]
         rng = np.random.default_rng((seed, index + 1))
-        return random_params(kern, node.layer, inputs, rng, dtype)
+        params = random_params(kern, node.layer, inputs, rng, dtype)
+        if params:
+            owned[node.name] = params
+        return params
 
     return params_for
 
 
-def random_input(shape: Shape, batch: int, seed: int, dtype: Any) -> Array:
-    rng = np.random.default_rng((seed, 0))
+def random_input(shape: Shape, batch: int, seed: int, dtype: Any, which: int = 0) -> Array:
+    """A standard normal batch for the network input number ``which``."""
+    rng = np.random.default_rng((seed, 0) if which == 0 else (seed, 0, which))
     return rng.standard_normal((batch, *shape.dims), dtype=dtype)
 
 
@@ -164,8 +175,8 @@ def estimate_memory(graph: Graph, report: Report, itemsize: int) -> MemoryEstima
     batch = report.batch
     by_name = {r.name: r for r in report.layers}
     last = last_uses(graph)
-    sizes = {INPUT: report.input_shape.numel * batch * itemsize}
-    live = sizes[INPUT]
+    sizes = {name: shape.numel * batch * itemsize for name, shape in report.sources}
+    live = sum(sizes.values())
     best = MemoryEstimate(live, INPUT, live, 0, 0)
     for index, node in enumerate(graph.nodes):
         r = by_name[node.name]
@@ -367,7 +378,7 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
     >>> result.ok, len(result.layers)                # doctest: +SKIP
     (True, 12)
     """
-    net: Network = network if isinstance(network, Network) else load(network)
+    net: Network = (network if isinstance(network, Network) else load(network)).at(input_shape)
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
     if seed < 0:
@@ -390,6 +401,7 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
     _check_tensor_elements(report, net.limits)  # also where memory is plentiful
 
     predictions = {r.name: r for r in report.layers}
+    shared = (0, 0, 0)  # a layer that shares weights counts none of its own
     checks: list[LayerCheck] = []
     total = len(net.graph.nodes)
 
@@ -399,12 +411,14 @@ def validate(network: Any, input_shape: Any = None, batch: int | None = None, *,
         checks.append(LayerCheck(
             r.name, r.kind, r.description, report.batch, r.output_shape,
             tuple(int(d) for d in step.output.shape), (r.weights, r.bias, r.buffers),
-            _counts(step.params, kern, step.node, step.inputs), step.seconds, None,
+            shared if step.node.shares is not None and (r.weights, r.bias, r.buffers) == shared
+            else _counts(step.params, kern, step.node, step.inputs), step.seconds, None,
             bool(np.isfinite(step.output).all())))
         if progress is not None:
             progress(step.index + 1, total, step.node.name)
 
-    x = random_input(report.input_shape, report.batch, seed, np_dtype)
+    x = {name: random_input(shape, report.batch, seed, np_dtype, k)
+         for k, (name, shape) in enumerate(report.sources)}
     try:
         run(net.graph, x, seeded_params(seed, np_dtype), check)
     except KernelFailure as failure:

@@ -119,7 +119,10 @@ def upsample(layer: Upsample, inputs: tuple[Array, ...], params: Mapping[str, Ar
     if rank < 1:
         raise ShapeError("upsample needs spatial axes")
     scales = per_axis("scale", layer.scale, rank) if layer.scale is not None else (None,) * rank
-    sizes = per_axis("size", layer.size, rank) if layer.size is not None else (None,) * rank
+    if layer.like is not None:  # the size of the other input (the reference layer's output)
+        sizes: tuple[int | None, ...] = tuple(int(d) for d in inputs[1].shape[2:])
+    else:
+        sizes = per_axis("size", layer.size, rank) if layer.size is not None else (None,) * rank
     for a in range(rank):
         axis = 2 + a
         o = _output_size(x.shape[axis], scales[a], sizes[a])

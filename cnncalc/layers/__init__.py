@@ -5,8 +5,18 @@ every family, so the registry is complete before anyone can look a kind up. Addi
 adding one class to one of the modules (or a new module imported here).
 """
 
-from cnncalc.layers import activation, conv, dense, merge, norm, pool, spatial
+from cnncalc.layers import (
+    activation,
+    branch,
+    conv,
+    dense,
+    merge,
+    norm,
+    pool,
+    rearrange,
+    spatial,
+)
 from cnncalc.layers.base import Counts, Layer, all_names, kinds, lookup, register
 
-__all__ = ["Counts", "Layer", "activation", "all_names", "conv", "dense", "kinds", "lookup",
-           "merge", "norm", "pool", "register", "spatial"]
+__all__ = ["Counts", "Layer", "activation", "all_names", "branch", "conv", "dense", "kinds",
+           "lookup", "merge", "norm", "pool", "rearrange", "register", "spatial"]

@@ -145,17 +145,50 @@ class GELU(_Activation):
 
 
 @register
+@dataclass(frozen=True)
 class SiLU(_Activation):
+    """``x·sigmoid(x)`` (PyTorch ``SiLU``; EfficientNet uses it in place)."""
+
     kind = "silu"
     aliases = ("swish",)
     doc = "x·sigmoid(x)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); in "
+                                            "training PyTorch then keeps a copy of the input")
 
 
 @register
+@dataclass(frozen=True)
 class Hardswish(_Activation):
+    """``x·relu6(x + 3)/6`` (PyTorch ``Hardswish``)."""
+
     kind = "hardswish"
     aliases = ("hard_swish",)
     doc = "x·relu6(x + 3)/6 (MobileNetV3)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); in "
+                                            "training PyTorch then keeps a copy of the input")
+
+
+@register
+@dataclass(frozen=True)
+class Hardsigmoid(_Activation):
+    """``relu6(x + 3)/6`` (PyTorch ``Hardsigmoid``): MobileNetV3's squeeze-excitation gate."""
+
+    kind = "hardsigmoid"
+    aliases = ("hard_sigmoid",)
+    doc = "relu6(x + 3)/6 (MobileNetV3's squeeze-excitation gate)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); in "
+                                            "training PyTorch then keeps a copy of the input")
+
+
+@register
+@dataclass(frozen=True)
+class Mish(_Activation):
+    """``x·tanh(softplus(x))`` (PyTorch ``Mish``; Misra 2019, YOLOv4's backbone)."""
+
+    kind = "mish"
+    doc = "x·tanh(softplus(x)) (YOLOv4, CSPDarknet)"
+    inplace: bool = attr(Bool(), False, doc="overwrite the input (PyTorch inplace=True); in "
+                                            "training PyTorch then keeps a copy of the input")
 
 
 @register

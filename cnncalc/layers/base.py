@@ -78,6 +78,13 @@ class Layer:
         """The least and most inputs this layer takes (None: any number)."""
         return self.min_inputs, self.max_inputs
 
+    @classmethod
+    def merges(cls) -> bool:
+        """Whether the kind combines several inputs position by position (``concat``,
+        ``add``, ``mul``): it takes branches, and its receptive field is the union of its
+        inputs' fields."""
+        return cls.max_inputs is None or cls.max_inputs > 1
+
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         """The output shape for these input shapes; raises ShapeError where PyTorch would."""
         return inputs[0]
@@ -124,6 +131,11 @@ class Layer:
         model, docs/memory.md); ``weight_grad`` says whether its weights are trained. Default:
         nothing (shape-only backward: add, concat, upsampling, ...)."""
         return NOTHING
+
+    def training_refusal(self, inputs: tuple[Shape, ...], batch: int) -> str | None:
+        """Why PyTorch refuses to run this layer in training on ``batch`` samples of these
+        inputs (``cnncalc check``'s training-refused), or None."""
+        return None
 
     def output_storage(self, training: bool) -> str:
         """How the output is stored: ``NEW``, ``VIEW`` of input 0 or ``INPLACE`` over input 0

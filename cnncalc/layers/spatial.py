@@ -55,29 +55,42 @@ def interpolation_map(n_in: int, n_out: int, scale: float | None, mode: str,
 @register
 @dataclass(frozen=True)
 class Upsample(Layer):
-    """Upsampling by a scale factor or to a size (PyTorch ``Upsample``/``interpolate``)."""
+    """Upsampling by a scale factor, to a size, or to the size of another layer's output
+    (PyTorch ``Upsample``/``interpolate``; DeepLabV3's and FCN's final resize to the input)."""
 
     kind = "upsample"
     aliases = ("interpolate", "resize")
-    doc = "upsampling by a scale factor or to a fixed size (nearest or linear interpolation)"
-    example_layer = "- upsample: {scale: 2}"
+    doc = "resize by a scale factor, to a size, or like another layer (nearest or linear)"
     category = "reshape"
+    example_layer = "- upsample: {scale: 2, mode: bilinear}"
 
     scale: Any = attr(Scale(), None, doc="scale factor, or one per axis (output = ⌊i·scale⌋)",
                       aliases=("scale_factor",))
     size: Any = attr(PerAxis(1), None, doc="output size, or one per axis")
+    like: Any = attr(Ref(), None, doc="resize to the spatial size of this layer's output "
+                                      "('input': the network input)")
     mode: Any = attr(Choice(UPSAMPLE_MODES), "nearest",
                      doc="interpolation; 'linear' means linear on every axis")
     align_corners: bool = attr(Bool(), False, doc="align corner pixels (linear modes; values only)")
 
     def validate(self) -> None:
-        if (self.scale is None) == (self.size is None):
-            raise AttributeValueError("upsample needs exactly one of scale and size",
-                                      "scale" if self.scale is not None else None)
+        given = [a for a in ("scale", "size", "like") if getattr(self, a) is not None]
+        if len(given) != 1:
+            raise AttributeValueError("upsample needs exactly one of scale, size and like",
+                                      given[1] if len(given) > 1 else None)
+
+    def arity(self) -> tuple[int, int | None]:
+        return (2, 2) if self.like is not None else (1, 1)
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
         require_spatial(self.kind, x.rank)
+        if self.like is not None:
+            target = inputs[1]
+            if target.rank != x.rank:
+                raise ShapeError(f"cannot resize {x} to the size of {target}: different number "
+                                 f"of spatial axes")
+            return x.with_spatial(target.spatial)
         if self.size is not None:
             sizes = per_axis("size", self.size, x.rank)
             return x.with_spatial(tuple(arith.upsample_out(i, size=s)
@@ -97,6 +110,8 @@ class Upsample(Layer):
         x = inputs[0]
         if self.size is not None:
             return (f"out: size {format_axes(output.spatial)} as given",)
+        if self.like is not None:
+            return (f"out: size {format_axes(output.spatial)}, that of '{self.like}'",)
         scales = per_axis("scale", self.scale, x.rank)
         return tuple(axis_lines([f"⌊{i}·{scale:g}⌋ = {o}"
                                  for i, scale, o in zip(x.spatial, scales, output.spatial)],
@@ -106,6 +121,8 @@ class Upsample(Layer):
         if self.size is not None:
             size = self.size if isinstance(self.size, int) else format_axes(self.size)
             return f"upsample → {size}"
+        if self.like is not None:
+            return f"upsample like {self.like}"
         s = self.scale if not isinstance(self.scale, tuple) else "×".join(map(str, self.scale))
         return f"upsample ×{s:g}" if isinstance(s, float) else f"upsample ×{s}"
 
@@ -175,6 +192,7 @@ class Crop(Layer):
     doc = "crop to a size, to match another layer's output (like: name), or by a border per side"
     example_layer = "- crop: {size: 24}"
     category = "reshape"
+    example_layer = "- crop: {size: 6}"
 
     size: Any = attr(PerAxis(1), None, doc="output size, or one per axis (centre crop)")
     like: Any = attr(Ref(), None, doc="crop to the spatial size of this layer's output")

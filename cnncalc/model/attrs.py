@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.model.arith import PADDING_WORDS
@@ -28,6 +29,8 @@ def _type_name(value: Any) -> str:
         return "an integer"
     if isinstance(value, float):
         return "a number"
+    if isinstance(value, Fraction):
+        return "a fraction"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, (list, tuple)):
@@ -43,6 +46,8 @@ def _shown(value: Any) -> str:
         return str(value).lower()
     if value is None:
         return "null"
+    if isinstance(value, Fraction):
+        return str(value)
     return repr(value)
 
 
@@ -77,6 +82,10 @@ class Int(Attr):
     maximum: int | None = None
 
     def convert(self, value: Any) -> int:
+        if isinstance(value, Fraction):
+            raise AttributeValueError(f"expected an integer, got {value} (an expression whose "
+                                      f"result is not a whole number: round it with round(), "
+                                      f"floor() or ceil())")
         if not _is_int(value):
             raise AttributeValueError(f"expected an integer, got {_got(value)}")
         if abs(value) > INT64_MAX:
@@ -109,6 +118,8 @@ class Float(Attr):
     exclusive_minimum: bool = False
 
     def convert(self, value: Any) -> float:
+        if isinstance(value, Fraction):  # an expression's exact result
+            value = float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise AttributeValueError(f"expected a number, got {_got(value)}")
         v = float(value)
@@ -181,7 +192,7 @@ class PerAxis(Attr):
 
     def convert(self, value: Any) -> int | tuple[int, ...]:
         item = Int(self.minimum)
-        if _is_int(value):
+        if _is_int(value) or isinstance(value, Fraction):
             return item.convert(value)
         if isinstance(value, (list, tuple)):
             if not value:
@@ -225,7 +236,7 @@ class Padding(Attr):
 
     def convert(self, value: Any) -> Any:
         nonneg = Int(0)
-        if _is_int(value):
+        if _is_int(value) or isinstance(value, Fraction):
             return nonneg.convert(value)
         if isinstance(value, str):
             if value in self.words:

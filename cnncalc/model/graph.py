@@ -38,7 +38,8 @@ class Node:
     ``inputs`` names the producers of its input tensors (``"input"`` for the network input);
     ``scope`` lists the enclosing block instances and named repeats, outermost first, as
     ``(name, what)`` pairs (``what`` is the block name or ``"repeat"``); ``options`` carries the
-    spec's per-layer extras (``expect``, ``lint``) for the tools that read them.
+    spec's per-layer extras (``expect``, ``lint``) for the tools that read them; ``shares``
+    names the layer whose parameters this one uses (shared weights: a siamese tower).
     """
 
     name: str
@@ -48,6 +49,7 @@ class Node:
     scope: tuple[tuple[str, str], ...] = ()
     trainable: bool = True
     options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    shares: str | None = None
 
     @property
     def kind(self) -> str:
@@ -69,15 +71,29 @@ class Graph:
     source: str | None = None
     description: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    input_dependent: bool = False
+    """Whether the spec's expressions read a layer's input shape (``$in.channels``): then the
+    graph holds for ``input_shape`` only, and is built again for another input
+    (:meth:`cnncalc.Network.at`)."""
+    inputs: tuple[tuple[str, Shape], ...] = ()
+    """The network's named inputs, in order, when it has several (``inputs: {image: ...,
+    depth: ...}``; the first is ``input_shape``); empty for the one input named ``input``."""
 
     @classmethod
     def create(cls, name: str, input_shape: Shape, nodes: Iterable[Node], *, batch: int = 1,
                source: str | None = None, description: str | None = None,
-               options: Mapping[str, Any] | None = None) -> Graph:
+               options: Mapping[str, Any] | None = None, input_dependent: bool = False,
+               inputs: tuple[tuple[str, Shape], ...] = ()) -> Graph:
         """Check the nodes (unique names, known inputs, arity) and order them topologically."""
-        ordered = topological_order(list(nodes))
+        sources = frozenset(n for n, _ in inputs) if inputs else frozenset((INPUT,))
+        ordered = topological_order(list(nodes), sources)
         return cls(name, input_shape, tuple(ordered), batch, source, description,
-                   dict(options or {}))
+                   dict(options or {}), input_dependent, inputs)
+
+    @property
+    def sources(self) -> dict[str, Shape]:
+        """Every network input by name: ``{"input": shape}``, or the named inputs."""
+        return dict(self.inputs) if self.inputs else {INPUT: self.input_shape}
 
     @property
     def output(self) -> str:
@@ -85,7 +101,7 @@ class Graph:
 
     def consumers(self) -> dict[str, list[str]]:
         """Producer name → names of the nodes that read it (``"input"`` included)."""
-        users: dict[str, list[str]] = {INPUT: []}
+        users: dict[str, list[str]] = {name: [] for name in self.sources}
         for node in self.nodes:
             users.setdefault(node.name, [])
             for src in node.inputs:
@@ -93,14 +109,15 @@ class Graph:
         return users
 
 
-def topological_order(nodes: list[Node]) -> list[Node]:
+def topological_order(nodes: list[Node],
+                      sources: frozenset[str] = frozenset((INPUT,))) -> list[Node]:
     """Nodes ordered so that every producer precedes its consumers, keeping the given order
     where it already is one (Kahn's algorithm, linear time). Raises SpecError on unknown names,
     duplicates, wrong arity or a cycle."""
     by_name: dict[str, Node] = {}
     for node in nodes:
-        if node.name == INPUT:
-            raise SpecError(f"'{INPUT}' is reserved for the network input; rename this layer",
+        if node.name == INPUT or node.name in sources:
+            raise SpecError(f"'{node.name}' is the name of a network input; rename this layer",
                             node.mark, layer=node.name, code="duplicate-name")
         if node.name in by_name:
             first = by_name[node.name].mark
@@ -118,11 +135,11 @@ def topological_order(nodes: list[Node]) -> list[Node]:
                             f"{'' if want == '1' else 's'}, got {count}", node.mark,
                             layer=node.name, code="arity")
         for src in node.inputs:
-            if src != INPUT and src not in by_name:
+            if src not in sources and src not in by_name:
                 raise SpecError(f"layer '{node.name}' reads '{src}', which is not a layer name",
                                 node.mark, layer=node.name, code="unknown-input")
     # Specs list producers first (inputs must name layers above), so check that in one pass.
-    done: set[str] = {INPUT}
+    done: set[str] = set(sources)
     for node in nodes:
         if not all(src in done for src in node.inputs):
             break
@@ -131,11 +148,11 @@ def topological_order(nodes: list[Node]) -> list[Node]:
         return list(nodes)
     # Kahn's algorithm, taking ready nodes in their original order.
     position = {node.name: i for i, node in enumerate(nodes)}
-    pending = {node.name: sum(1 for s in set(node.inputs) if s != INPUT) for node in nodes}
+    pending = {node.name: sum(1 for s in set(node.inputs) if s not in sources) for node in nodes}
     users: dict[str, list[str]] = {}
     for node in nodes:
         for src in set(node.inputs):
-            if src != INPUT:
+            if src not in sources:
                 users.setdefault(src, []).append(node.name)
     ready = [position[name] for name, count in pending.items() if count == 0]
     heapq.heapify(ready)

@@ -42,12 +42,17 @@ class Extra:
 @dataclass(frozen=True, slots=True)
 class Saved:
     """What a layer's backward pass needs: some of its inputs, its output, its weights (a
-    parameter, so free unless mixed precision keeps a low-precision copy), and extras."""
+    parameter, so free unless mixed precision keeps a low-precision copy), and extras.
+
+    ``factors`` marks an element-wise product (``mul``): the gradient for one factor is the
+    other factor, so each listed input is kept only when another input needs a gradient
+    (PyTorch's ``mul`` backward)."""
 
     inputs: tuple[int, ...] = ()
     output: bool = False
     weights: bool = False
     extra: tuple[Extra, ...] = ()
+    factors: bool = False
 
 
 NOTHING = Saved()

@@ -29,6 +29,7 @@ from typing import Any
 from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.checks.diff import ADDED, REMOVED, UNCHANGED, LayerChange, ReportDiff
 from cnncalc.model.graph import INPUT
+from cnncalc.model.shape import Shape
 from cnncalc.render import fmt, memory, receptive
 from cnncalc.render.diff import ARROW, counts_line, rf_text, shape_text, total_rows
 from cnncalc.render.graph import PALETTE, category_of, label_lines
@@ -90,7 +91,7 @@ def page_data(report: Report, source_text: str | None = None,
     from) every node carries its status, and the removed layers are added as ghost nodes."""
     status: dict[str, LayerChange] = {}
     removed: list[LayerReport] = []
-    rename: dict[str, str] = {INPUT: INPUT}
+    rename: dict[str, str] = {name: name for name, _ in report.sources}
     if diff is not None and old is not None:
         for entry in diff.entries:
             if entry.new is not None:
@@ -100,7 +101,7 @@ def page_data(report: Report, source_text: str | None = None,
         gone = {e.old.name for e in diff.entries if e.status == REMOVED and e.old is not None}
         removed = [r for r in old.layers if r.name in gone]
 
-    index = {INPUT: 0}
+    index = {name: k for k, (name, _) in enumerate(report.sources)}
     for r in report.layers:
         index[r.name] = len(index)
     for r in removed:  # a removed layer's name is not in the new report (names match first)
@@ -126,7 +127,8 @@ def page_data(report: Report, source_text: str | None = None,
             parent.items.append(("g", key))
         return groups[key]
 
-    nodes: list[dict[str, Any]] = [_input_node(report)]
+    nodes: list[dict[str, Any]] = [_input_node(report, name, shape)
+                                   for name, shape in report.sources]
     for r in report.layers:
         node = _layer_node(report, r, index)
         change = status.get(r.name)
@@ -145,7 +147,8 @@ def page_data(report: Report, source_text: str | None = None,
         nodes.append(node)
 
     _segment(top, groups, -1, nodes, MAX_ITEMS - 1)
-    top.items.insert(0, ("n", 0))  # the input stays at the top, never in a segment
+    for k in reversed(range(len(report.sources))):  # inputs stay at the top, never in a segment
+        top.items.insert(0, ("n", k))
     for g in range(len(groups)):  # segments appended while looping are already short enough
         _segment(groups[g], groups, g, nodes)
 
@@ -178,11 +181,10 @@ def _column_index(column: Column) -> int:
     return next(k for k, (c, _) in enumerate(TABLE) if c is column)
 
 
-def _input_node(report: Report) -> dict[str, Any]:
-    shape = str(report.input_shape)
-    return {"name": INPUT, "kind": INPUT, "label": [INPUT, shape], "cat": "input", "inputs": [],
-            "group": -1, "cells": [], "v": {}, "line": None,
-            "details": [["input", shape], ["batch", str(report.batch)]]}
+def _input_node(report: Report, name: str, shape: Shape) -> dict[str, Any]:
+    return {"name": name, "kind": INPUT, "label": [name, str(shape)], "cat": "input",
+            "inputs": [], "group": -1, "cells": [], "v": {}, "line": None,
+            "details": [[INPUT, str(shape)], ["batch", str(report.batch)]]}
 
 
 def _layer_node(report: Report, r: LayerReport, index: Mapping[str, int],

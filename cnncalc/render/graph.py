@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 
 from cnncalc.analysis.report import LayerReport, Report
 from cnncalc.layers.base import lookup
-from cnncalc.model.graph import INPUT
 from cnncalc.render import fmt
 
 # Fill and border colours per layer category (Layer.category); light fills read in dark mode too
@@ -100,8 +99,9 @@ def label_lines(r: LayerReport) -> tuple[str, ...]:
 
 def layer_graph(report: Report) -> LayerGraph:
     """The nodes, edges and clusters of ``report`` (linear in its layers)."""
-    ids = {INPUT: "n0"}
-    nodes = [GraphNode("n0", INPUT, (INPUT, str(report.input_shape)), "input", ())]
+    ids = {name: "n0" if k == 0 else f"in{k}" for k, (name, _) in enumerate(report.sources)}
+    nodes = [GraphNode(ids[name], name, (name, str(shape)), "input", ())
+             for name, shape in report.sources]
     edges: list[tuple[str, str]] = []
     for i, r in enumerate(report.layers, start=1):
         ids[r.name] = f"n{i}"

@@ -145,11 +145,12 @@ def total_row(report: Report, view: View) -> tuple[str, ...]:
 def footer_lines(report: Report, view: View | None = None) -> list[str]:
     """Totals spelled out (printed under every table)."""
     t = report.totals
+    given = (f"Inputs {', '.join(f'{n} {s}' for n, s in report.inputs)}" if report.inputs
+             else f"Input {report.input_shape}")
     if view is not None and not view.counts:
-        return [f"Input {report.input_shape}, batch {report.batch} → output "
-                f"{report.output_shape}", *view.footer]
+        return [f"{given}, batch {report.batch} → output {report.output_shape}", *view.footer]
     lines = [
-        f"Input {report.input_shape}, batch {report.batch} → output {report.output_shape}",
+        f"{given}, batch {report.batch} → output {report.output_shape}",
         f"Params: {fmt.group(t.params)} ({fmt.si(t.params)}) = {fmt.group(t.weights)} weights + "
         f"{fmt.group(t.bias)} biases = {fmt.group(t.trainable_params)} trainable + "
         f"{fmt.group(t.frozen_params)} frozen",

@@ -8,9 +8,11 @@ every error it raises points at the offending key or value.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.layers.base import Layer, all_names, lookup, unknown_attribute_message
@@ -20,6 +22,7 @@ from cnncalc.model.errors import (
     Diagnostic,
     LimitError,
     Mark,
+    ShapeError,
     SpecError,
     suggest,
 )
@@ -28,7 +31,7 @@ from cnncalc.model.graph import INPUT, Graph, Node
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 from cnncalc.model.quantity import QuantityError, parse_sizes
 from cnncalc.model.shape import Shape
-from cnncalc.spec.expr import ExprError, evaluate, is_expression
+from cnncalc.spec.expr import ExprError, ShapeValue, evaluate, is_expression
 from cnncalc.spec.options import (
     BUDGETS,
     EXPECT,
@@ -39,15 +42,26 @@ from cnncalc.spec.options import (
 )
 from cnncalc.spec.tree import Item, describe_value
 
-TOP_KEYS = ("name", "description", "input", "batch", "defaults", "blocks", "layers", "lint",
-            "budget")
-COMMON_KEYS = ("name", "inputs", "trainable", "expect", "lint")
+TOP_KEYS = ("name", "description", "input", "inputs", "batch", "include", "defaults", "blocks",
+            "layers", "lint", "budget")
+COMMON_KEYS = ("name", "inputs", "trainable", "shares", "expect", "lint")
 """Keys any layer accepts besides its kind's attributes."""
-REPEAT_KEYS = ("repeat", "layers", "name", "expect", "lint")
+REPEAT_KEYS = ("repeat", "layers", "name", "start", "index", "trainable", "expect", "lint")
 BLOCK_KEYS = ("params", "layers", "description")
-_NAME_RE = re.compile(r"[^\W\d][\w.\-]*")
-"""A usable name: a letter (of any script) or ``_``, then letters, digits, ``_``, ``.``, ``-``."""
-NAME_RULE = "start with a letter or _, then letters, digits, _ . or -"
+INPUT_PARAM = "in"
+"""Inside a block, the expression name of the block's input (``$in.channels``); at the top level,
+the network input's."""
+_NAME_RE = re.compile(r"\w[\w.\-]*")
+"""A usable layer name: a letter (of any script), a digit or ``_``, then letters, digits, ``_``,
+``.``, ``-`` (digits first, as PyTorch's ``features.0``)."""
+NAME_RULE = "start with a letter, digit or _, then letters, digits, _ . or -"
+_BLOCK_NAME_RE = re.compile(r"[^\W\d][\w.\-]*")
+"""A usable block or parameter name: as a layer name, but not starting with a digit."""
+BLOCK_NAME_RULE = "start with a letter or _, then letters, digits, _ . or -"
+_IDENTIFIER_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME_TEMPLATE = re.compile(r"\$\{([^{}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+MAX_INCLUDES = 100
+"""Most spec files one spec may include, directly or through the files it includes."""
 MAX_ATTRIBUTE_VALUES = 64
 """An attribute is a number, a word or a short per-axis list; a bigger value (an alias of a huge
 list, say) is refused before it is copied for every layer that uses it."""
@@ -59,34 +73,47 @@ for every layer, so their length is bounded like everything else a file can make
 MAX_SUGGESTIONS = 5000
 """How many layer names a "did you mean" for an unknown name looks through (the latest ones)."""
 _UNSET: Any = object()
+_EVALUATING: Any = object()
+
+Loader = Callable[[str], Item]
+"""Reads an included spec file (a path) into its Item tree; raises SpecError."""
+Defaults = tuple[Mapping[str, Item], ...]
+"""The ``defaults`` in force, first wins: those of the file defining the block being expanded,
+then those of the files whose blocks use it, out to the spec's own."""
 
 
 @dataclass(eq=False, slots=True)
 class Arg:
-    """A block argument: the Item as written, and the parameters in force where it was written.
+    """A block argument: the Item as written, the parameters and the defaults in force where it
+    was given, or (``source``) the layer whose output shape it stands for (``$in``).
     ``value`` caches its evaluation, so that parameters that refer to each other through many
     nested blocks (``$p * $p``) are evaluated once each, not exponentially often."""
 
     item: Item
     env: Mapping[str, Arg]
     value: Any = _UNSET
+    defaults: Defaults = ()
+    source: str | None = None
+    name: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A reusable block: its parameters (with defaults) and its layers, as written."""
+    """A reusable block: its parameters (with defaults) and its layers, as written, and the
+    ``defaults`` of the file that defines it (they apply to its layers wherever it is used)."""
 
     name: str
     params: dict[str, Item | None]  # parameter → default (None: required)
     body: Item
     mark: Mark | None
-
+    defaults: dict[str, Item]
 
 @dataclass(eq=False, slots=True)
 class Scope:
     """Where layers are being created: name prefix, per-kind counters, visible local names,
-    block parameters, and the chain of enclosing blocks (to refuse recursion). Mutable: the
-    builder fills in counters and local names as it goes."""
+    block parameters, the defaults in force, the chain of enclosing blocks (to refuse
+    recursion), and for a block use sharing another's weights, the two uses' prefixes. Mutable:
+    the builder fills in counters and local names as it goes."""
 
     prefix: str = ""
     suffix: str = ""
@@ -98,24 +125,34 @@ class Scope:
     blocks: tuple[str, ...] = ()
     uses: tuple[tuple[str, Mark], ...] = ()
     """The block uses being expanded, innermost first (see Mark.uses)."""
+    defaults: Defaults = ()
+    shares: tuple[str, str] | None = None
 
     def child(self, prefix: str, label: tuple[str, str] | None, env: Mapping[str, Arg] | None,
-              block: str | None = None, use: Mark | None = None) -> Scope:
+              block: str | None = None, use: Mark | None = None,
+              defaults: Defaults | None = None) -> Scope:
         uses = ((block, use), *self.uses) if block is not None and use is not None else self.uses
         return Scope(prefix=prefix, parent=self, env=self.env if env is None else env,
                      path=self.path + ((label,) if label else ()),
-                     blocks=self.blocks + ((block,) if block else ()), uses=uses)
+                     blocks=self.blocks + ((block,) if block else ()), uses=uses,
+                     defaults=self.defaults if defaults is None else defaults,
+                     shares=self.shares)
 
-    def iteration(self, suffix: str) -> Scope:
+    def iteration(self, suffix: str, env: Mapping[str, Arg] | None = None) -> Scope:
         """An unnamed repeat's iteration: same prefix and counters, its own local names."""
         return Scope(prefix=self.prefix, suffix=suffix, counters=self.counters, parent=self,
-                     env=self.env, path=self.path, blocks=self.blocks, uses=self.uses)
+                     env=self.env if env is None else env, path=self.path, blocks=self.blocks,
+                     uses=self.uses, defaults=self.defaults, shares=self.shares)
 
 
 def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                default_name: str | None = None) -> Graph:
-    """Interpret a spec document; raise SpecError (with marks) on any mistake."""
-    builder = _Builder(doc, path, limits)
+                default_name: str | None = None, loader: Loader | None = None,
+                input_shape: Shape | None = None) -> Graph:
+    """Interpret a spec document; raise SpecError (with marks) on any mistake. ``loader``
+    reads the files it includes (none can be included without one); ``input_shape`` replaces
+    the spec's input (the graph is built again for another input only when its expressions
+    read the shape of a layer's input, ``Graph.input_dependent``)."""
+    builder = _Builder(doc, path, limits, loader, input_shape)
     try:
         with paused_gc():
             return builder.build(default_name)
@@ -132,15 +169,24 @@ def build_graph(doc: Item, path: str | None = None, limits: Limits = DEFAULT_LIM
 
 
 class _Builder:
-    def __init__(self, doc: Item, path: str | None, limits: Limits) -> None:
+    def __init__(self, doc: Item, path: str | None, limits: Limits, loader: Loader | None = None,
+                 input_shape: Shape | None = None) -> None:
         self.doc = doc
         self.path = path
         self.limits = limits
+        self.loader = loader
+        self.input_override = input_shape
+        self.shapes: dict[str, Shape] = {}  # output shapes, worked out only when read (``$in``)
+        self.shaped = 0  # nodes whose shape is in ``shapes``
+        self.input_dependent = False
+        self.included: dict[str, str] = {}  # real path of every file read → the path shown
+        self.forced_name: str | None = None  # the name of the next block use (a repeat's pass)
+        self.first_input = INPUT  # what 'input' stands for: the first of several named inputs
+        self.layer_nodes: dict[str, Node] = {}  # the layers made so far, by name
         self.nodes: list[Node] = []
         self.names: dict[str, Mark | None] = {}
         self.scope_outputs: dict[str, str] = {}  # block instance / named repeat → last layer
         self.blocks: dict[str, Block] = {}
-        self.defaults: dict[str, Item] = {}
         self.layers: dict[tuple[Any, ...], Layer] = {}  # interned: equal layers built once
         self.steps = 0  # work done so far, bounded by limits.max_expansions
         self.depth = 0  # entries being expanded inside each other, bounded by limits.max_depth
@@ -162,22 +208,33 @@ class _Builder:
             if key not in TOP_KEYS:
                 raise SpecError(_unknown_key(key, TOP_KEYS, "top-level key"), doc.key_mark(key),
                                 code="unknown-key")
+        if "input" in top and "inputs" in top:
+            raise SpecError("give either 'input' (one input) or 'inputs' (several, by name), not "
+                            "both", doc.key_mark("inputs"), code="spec")
         for key in ("input", "layers"):
-            if key not in top:
+            if key not in top and not (key == "input" and "inputs" in top):
                 raise SpecError(f"the spec has no '{key}' (see docs/spec-format.md)", doc.mark,
                                 code="spec")
         name = self._string(top["name"], "name") if "name" in top else (default_name or "network")
         description = (self._string(top["description"], "description")
                        if "description" in top else None)
-        input_shape = self._input_shape(top["input"])
+        named: tuple[tuple[str, Shape], ...] = ()
+        first = INPUT
+        if "inputs" in top:
+            named = self._named_inputs(top["inputs"])
+            first = named[0][0]
+            self.first_input = first
+            spec_input = named[0][1]
+            self.shapes.update(named)
+        else:
+            spec_input = self._input_shape(top["input"])
+        input_shape = self.input_override or spec_input
+        self.shapes[first] = input_shape
         batch = self._int(top["batch"], "batch", 1) if "batch" in top else 1
         if batch > self.limits.max_dim:
             raise LimitError(self.limits.exceeded("max_dim", "batch", batch), top["batch"].mark,
                              code="limit")
-        if "defaults" in top:
-            self._read_defaults(top["defaults"])
-        if "blocks" in top:
-            self._read_blocks(top["blocks"])
+        defaults = self._library(doc, self.path, ())
         layers = top["layers"]
         if not layers.is_list or not layers.value:
             got = "" if layers.is_list else f", got {describe_value(layers)}"
@@ -188,9 +245,91 @@ class _Builder:
             options[LINT_DISABLE] = read_lint(top["lint"])
         if "budget" in top:
             options[BUDGETS] = read_budget(top["budget"])
-        self._sequence(layers, Scope(), INPUT)
+        root = Scope(env={INPUT_PARAM: Arg(Item(None), {}, source=first, name=INPUT_PARAM)},
+                     defaults=(defaults,))
+        self._sequence(layers, root, first)
         return Graph.create(name, input_shape, self._nodes_with_scope_options(), batch=batch,
-                            source=self.path, description=description, options=options)
+                            source=self.path, description=description, options=options,
+                            input_dependent=self.input_dependent, inputs=named)
+
+    def _named_inputs(self, item: Item) -> tuple[tuple[str, Shape], ...]:
+        """``inputs: {image: [3, 224, 224], depth: [1, 224, 224]}``: several inputs by name."""
+        if not item.is_map or not item.value:
+            raise SpecError("inputs names the network's inputs and their shapes, e.g. "
+                            "{image: [3, 224, 224], depth: [1, 224, 224]}", item.mark,
+                            code="input-shape")
+        out = []
+        for name, shape in item.value.items():
+            mark = item.key_mark(name)
+            self._check_name(name, mark)
+            if name in self.names:
+                raise SpecError(f"input '{name}' is named twice", mark, code="duplicate-name")
+            self.names[name] = mark
+            out.append((name, self._input_shape(shape)))
+        return tuple(out)
+
+    # --- included files ----------------------------------------------------------------------
+
+    def _library(self, doc: Item, path: str | None, chain: tuple[str, ...]) -> dict[str, Item]:
+        """Read the ``include``, ``defaults`` and ``blocks`` of a spec file (the spec itself or
+        one it includes, ``chain`` being the real paths of the files including it); return
+        its defaults, which apply to the layers written in it."""
+        top = doc.value
+        if "include" in top:
+            self._include(top["include"], path, chain)
+        defaults = self._read_defaults(top["defaults"]) if "defaults" in top else {}
+        if "blocks" in top:
+            self._read_blocks(top["blocks"], defaults)
+        return defaults
+
+    def _include(self, item: Item, path: str | None, chain: tuple[str, ...]) -> None:
+        entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
+        if entries is None:
+            raise SpecError(f"include takes a file path or a list of them, got "
+                            f"{describe_value(item)}", item.mark, code="spec")
+        for entry in entries:
+            if not isinstance(entry.value, str) or not entry.value:
+                raise SpecError(f"include takes file paths, got {describe_value(entry)}",
+                                entry.mark, code="spec")
+            self._include_file(entry.value, entry.mark, path, chain)
+
+    def _include_file(self, rel: str, mark: Mark | None, path: str | None,
+                      chain: tuple[str, ...]) -> None:
+        if self.loader is None or path is None or path.startswith("<"):
+            raise SpecError("include needs a spec read from a file (its paths are relative to "
+                            "that file's folder)", mark, code="include")
+        if os.path.isabs(rel) or rel.startswith("~"):
+            raise SpecError(f"include path '{_clip(rel)}' must be relative to this file's folder",
+                            mark, code="include")
+        root = os.path.dirname(os.path.realpath(self.path or path))
+        shown = os.path.normpath(os.path.join(os.path.dirname(path), rel))
+        real = os.path.realpath(shown)
+        if os.path.commonpath([root, real]) != root:
+            raise SpecError(f"include path '{_clip(rel)}' leads outside the spec's folder "
+                            f"({root}); included files must be in it or below it", mark,
+                            code="include")
+        here = os.path.realpath(path)
+        if real == here or real in chain:
+            seq = (*chain, here)
+            cycle = " → ".join([self.included.get(p, self.path or p) for p in
+                                seq[seq.index(real):]] + [shown])
+            raise SpecError(f"include cycle: {cycle}", mark, code="include")
+        if real in self.included:
+            return  # already read through another file: its blocks are known
+        if len(self.included) >= MAX_INCLUDES:
+            raise LimitError(f"more than {MAX_INCLUDES} included files", mark, code="limit")
+        if not os.path.isfile(real):
+            raise SpecError(f"included file '{shown}' does not exist", mark, code="include")
+        self.included[real] = shown
+        doc = self.loader(shown)
+        if not doc.is_map:
+            raise SpecError(f"an included file is a mapping with 'blocks', got "
+                            f"{describe_value(doc)}", doc.mark, code="spec")
+        for key in doc.value:
+            if key not in TOP_KEYS:
+                raise SpecError(_unknown_key(key, TOP_KEYS, "top-level key"), doc.key_mark(key),
+                                code="unknown-key")
+        self._library(doc, shown, (*chain, here))
 
     def _input_shape(self, item: Item) -> Shape:
         value = item.value
@@ -220,10 +359,11 @@ class _Builder:
                                  code="limit")
         return Shape.of(dims)
 
-    def _read_defaults(self, item: Item) -> None:
+    def _read_defaults(self, item: Item) -> dict[str, Item]:
         if not item.is_map:
             raise SpecError("defaults must map layer kinds to attributes, e.g. "
                             "{conv: {bias: false}}", item.mark, code="spec")
+        defaults: dict[str, Item] = {}
         for kind, attrs in item.value.items():
             cls = lookup(kind)
             if cls is None:
@@ -237,16 +377,22 @@ class _Builder:
                     raise SpecError(unknown_attribute_message(cls, key, attrs.value[key].value),
                                     attrs.key_mark(key),
                                     code="unknown-attribute")
-            self.defaults[cls.kind] = attrs
+            defaults[cls.kind] = attrs
+        return defaults
 
-    def _read_blocks(self, item: Item) -> None:
+    def _read_blocks(self, item: Item, defaults: dict[str, Item]) -> None:
         if not item.is_map:
             raise SpecError("blocks must map block names to definitions", item.mark, code="spec")
         for name, body in item.value.items():
             mark = item.key_mark(name)
-            if len(name) > MAX_NAME_LENGTH or not _NAME_RE.fullmatch(name):
-                raise SpecError(f"'{_clip(name)}' is not a usable block name ({NAME_RULE}; at "
-                                f"most {MAX_NAME_LENGTH} characters)", mark, code="invalid-name")
+            if name in self.blocks:
+                first = self.blocks[name].mark
+                where = f" (first at {first.path}:{first.line})" if first else ""
+                raise SpecError(f"block '{name}' is defined twice{where}", mark,
+                                code="duplicate-name")
+            if len(name) > MAX_NAME_LENGTH or not _BLOCK_NAME_RE.fullmatch(name):
+                raise SpecError(f"'{_clip(name)}' is not a usable block name ({BLOCK_NAME_RULE}; "
+                                f"at most {MAX_NAME_LENGTH} characters)", mark, code="invalid-name")
             if lookup(name) is not None or name in ("repeat", *COMMON_KEYS):
                 raise SpecError(f"block name '{name}' is already a layer kind or keyword", mark,
                                 code="invalid-name")
@@ -268,24 +414,35 @@ class _Builder:
             if not layers.is_list:
                 raise SpecError(f"block '{name}': 'layers' must be a list", layers.mark,
                                 code="spec")
-            self.blocks[name] = Block(name, params, layers, mark)
+            self.blocks[name] = Block(name, params, layers, mark, defaults)
 
     def _block_params(self, item: Item | None) -> dict[str, Item | None]:
         if item is None:
             return {}
+        out: dict[str, Item | None] = {}
         if item.is_list:
-            out: dict[str, Item | None] = {}
             for p in item.value:
                 if (not isinstance(p.value, str) or len(p.value) > MAX_NAME_LENGTH
-                        or not _NAME_RE.fullmatch(p.value)):
-                    raise SpecError(f"block params are names ({NAME_RULE})", p.mark,
+                        or not _BLOCK_NAME_RE.fullmatch(p.value)):
+                    raise SpecError(f"block params are names ({BLOCK_NAME_RULE})", p.mark,
                                     code="invalid-name")
+                self._param_name(p.value, p.mark)
                 out[p.value] = None
             return out
         if item.is_map:
-            return {k: (None if v.value is None else v) for k, v in item.value.items()}
+            for k, v in item.value.items():
+                self._param_name(k, item.key_mark(k))
+                out[k] = None if v.value is None else v
+            return out
         raise SpecError("params must be a list of names or a mapping of name → default "
                         "(null for required)", item.mark, code="spec")
+
+    def _param_name(self, name: str, mark: Mark | None) -> None:
+        if name == INPUT_PARAM or name in COMMON_KEYS:
+            what = ("the block's input in expressions ($in.channels)" if name == INPUT_PARAM
+                    else "a key every layer and block use accepts")
+            raise SpecError(f"'{name}' cannot be a block parameter: it is {what}", mark,
+                            code="invalid-name")
 
     # --- layer lists -----------------------------------------------------------------------
 
@@ -338,9 +495,16 @@ class _Builder:
                                     item.key_mark(unknown[0]), code="unknown-kind")
                 raise SpecError(self._two_kinds(item, kinds), item.key_mark(kinds[1]),
                                 code="spec")
-            kind = kinds[0]
-            siblings = {k: v for k, v in value.items() if k != kind}
-            return self._layer(kind, item.key_mark(kind), value[kind], siblings, scope, prev,
+            key = kinds[0]
+            siblings = {k: v for k, v in value.items() if k != key}
+            kind = key
+            if is_expression(key):  # a kind chosen by a parameter: {$act: {inplace: true}}
+                kind = self._value(Item(key, item.key_mark(key)), scope.env)
+                if not isinstance(kind, str) or is_expression(kind):
+                    raise SpecError(f"{key} must name a layer kind or a block, got "
+                                    f"{describe_value(Item(kind))}", item.key_mark(key),
+                                    code="spec")
+            return self._layer(kind, item.key_mark(key), value[key], siblings, scope, prev,
                                sibling_marks=item)
         if item.is_list:
             raise SpecError("a nested list is not a layer; for parallel branches write "
@@ -374,7 +538,7 @@ class _Builder:
 
     def _substituted(self, arg: Arg, scope: Scope, prev: str) -> str:
         """A ``$param`` standing for layers: process them where they were written."""
-        inner = scope.child(scope.prefix, None, arg.env)
+        inner = scope.child(scope.prefix, None, arg.env, defaults=arg.defaults)
         inner.counters = scope.counters
         inner.aliases = scope.aliases
         if arg.item.is_list:
@@ -387,15 +551,26 @@ class _Builder:
             if key not in REPEAT_KEYS:
                 raise SpecError(_unknown_key(key, REPEAT_KEYS, "repeat key"), item.key_mark(key),
                                 code="unknown-key")
-        times = self._int(value["repeat"], "repeat", 1, scope)
+        times = self._int(value["repeat"], "repeat", 0, scope)
         if times > self.limits.max_repeat:
             raise LimitError(self.limits.exceeded("max_repeat", "repeat", times),
                              value["repeat"].mark, code="limit")
+        start = self._int(value["start"], "start", 0, scope) if "start" in value else 1
+        if start > self.limits.max_repeat:
+            raise LimitError(self.limits.exceeded("max_repeat", "start", start),
+                             value["start"].mark, code="limit")
+        index = None
+        if "index" in value:
+            index = self._string(value["index"], "index")
+            if not _IDENTIFIER_RE.fullmatch(index) or len(index) > MAX_NAME_LENGTH:
+                raise SpecError(f"index names the pass number in expressions: a name like i, "
+                                f"got {_clip(index)!r}", value["index"].mark, code="invalid-name")
+            self._param_name(index, value["index"].mark)
         body = value.get("layers")
         if body is None or not body.is_list:
             raise SpecError("repeat needs 'layers', a list of layers to repeat", item.mark,
                             code="spec")
-        label = self._string(value["name"], "name") if "name" in value else None
+        label = self._name_text(value["name"], scope.env)[0] if "name" in value else None
         first_node = len(self.nodes)
         if label is not None:
             self._check_name(label, value["name"].mark)
@@ -404,17 +579,26 @@ class _Builder:
                 raise SpecError(f"name '{label_full}' is already used", value["name"].mark,
                                 code="duplicate-name")
             self.names[label_full] = value["name"].mark
-        for i in range(1, times + 1):
+        # a named repeat of one unnamed block use: each pass *is* the block use (layer3.5.conv1)
+        single_use = label is not None and len(body.value) == 1 and self._unnamed_block_use(
+            body.value[0])
+        for i in range(start, start + times):
             before = len(self.nodes)
             steps_before = self.steps
             self._step(1, item.mark)
-            if label is not None:
+            env = scope.env if index is None else {
+                **scope.env, index: Arg(Item(i, value["index"].mark), {}, i, name=index)}
+            if single_use:
+                self.forced_name = f"{scope.prefix}{label}.{i}"
+                prev = self._entry(body.value[0], scope.iteration("", env), prev)
+            elif label is not None:
                 full = f"{scope.prefix}{label}.{i}"
-                inner = scope.child(full + ".", (full, "repeat"), None)
+                inner = scope.child(full + ".", (full, "repeat"), env)
+                prev = self._sequence(body, inner, prev)
             else:
-                inner = scope.iteration(f"_{i}" if times > 1 else "")
-            prev = self._sequence(body, inner, prev)
-            if i == 1:
+                inner = scope.iteration(f"_{i}" if times > 1 else "", env)
+                prev = self._sequence(body, inner, prev)
+            if i == start:
                 per = len(self.nodes) - before
                 remaining = self.limits.max_layers - before
                 if per * times > remaining:
@@ -433,8 +617,34 @@ class _Builder:
         if label is not None:
             self.scope_outputs[f"{scope.prefix}{label}"] = prev
             scope.aliases[label] = prev
+        self._freeze(value, first_node)
         self._scope_options(value, scope, first_node, prev, item.mark)
         return prev
+
+    def _unnamed_block_use(self, entry: Item) -> bool:
+        """Whether a list entry uses a block without naming the use."""
+        if isinstance(entry.value, str):
+            return entry.value in self.blocks
+        if not entry.is_map or "name" in entry.value:
+            return False
+        kinds = [k for k in entry.value if k not in COMMON_KEYS]
+        if len(kinds) != 1 or kinds[0] not in self.blocks:
+            return False
+        args = entry.value[kinds[0]]
+        return not (args.is_map and "name" in args.value)
+
+    def _freeze(self, keys: Mapping[str, Item], first_node: int) -> None:
+        """``trainable: false`` on a block use or a repeat freezes every layer it made."""
+        if "trainable" not in keys:
+            return
+        t = keys["trainable"]
+        if not isinstance(t.value, bool):
+            raise SpecError(f"trainable must be true or false, got {describe_value(t)}",
+                            t.mark, code="type")
+        if not t.value:
+            for i in range(first_node, len(self.nodes)):
+                if self.nodes[i].trainable:
+                    self.nodes[i] = replace(self.nodes[i], trainable=False)
 
     # --- one layer -------------------------------------------------------------------------
 
@@ -451,7 +661,7 @@ class _Builder:
         attrs: dict[str, Item] = {}
         attr_keys: dict[str, Mark | None] = {}
         branches: Item | None = None
-        is_merge = cls.max_inputs is None
+        is_merge = cls.merges()
         if value is None or value.value is None:
             pass
         elif value.is_map:
@@ -480,7 +690,7 @@ class _Builder:
             raise SpecError(f"{kind} takes either branches or inputs, not both",
                             common["inputs"].mark, code="spec")
         if branches is not None:
-            inputs = self._branches(branches, scope, prev)
+            inputs = self._branches(branches, scope, prev, cls)
         elif "inputs" in common:
             inputs = self._input_names(common["inputs"], scope)
         else:
@@ -500,9 +710,37 @@ class _Builder:
             trainable = t.value
         if scope.uses and kind_mark is not None:  # inside a block: the mark names the use too
             kind_mark = Mark(kind_mark.path, kind_mark.line, kind_mark.column, scope.uses)
+        shares = self._shared_layer(name, layer, common.get("shares"), scope, kind_mark)
         self._add(Node(name, layer, tuple(inputs), kind_mark, scope.path, trainable,
-                       self._check_options(common, scope)), kind_mark)
+                       self._check_options(common, scope), shares), kind_mark)
         return name
+
+    def _shared_layer(self, name: str, layer: Layer, given: Item | None, scope: Scope,
+                      mark: Mark | None) -> str | None:
+        """The layer whose parameters this one uses: ``shares: NAME`` on the layer, or the
+        layer of the same place in the block use its own block use shares."""
+        if given is not None:
+            if not isinstance(given.value, str):
+                raise SpecError(f"shares names a layer above, got {describe_value(given)}",
+                                given.mark, code="type")
+            target = self._resolve(given.value, scope, given.mark)
+            mark = given.mark
+        elif scope.shares is not None and name.startswith(scope.shares[0]):
+            target = scope.shares[1] + name[len(scope.shares[0]):]
+        else:
+            return None
+        node = self.layer_nodes.get(target)
+        if node is None:
+            raise SpecError(f"'{name}' shares the weights of '{target}', which is not a layer "
+                            f"made above it", mark, code="unknown-input")
+        if node.shares is not None:
+            target, node = node.shares, self.layer_nodes[node.shares]
+        if node.layer is not layer and (type(node.layer) is not type(layer) or
+                                        node.layer.set_attributes() != layer.set_attributes()):
+            raise SpecError(f"'{name}' ({layer.describe()}) cannot share the weights of "
+                            f"'{target}' ({node.layer.describe()}): shared layers are of one kind "
+                            f"with the same attributes", mark, code="attribute")
+        return target
 
     def _make_layer(self, cls: type[Layer], attrs: dict[str, Item],
                     attr_keys: dict[str, Mark | None], scope: Scope,
@@ -510,15 +748,18 @@ class _Builder:
         values: dict[str, Any] = {}
         for key, item in attrs.items():
             values[key] = self._attribute_value(item, scope.env)
-        defaults = self.defaults.get(cls.kind)
         spelled = cls.attribute_names()
         given = {spelled.get(k, k) for k in values}
         origin: dict[str, Item] = dict(attrs)
-        if defaults is not None:
+        for layer_defaults in scope.defaults:
+            defaults = layer_defaults.get(cls.kind)
+            if defaults is None:
+                continue
             for key, item in defaults.value.items():
                 if spelled[key] not in given:
                     values[key] = self._attribute_value(item, scope.env)
                     origin[key] = item
+                    given.add(spelled[key])
         # Layers are immutable values: one object serves every layer written the same way (a
         # residual stack's hundred identical convolutions), which saves validating them again,
         # memory, and lets the walk reuse its results for the same layer on the same input.
@@ -552,18 +793,51 @@ class _Builder:
         v = item.value
         if isinstance(v, str) and is_expression(v):
             arg = self._param(v, env, item.mark)
-            if arg.value is _UNSET:
+            if arg.source is not None:
+                raise SpecError(f"${INPUT_PARAM} is the shape of the block's input; use a number "
+                                f"from it: ${INPUT_PARAM}.channels, ${INPUT_PARAM}.height, "
+                                f"${INPUT_PARAM}.width", item.mark, code="expression")
+            if arg.value is _UNSET or arg.value is _EVALUATING:
                 if arg.item.size > MAX_ATTRIBUTE_VALUES:
                     raise SpecError(f"${v.lstrip('$').strip()[:40]} stands for "
                                     f"{describe_value(arg.item)} of {arg.item.size:,} values, too "
                                     f"big for an attribute", item.mark, code="attribute")
-                arg.value = self._value(arg.item, arg.env)
+                self._evaluate_arg(arg, item.mark)
             return arg.value
         if isinstance(v, list):
             return [self._value(x, env) for x in v]
         if isinstance(v, dict):
             return {k: self._value(x, env) for k, x in v.items()}
         return v
+
+    def _evaluate_arg(self, arg: Arg, mark: Mark | None) -> None:
+        """Evaluate a parameter's value once, refusing a default that needs itself."""
+        if arg.value is _EVALUATING:
+            raise SpecError(f"parameter '{arg.name}' is defined in terms of itself", mark,
+                            code="expression")
+        arg.value = _EVALUATING
+        try:
+            arg.value = self._value(arg.item, arg.env)
+        finally:
+            if arg.value is _EVALUATING:
+                arg.value = _UNSET
+
+    def shape_of(self, name: str) -> Shape:
+        """The output shape of a layer already made (or of the input), from the layers' shape
+        rules, for expressions that read a block's input (``$in.channels``). Shapes are worked
+        out once, in order, and only as far as they are read."""
+        self.input_dependent = True
+        while name not in self.shapes:
+            node = self.nodes[self.shaped]
+            in_shapes = tuple(self.shapes[src] for src in node.inputs)
+            try:
+                self.shapes[node.name] = node.layer.infer(in_shapes)
+            except ShapeError as exc:
+                shown = ", ".join(str(x) for x in in_shapes)
+                raise SpecError(f"{node.kind} '{node.name}' (input {shown}): {exc}", node.mark,
+                                layer=node.name, code="shape") from None
+            self.shaped += 1
+        return self.shapes[name]
 
     def _param(self, text: str, env: Mapping[str, Arg], mark: Mark | None) -> Arg:
         """``$name`` → the argument as written; ``$expr`` → a literal Item with its value."""
@@ -579,7 +853,7 @@ class _Builder:
             raise SpecError(str(exc), mark, code="expression") from None
         return Arg(Item(result, mark), {})
 
-    def _branches(self, item: Item, scope: Scope, prev: str) -> list[str]:
+    def _branches(self, item: Item, scope: Scope, prev: str, cls: type[Layer]) -> list[str]:
         if not item.is_list:
             raise SpecError(f"branches must be a list of layer lists, got {describe_value(item)}",
                             item.mark, code="spec")
@@ -593,15 +867,21 @@ class _Builder:
                 outputs.append(self._sequence(branch, scope, prev))
             else:
                 outputs.append(self._entry(branch, scope, prev))
-        if len(outputs) < 2:
-            raise SpecError(f"a merge needs at least two branches, got {len(outputs)} (an empty "
-                            f"branch [] is the identity)", item.mark, code="spec")
+        low, high = cls.min_inputs, cls.max_inputs
+        if len(outputs) < low or (high is not None and len(outputs) > high):
+            want = (f"at least {low}" if high is None else str(low) if low == high
+                    else f"{low} to {high}")
+            raise SpecError(f"{cls.kind} takes {want} branch{'' if want == '1' else 'es'}, got "
+                            f"{len(outputs)} (an empty branch [] is the identity)", item.mark,
+                            code="spec")
         return outputs
 
     def _input_names(self, item: Item, scope: Scope) -> list[str]:
         if is_expression(item.value):
             # a block parameter naming the layers to read (U-Net's up block: inputs: $skip)
             arg = self._param(item.value, scope.env, item.mark)  # marked where it was passed
+            if arg.source is not None:  # $in: the block's input
+                return [arg.source]
             item = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or item.mark)
         entries = [item] if isinstance(item.value, str) else item.value if item.is_list else None
         if entries is not None and not entries:
@@ -614,6 +894,9 @@ class _Builder:
         for e in entries:
             if is_expression(e.value):
                 arg = self._param(e.value, scope.env, e.mark)
+                if arg.source is not None:
+                    out.append(arg.source)
+                    continue
                 e = Item.wrap(self._value(arg.item, arg.env), arg.item.mark or e.mark)
             if not isinstance(e.value, str):
                 raise SpecError(f"inputs must be layer names, got {describe_value(e)}", e.mark,
@@ -627,10 +910,12 @@ class _Builder:
             if name in s.aliases:
                 return s.aliases[name]
             s = s.parent
+        if name == INPUT:
+            return self.first_input
         for candidate in (name, scope.prefix + name):
             if candidate in self.scope_outputs:
                 return self.scope_outputs[candidate]
-            if candidate in self.names or candidate == INPUT:
+            if candidate in self.names:
                 return candidate
         visible = list(self.names)[-MAX_SUGGESTIONS:]
         close = suggest(name, visible)
@@ -661,19 +946,10 @@ class _Builder:
                 if key in COMMON_KEYS:
                     common[key] = v
                 elif key in block.params:
-                    args[key] = Arg(v, scope.env)
+                    args[key] = Arg(v, scope.env, defaults=scope.defaults, name=key)
                 else:
                     raise SpecError(_unknown_param(block, key), value.key_mark(key),
                                     code="unknown-attribute")
-        for pname, default in block.params.items():
-            if pname not in args:
-                if default is None:
-                    raise SpecError(f"block '{block_name}' needs param '{pname}' (params: "
-                                    f"{', '.join(block.params)})", mark, code="attribute")
-                args[pname] = Arg(default, {})
-        if "trainable" in common:
-            raise SpecError("trainable applies to layers, not blocks", common["trainable"].mark,
-                            code="spec")
         name = self._node_name(block_name, common.get("name"), scope, sibling_marks,
                                is_scope=True)
         start = prev
@@ -682,15 +958,36 @@ class _Builder:
             if len(names) != 1:
                 raise SpecError("a block reads one input", common["inputs"].mark, code="spec")
             start = names[0]
-        inner = scope.child(name + ".", (name, block_name), args, block_name, mark)
+        args[INPUT_PARAM] = Arg(Item(None, mark), {}, source=start, name=INPUT_PARAM)
+        for pname, default in block.params.items():
+            if pname not in args:
+                if default is None:
+                    raise SpecError(f"block '{block_name}' needs param '{pname}' (params: "
+                                    f"{', '.join(block.params)})", mark, code="attribute")
+                # a default is evaluated where the block is defined, with the use's parameters
+                args[pname] = Arg(default, args, defaults=(block.defaults, *scope.defaults),
+                                  name=pname)
+        inner = scope.child(name + ".", (name, block_name), args, block_name, mark,
+                            (block.defaults, *scope.defaults))
+        if "shares" in common:  # a siamese tower: each layer shares its twin's weights
+            inner.shares = (name + ".", self._block_use_name(common["shares"], scope) + ".")
         self.names.setdefault(name, mark)
         first_node = len(self.nodes)
         last = self._sequence(block.body, inner, start)
         self.uses = scope.uses
+        self._freeze(common, first_node)
         self._scope_options(common, scope, first_node, last, mark)
         scope.aliases[_local(name, scope)] = last
         self.scope_outputs[name] = last
         return last
+
+    def _block_use_name(self, item: Item, scope: Scope) -> str:
+        if isinstance(item.value, str):
+            for candidate in (scope.prefix + item.value, item.value):
+                if candidate in self.scope_outputs and candidate not in self.layer_nodes:
+                    return candidate
+        raise SpecError(f"shares on a block use names another use of a block above it, got "
+                        f"{describe_value(item)}", item.mark, code="unknown-input")
 
     # --- check options (expect, lint) ------------------------------------------------------
 
@@ -705,8 +1002,7 @@ class _Builder:
         if "expect" in common:
             options[EXPECT] = read_expect(common["expect"], value_of)
         if "lint" in common:
-            options[LINT_DISABLE] = read_lint(common["lint"],
-                                                                          value_of)
+            options[LINT_DISABLE] = read_lint(common["lint"], value_of)
         return options
 
     def _scope_options(self, common: Mapping[str, Item], scope: Scope, first_node: int,
@@ -747,10 +1043,15 @@ class _Builder:
 
     def _node_name(self, kind: str, given: Item | None, scope: Scope,
                    sibling_marks: Item | None, is_scope: bool = False) -> str:
+        if is_scope and self.forced_name is not None:  # a pass of a named repeat
+            full, self.forced_name = self.forced_name, None
+            self._check_full_name(full, sibling_marks.mark if sibling_marks else self.where)
+            return full
         if given is not None:
-            local = self._string(given, "name")
+            local, computed = self._name_text(given, scope.env)
             self._check_name(local, given.mark)
-            full = f"{scope.prefix}{local}{scope.suffix}"
+            # a name computed from a repeat's index is already one per pass
+            full = f"{scope.prefix}{local}{'' if computed else scope.suffix}"
             self._check_full_name(full, given.mark)
             if full in self.names or full == INPUT:
                 first = self.names.get(full)
@@ -793,8 +1094,37 @@ class _Builder:
                              code="limit")
         self.names[node.name] = node.mark
         self.nodes.append(node)
+        self.layer_nodes[node.name] = node
 
     # --- scalars ---------------------------------------------------------------------------
+
+    def _name_text(self, item: Item, env: Mapping[str, Arg]) -> tuple[str, bool]:
+        """A layer or repeat name as written: a string, or a whole number (``name: 0``, as
+        PyTorch names the modules of a Sequential); ``$name`` and ``${expression}`` in it are
+        replaced by their values (``denselayer${i + 1}``). Also says whether it was."""
+        v = item.value
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 10**9:
+            return str(v), False
+        text = self._string(item, "name")
+        if "$" not in text:
+            return text, False
+        lazy = _LazyEnv(self, env)
+
+        def value_of(expression: str) -> str:
+            try:
+                result = evaluate("$" + expression, lazy)
+            except ExprError as exc:
+                raise SpecError(str(exc), item.mark, code="expression") from None
+            if isinstance(result, bool) or not isinstance(result, (int, str)):
+                raise SpecError(f"'${_clip(expression)}' in a name must give a whole number or "
+                                f"a word, got {describe_value(Item(result))}", item.mark,
+                                code="expression")
+            return str(result)
+
+        if text.startswith("$") and not text.startswith("${"):
+            return value_of(text[1:]), True  # the whole name is one expression: $1 + (e != c)
+        return _NAME_TEMPLATE.sub(
+            lambda m: value_of(m.group(1) if m.group(1) is not None else m.group(2)), text), True
 
     def _string(self, item: Item, what: str) -> str:
         if not isinstance(item.value, str) or not item.value:
@@ -808,6 +1138,10 @@ class _Builder:
         if scope is not None and isinstance(v, str) and is_expression(v):
             source = f" (from {_clip(v.strip(), 40)})"
             v = self._value(item, scope.env)
+        if isinstance(v, Fraction):
+            raise SpecError(f"{what} must be an integer, got {v} (an expression whose result is "
+                            f"not a whole number: round it with round(), floor() or ceil())",
+                            item.mark, code="type")
         if isinstance(v, bool) or not isinstance(v, int):
             raise SpecError(f"{what} must be an integer, got {describe_value(Item(v))}{source}",
                             item.mark, code="type")
@@ -818,7 +1152,8 @@ class _Builder:
 
 
 class _LazyEnv(Mapping[str, Any]):
-    """Parameter values for an expression, each evaluated only if the expression uses it."""
+    """Parameter values for an expression, each evaluated only if the expression uses it (and
+    the shape of a block's input worked out only if the expression reads it)."""
 
     def __init__(self, builder: _Builder, env: Mapping[str, Arg]) -> None:
         self.builder = builder
@@ -826,8 +1161,10 @@ class _LazyEnv(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         arg = self.env[key]
-        if arg.value is _UNSET:
-            arg.value = self.builder._value(arg.item, arg.env)
+        if arg.source is not None:
+            return ShapeValue(self.builder.shape_of(arg.source))
+        if arg.value is _UNSET or arg.value is _EVALUATING:
+            self.builder._evaluate_arg(arg, arg.item.mark)
         return arg.value
 
     def __iter__(self) -> Iterator[str]:

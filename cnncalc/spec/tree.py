@@ -7,6 +7,7 @@ dict built in a notebook) into one without positions. The builder only ever sees
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from cnncalc.model.errors import LimitError, Mark
@@ -116,4 +117,6 @@ def describe_value(item: Item) -> str:
         return f"the integer {v}"
     if isinstance(v, float):
         return f"the number {v!r}"
+    if isinstance(v, Fraction):
+        return f"the fraction {v}"
     return f"the string {v!r}"
