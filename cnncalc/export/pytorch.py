@@ -865,7 +865,9 @@ def program(network: Any, input_shape: Any = None) -> Program:
             layer_names[node.name] = ident
         else:
             layer_names[node.name] = None
-        variable = "x" if chained(node.name, index + 1) or index == len(nodes) - 1 else ident
+        # a variable of its own, also for a layer that calls a shared submodule again
+        variable = ("x" if chained(node.name, index + 1) or index == len(nodes) - 1
+                    else idents[node.name])
         variables[node.name] = variable
         fresh[node.name] = not emission.aliases_input
         if node.scope[:1] != scope and node.scope:
