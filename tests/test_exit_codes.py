@@ -191,3 +191,25 @@ def test_stdin_over_the_size_limit(cli: Callable[..., Result],
     assert result.code == 1
     assert result.err == ("<stdin>:1:1: error: [limit] <stdin> holds more than 131,072 bytes "
                           "(max_file_bytes; raise it with --limit max_file_bytes=N)\n")
+
+
+def test_progress_bar_only_on_a_terminal_and_only_after_a_second(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from cnncalc.cli import loading
+
+    piped = loading.ProgressBar("walking")
+    piped.update(1, 10, "conv1")
+    assert piped.bar is None  # the tests' stderr is not a terminal: never a bar
+    monkeypatch.setattr(loading, "Console",
+                        lambda stderr: Console(file=io.StringIO(), force_terminal=True))
+    with loading.ProgressBar("walking") as quick:
+        quick.update(1, 10, "conv1")
+        assert quick.bar is None  # under a second: nothing drawn yet
+        monkeypatch.setattr(loading, "DELAY", 0.0)
+        quick.update(2, 10, "[/] a name rich must not read as markup")
+        assert quick.bar is not None
+    with loading.ProgressBar("walking", enabled=False) as off:  # --no-progress
+        off.update(5, 10, "x")
+        assert off.bar is None
