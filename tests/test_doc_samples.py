@@ -207,3 +207,22 @@ def test_matching_rule() -> None:
     assert matches(("a", ""), ["a"]) and matches(("a",), ["a", "", ""])
     assert matches(("time ⋯ ms · limit ⋯",), ["time 0.31 ms · limit 11.7 GiB"])
     assert not matches(("time ⋯ ms",), ["time 0.31 s"])
+
+
+def test_memory_accuracy_table_shows_the_current_cnncalc_figures() -> None:
+    """docs/memory.md's accuracy table (benchmarks/memory_accuracy.py's output): its cnncalc
+    column is what cnncalc computes now (the PyTorch column is checked against PyTorch itself
+    by tests/test_memory_accuracy.py)."""
+    import cnncalc
+    from cnncalc.analysis.memory import MemoryConfig
+
+    text = (ROOT / "docs" / "memory.md").read_text(encoding="utf-8")
+    table = text.split("network                        input batch  cnncalc MiB", 1)[1]
+    rows = [line.split() for line in table.split("```", 1)[0].splitlines()[2:]
+            if line and not line.startswith(("-", "largest"))]
+    assert len(rows) >= 8
+    for name, _, batch, shown, *_ in rows:
+        report = cnncalc.load(name).summary(batch=int(batch),
+                                            memory=MemoryConfig(device="cpu"))
+        assert report.totals.memory is not None
+        assert f"{report.totals.memory.activations_training_bytes / 2**20:.2f}" == shown, name

@@ -63,7 +63,7 @@ def _sparse(here: Path) -> str:
 
 
 def _just_over(here: Path) -> str:
-    text = "input: [3, 32, 32]\nlayers:\n" + "  - relu\n" * 29128  # 262,163 bytes
+    text = "input: [3, 32, 32]\nlayers:\n" + "  - relu\n" * 14564  # 131,103 bytes
     (here / "over.yaml").write_text(text, encoding="utf-8")
     return "over.yaml"
 
@@ -186,8 +186,30 @@ def test_stdin_is_a_spec(cli: Callable[..., Result], monkeypatch: pytest.MonkeyP
 
 def test_stdin_over_the_size_limit(cli: Callable[..., Result],
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"#" * 300_000)))
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"#" * 150_000)))
     result = cli("summary", "-")
     assert result.code == 1
-    assert result.err == ("<stdin>:1:1: error: [limit] <stdin> holds more than 262,144 bytes "
+    assert result.err == ("<stdin>:1:1: error: [limit] <stdin> holds more than 131,072 bytes "
                           "(max_file_bytes; raise it with --limit max_file_bytes=N)\n")
+
+
+def test_progress_bar_only_on_a_terminal_and_only_after_a_second(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from cnncalc.cli import loading
+
+    piped = loading.ProgressBar("walking")
+    piped.update(1, 10, "conv1")
+    assert piped.bar is None  # the tests' stderr is not a terminal: never a bar
+    monkeypatch.setattr(loading, "Console",
+                        lambda stderr: Console(file=io.StringIO(), force_terminal=True))
+    with loading.ProgressBar("walking") as quick:
+        quick.update(1, 10, "conv1")
+        assert quick.bar is None  # under a second: nothing drawn yet
+        monkeypatch.setattr(loading, "DELAY", 0.0)
+        quick.update(2, 10, "[/] a name rich must not read as markup")
+        assert quick.bar is not None
+    with loading.ProgressBar("walking", enabled=False) as off:  # --no-progress
+        off.update(5, 10, "x")
+        assert off.bar is None

@@ -188,7 +188,7 @@ def test_file_over_max_file_bytes_is_refused_unread(cli: Callable[..., Result],
     result = cli("summary", str(path))
     assert result.code == 1
     assert result.err == (f"{path}:1:1: error: [limit] {path} is 67,108,874 bytes, over the limit "
-                          f"of 262,144 (max_file_bytes; raise it with --limit "
+                          f"of 131,072 (max_file_bytes; raise it with --limit "
                           f"max_file_bytes=N); spec files are a few kilobytes\n")
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, fields, replace
 class Limits:
     """The safety limits in force (see docs/limits.md); every field can be raised."""
 
-    max_file_bytes: int = 256 * 1024
+    max_file_bytes: int = 128 * 1024
     """Bytes of a spec file (or of standard input), checked before it is read: bundled specs are
-    under 4 KB, a flat 3,000-layer spec with attributes about 150 KB. Any file under it answers
-    within about 2 s (docs/limits.md)."""
+    under 4 KB, a flat 2,000-layer spec with a name and attributes on every layer about 120 KB.
+    Any file under it answers within 2 s and 100 MB (docs/limits.md)."""
     max_layers: int = 250_000
     """Layers after expanding every ``repeat`` and block (2.5× the largest benchmark; real
     networks have hundreds to thousands)."""

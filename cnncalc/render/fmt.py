@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cnncalc.model.quantity import binary
 from cnncalc.model.shape import Shape
@@ -102,15 +103,19 @@ class Fit:
 def cells(text: str) -> int:
     """The width of ``text`` in terminal cells: wide (East Asian) characters count two,
     combining marks none."""
-    if text.isascii():
-        return len(text)
+    return len(text) if text.isascii() else _wide_cells(text)
+
+
+@lru_cache(maxsize=65536)
+def _wide_cells(text: str) -> int:
+    # Remembered: a table's non-ASCII cells (shapes with ×, kinds with →) repeat on many rows.
     return sum(0 if unicodedata.combining(c) else
                2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def head(text: str, width: int) -> str:
     """The longest start of ``text`` at most ``width`` cells wide."""
-    if text.isascii():
+    if text.isascii() or cells(text) == len(text):
         return text[:max(width, 0)]
     used = 0
     for i, c in enumerate(text):
@@ -124,7 +129,7 @@ def tail(text: str, width: int) -> str:
     """The longest end of ``text`` at most ``width`` cells wide."""
     if width <= 0:
         return ""
-    if text.isascii():
+    if text.isascii() or cells(text) == len(text):
         return text[-width:]
     return head(text[::-1], width)[::-1]
 
@@ -213,12 +218,13 @@ def fit(fits: Sequence[Fit], rows: Sequence[Sequence[str]], width: int, gap: int
     shortened in the middle, cut columns cut at the end. ``rows`` holds the header row(s)
     first (``headers`` of them, never shortened), then the body, then any total rows."""
     count = len(fits)
-    widths = [max((cells(row[i]) for row in rows), default=0) for i in range(count)]
+    measured = [[cells(row[i]) for row in rows] for i in range(count)]  # once: tables are long
+    widths = [max(column, default=0) for column in measured]
     natural = list(widths)
-    floors = [max((cells(row[i]) for row in rows[:headers]), default=0) for i in range(count)]
+    floors = [max(column[:headers], default=0) for column in measured]
     names = [i for i, f in enumerate(fits) if f.names]
     body = rows[headers:]
-    lengths = {i: sorted(cells(row[i]) for row in body) for i in range(count)
+    lengths = {i: sorted(measured[i][headers:]) for i in range(count)
                if fits[i].names or fits[i].cut}
 
     def total() -> int:
@@ -310,13 +316,13 @@ def fit(fits: Sequence[Fit], rows: Sequence[Sequence[str]], width: int, gap: int
         widths[max(short, key=lambda i: (losing(i, widths[i]), -i))] += 1
     out = [list(row) for row in rows]
     for i in range(count):
-        if not widths[i]:
+        if not widths[i] or widths[i] >= natural[i]:
             continue
         if fits[i].names:
             shown, _ = shorten(i, widths[i])
             for row, text in zip(out[headers:], shown):
                 row[i] = text
-        for row in out:
-            if cells(row[i]) > widths[i]:
+        for row, width_now in zip(out, measured[i]):
+            if width_now > widths[i] and cells(row[i]) > widths[i]:
                 row[i] = cut_end(row[i], widths[i])
     return widths, out
