@@ -115,7 +115,8 @@ def test_post_init_checks_and_replace() -> None:
         Limits(max_layer=5)  # type: ignore[call-arg]
 
 
-EXAMPLE_ATTRIBUTES = {"out": 4, "kernel": 3, "size": 2, "output": 1, "padding": 1}
+EXAMPLE_ATTRIBUTES = {"out": 4, "kernel": 3, "size": 2, "output": 1, "padding": 1, "groups": 2,
+                      "factor": 2, "parts": 2, "p": 0.25}
 
 
 @pytest.mark.parametrize("kind", sorted(kinds()))
