@@ -19,10 +19,10 @@ from cnncalc.analysis.walk import analyze
 from cnncalc.export.pytorch import program
 from cnncalc.importers import import_model
 
-from ..conftest import SPECS
+from ..conftest import ROUND_TRIP
 from ._torch import import_torch
 
-BUNDLED = sorted(p.stem for p in SPECS.glob("*.yaml"))
+BUNDLED = ROUND_TRIP
 
 
 @pytest.fixture
