@@ -19,7 +19,6 @@ The per-kind facts live on the layer classes; this module only combines them.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -227,8 +226,9 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         for src in node.inputs:
             readers[src] += 1
     readers[graph.output] += 1  # the network's output is kept
-    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_numel * item, item)
-    saved, per_sample, fixed, working_copy = _training(graph, layers, readers,
+    output_bytes = [r.output_shape.numel * item for r in layers]  # per sample
+    live, reuses, peak, peak_layer = _inference(graph, output_bytes, readers, input_numel * item)
+    saved, per_sample, fixed, working_copy = _training(graph, layers, output_bytes, readers,
                                                        input_numel * item, batch, config)
     params = sum(r.params for r in layers)
     buffers = sum(r.buffers for r in layers)
@@ -243,13 +243,13 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         activations_training_bytes=per_sample * batch + fixed,
         peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
         training_fixed=fixed)
-    return MemoryPlan(activation_bytes=tuple(r.output_shape.numel * item * batch for r in layers),
+    return MemoryPlan(activation_bytes=tuple(b * batch for b in output_bytes),
                       live_bytes=tuple(lv * batch for lv in live), saved_bytes=tuple(saved),
                       reuses_input=tuple(reuses), totals=totals)
 
 
-def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-               input_bytes: int, item: int) -> tuple[list[int], list[bool], int, str | None]:
+def _inference(graph: Graph, output_bytes: Sequence[int], readers: dict[str, int],
+               input_bytes: int) -> tuple[list[int], list[bool], int, str | None]:
     """Liveness over the execution order, per sample: each layer's live bytes, whether it
     reuses an input's buffer, and the peak with its layer."""
     storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
@@ -258,21 +258,20 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
     peak, peak_layer = live, None
     live_per_layer: list[int] = []
     reuses: list[bool] = []
-    for node, rep in zip(graph.nodes, layers):
+    for node, nbytes in zip(graph.nodes, output_bytes):
         mode = node.layer.output_storage(False)
         target: _Storage | None = None
         if node.inputs and mode == VIEW:
             target = storage[node.inputs[0]]
         elif node.inputs and mode == INPLACE:
-            reads = Counter(node.inputs)
             for src in node.inputs:  # overwrite an input that nothing reads later
-                if src != INPUT and storage[src].readers == reads[src]:
+                if src != INPUT and storage[src].readers == node.inputs.count(src):
                     target = storage[src]
                     break
         reuses.append(target is not None)
         if target is None:
-            target = _Storage(rep.output_shape.numel * item)
-            live += target.nbytes
+            target = _Storage(nbytes)
+            live += nbytes
         storage[node.name] = target
         target.readers += readers[node.name]
         live_per_layer.append(live)
@@ -293,18 +292,17 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
     return live_per_layer, reuses, peak, peak_layer
 
 
-def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-              input_bytes: int, batch: int, config: MemoryConfig
+def _training(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence[int],
+              readers: dict[str, int], input_bytes: int, batch: int, config: MemoryConfig
               ) -> tuple[list[int], int, int, int]:
     """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
     per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
-    item = config.activation_bytes
     storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
     grad: dict[str, bool] = {INPUT: False}
     fresh: dict[str, bool] = {INPUT: False}
     saved_per_layer: list[int] = []
     per_sample = fixed = working_copy = 0
-    for node, rep in zip(graph.nodes, layers):
+    for node, rep, nbytes in zip(graph.nodes, layers, output_bytes):
         mode = node.layer.output_storage(True)
         if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
                                     and readers[node.inputs[0]] == 1):
@@ -312,7 +310,7 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
         if node.inputs and mode in (VIEW, INPLACE):
             storage[node.name] = storage[node.inputs[0]]
         else:
-            storage[node.name] = _Storage(rep.output_shape.numel * item)
+            storage[node.name] = _Storage(nbytes)
         fresh[node.name] = mode == NEW
         weight_grad = node.trainable and rep.params > 0
         needs = weight_grad or any(grad[src] for src in node.inputs)
