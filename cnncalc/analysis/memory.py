@@ -227,12 +227,14 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
             readers[src] += 1
     readers[graph.output] += 1  # the network's output is kept
     output_bytes = [r.output_shape.numel * item for r in layers]  # per sample
+    params_per_layer = [r.params for r in layers]
     live, reuses, peak, peak_layer = _inference(graph, output_bytes, readers, input_numel * item)
-    saved, per_sample, fixed, working_copy = _training(graph, layers, output_bytes, readers,
+    saved, per_sample, fixed, working_copy = _training(graph, layers, output_bytes,
+                                                       params_per_layer, readers,
                                                        input_numel * item, batch, config)
-    params = sum(r.params for r in layers)
+    params = sum(params_per_layer)
     buffers = sum(r.buffers for r in layers)
-    trainable = sum(r.params for r, node in zip(layers, graph.nodes) if node.trainable)
+    trainable = sum(p for p, node in zip(params_per_layer, graph.nodes) if node.trainable)
     pbytes = config.parameter_bytes
     totals = MemoryTotals(
         config=config, batch=batch,
@@ -293,8 +295,8 @@ def _inference(graph: Graph, output_bytes: Sequence[int], readers: dict[str, int
 
 
 def _training(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence[int],
-              readers: dict[str, int], input_bytes: int, batch: int, config: MemoryConfig
-              ) -> tuple[list[int], int, int, int]:
+              params: Sequence[int], readers: dict[str, int], input_bytes: int, batch: int,
+              config: MemoryConfig) -> tuple[list[int], int, int, int]:
     """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
     per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
     storage: dict[str, _Storage] = {INPUT: _Storage(input_bytes)}
@@ -302,7 +304,7 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence
     fresh: dict[str, bool] = {INPUT: False}
     saved_per_layer: list[int] = []
     per_sample = fixed = working_copy = 0
-    for node, rep, nbytes in zip(graph.nodes, layers, output_bytes):
+    for node, rep, nbytes, layer_params in zip(graph.nodes, layers, output_bytes, params):
         mode = node.layer.output_storage(True)
         if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
                                     and readers[node.inputs[0]] == 1):
@@ -312,12 +314,12 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence
         else:
             storage[node.name] = _Storage(nbytes)
         fresh[node.name] = mode == NEW
-        weight_grad = node.trainable and rep.params > 0
+        weight_grad = node.trainable and layer_params > 0
         needs = weight_grad or any(grad[src] for src in node.inputs)
         grad[node.name] = needs  # autograd records nothing until something needs a gradient
         saved = node.layer.saved_for_backward(rep.input_shapes, rep.output_shape, weight_grad)
         if config.mixed and saved.weights:
-            working_copy += rep.params * config.activation_bytes
+            working_copy += layer_params * config.activation_bytes
         if not needs:
             saved_per_layer.append(0)
             continue
