@@ -213,3 +213,14 @@ def test_progress_bar_only_on_a_terminal_and_only_after_a_second(
     with loading.ProgressBar("walking", enabled=False) as off:  # --no-progress
         off.update(5, 10, "x")
         assert off.bar is None
+
+
+def test_a_saved_report_is_not_held_to_a_specs_size_limit(cli: Callable[..., Result],
+                                                          tmp_path: Path) -> None:
+    """A report is about a kilobyte a layer: ResNet-50's is larger than max_file_bytes."""
+    saved = tmp_path / "resnet50.json"
+    saved.write_text(cli("summary", "resnet50", "--format", "json").out, encoding="utf-8")
+    assert saved.stat().st_size > 131_072
+    result = cli("diff", str(saved), "resnet50")
+    assert result.code == 0, result.err
+    assert "No differences" in result.out

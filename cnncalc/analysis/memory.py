@@ -19,7 +19,6 @@ The per-kind facts live on the layer classes; this module only combines them.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -255,12 +254,16 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         for src in node.inputs:
             readers[src] += 1
     readers[graph.output] += 1  # the network's output is kept
-    live, reuses, peak, peak_layer = _inference(graph, layers, readers, input_bytes, item)
-    saved, per_sample, fixed, working_copy = _training(graph, layers, readers, input_bytes,
+    output_bytes = [r.output_shape.numel * item for r in layers]  # per sample
+    params_per_layer = [r.params for r in layers]
+    live, reuses, peak, peak_layer = _inference(graph, layers, output_bytes, readers,
+                                                input_bytes)
+    saved, per_sample, fixed, working_copy = _training(graph, layers, output_bytes,
+                                                       params_per_layer, readers, input_bytes,
                                                        batch, config)
-    params = sum(r.params for r in layers)
+    params = sum(params_per_layer)
     buffers = sum(r.buffers for r in layers)
-    trainable = sum(r.params for r, node in zip(layers, graph.nodes) if node.trainable)
+    trainable = sum(p for p, node in zip(params_per_layer, graph.nodes) if node.trainable)
     pbytes = config.parameter_bytes
     totals = MemoryTotals(
         config=config, batch=batch,
@@ -271,14 +274,14 @@ def plan(graph: Graph, input_numel: int, layers: Sequence[LayerFacts], batch: in
         activations_training_bytes=per_sample * batch + fixed,
         peak_layer=peak_layer, inference_per_sample=peak, training_per_sample=per_sample,
         training_fixed=fixed)
-    return MemoryPlan(activation_bytes=tuple(r.output_shape.numel * item * batch for r in layers),
+    return MemoryPlan(activation_bytes=tuple(b * batch for b in output_bytes),
                       live_bytes=tuple(lv * batch for lv in live), saved_bytes=tuple(saved),
                       reuses_input=tuple(reuses), totals=totals)
 
 
-def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-               input_bytes: dict[str, int],
-               item: int) -> tuple[list[int], list[bool], int, str | None]:
+def _inference(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence[int],
+               readers: dict[str, int], input_bytes: dict[str, int]
+               ) -> tuple[list[int], list[bool], int, str | None]:
     """Liveness over the execution order, per sample: each layer's live bytes, whether it
     reuses an input's buffer, and the peak with its layer."""
     storage: dict[str, _Storage] = {name: _Storage(n) for name, n in input_bytes.items()}
@@ -288,24 +291,23 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
     peak, peak_layer = live, None
     live_per_layer: list[int] = []
     reuses: list[bool] = []
-    for node, rep in zip(graph.nodes, layers):
+    for node, rep, nbytes in zip(graph.nodes, layers, output_bytes):
         mode = node.layer.output_storage(False)
         target: _Storage | None = None
         if node.inputs and mode == VIEW:
             target = storage[node.inputs[0]]
         elif node.inputs and mode == INPLACE:
-            reads = Counter(node.inputs)
             for src, shape in zip(node.inputs, rep.input_shapes):
                 # overwrite an input of the output's shape (not one broadcast to it) that
                 # nothing reads later
-                if (src not in input_bytes and storage[src].readers == reads[src]
+                if (src not in input_bytes and storage[src].readers == node.inputs.count(src)
                         and shape == rep.output_shape):
                     target = storage[src]
                     break
         reuses.append(target is not None)
         if target is None:
-            target = _Storage(rep.output_shape.numel * item)
-            live += target.nbytes
+            target = _Storage(nbytes)
+            live += nbytes
         storage[node.name] = target
         target.readers += readers[node.name]
         live_per_layer.append(live)
@@ -326,12 +328,11 @@ def _inference(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, in
     return live_per_layer, reuses, peak, peak_layer
 
 
-def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int],
-              input_bytes: dict[str, int], batch: int, config: MemoryConfig
-              ) -> tuple[list[int], int, int, int]:
+def _training(graph: Graph, layers: Sequence[LayerFacts], output_bytes: Sequence[int],
+              params: Sequence[int], readers: dict[str, int], input_bytes: dict[str, int],
+              batch: int, config: MemoryConfig) -> tuple[list[int], int, int, int]:
     """What autograd keeps, once per buffer: per layer the bytes it adds (for ``batch``), the
     per-sample and the fixed totals, and the ``--mixed`` working copy of the weights."""
-    item = config.activation_bytes
     storage: dict[str, _Storage] = {name: _Storage(n) for name, n in input_bytes.items()}
     grad: dict[str, bool] = dict.fromkeys(input_bytes, False)
     fresh: dict[str, bool] = dict.fromkeys(input_bytes, False)
@@ -339,7 +340,7 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
     per_sample = fixed = working_copy = 0
     # a layer that shares another's weights (``Node.shares``) counts none, yet trains them
     owners = {node.name: (node, rep) for node, rep in zip(graph.nodes, layers) if rep.params}
-    for node, rep in zip(graph.nodes, layers):
+    for node, rep, nbytes, layer_params in zip(graph.nodes, layers, output_bytes, params):
         mode = node.layer.output_storage(True)
         if mode == INPLACE and not (len(node.inputs) == 1 and fresh[node.inputs[0]]
                                     and readers[node.inputs[0]] == 1):
@@ -347,7 +348,7 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
         if node.inputs and mode in (VIEW, INPLACE):
             storage[node.name] = storage[node.inputs[0]]
         else:
-            storage[node.name] = _Storage(rep.output_shape.numel * item)
+            storage[node.name] = _Storage(nbytes)
         fresh[node.name] = mode == NEW
         owner, owned = owners.get(node.shares or "", (node, rep))
         weight_grad = owner.trainable and owned.params > 0
@@ -355,7 +356,7 @@ def _training(graph: Graph, layers: Sequence[LayerFacts], readers: dict[str, int
         grad[node.name] = needs  # autograd records nothing until something needs a gradient
         saved = node.layer.saved_for_backward(rep.input_shapes, rep.output_shape, weight_grad)
         if config.mixed and saved.weights:
-            working_copy += rep.params * config.activation_bytes
+            working_copy += layer_params * config.activation_bytes
         if not needs:
             saved_per_layer.append(0)
             continue

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.analysis.memory import MemoryTotals
+from cnncalc.model.attrs import json_value
 from cnncalc.model.errors import Diagnostic, Mark
 from cnncalc.model.rf import ReceptiveField
 from cnncalc.model.shape import Shape
@@ -100,7 +101,7 @@ class LayerReport:
             "flops": self.flops,
             "rf": self.rf.to_dict() if self.rf is not None else None,
             "dropped_inputs": list(self.dropped),
-            "attributes": {k: _jsonable(v) for k, v in self.attributes},
+            "attributes": {k: json_value(v) for k, v in self.attributes},
             "scope": [name for name, _ in self.scope],
             "line": self.mark.line if self.mark else None,
             "column": self.mark.column if self.mark else None,
@@ -218,9 +219,3 @@ def _diagnostic_dict(d: Diagnostic) -> dict[str, Any]:
     return {"severity": d.severity, "code": d.code, "message": d.message, "layer": d.layer,
             "line": d.mark.line if d.mark else None,
             "column": d.mark.column if d.mark else None}
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    return value

@@ -88,6 +88,7 @@ def check(specs: tuple[str, ...], fmt: str, strict: bool, max_params: str | None
       cnncalc check net.yaml --max-memory 8GiB --batch 32 --dtype float16
       cnncalc check net.yaml --disable rf-covers-input --show-source
       cnncalc check specs/ --format sarif > cnncalc.sarif
+      cat net.yaml | cnncalc check -
 
     \b
     In a spec: `expect: {shape: [64, 56, 56], rf: 7}` on any layer,

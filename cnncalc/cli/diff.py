@@ -22,6 +22,7 @@ from cnncalc.cli.common import (
 from cnncalc.cli.loading import load_network
 from cnncalc.importers import is_model_file
 from cnncalc.model.errors import Mark, SpecError
+from cnncalc.model.limits import DEFAULT_LIMITS
 from cnncalc.render.diff import Check, render_json, render_markdown, render_rich, render_text
 
 FORMATS = ("table", "text", "markdown", "json")
@@ -38,8 +39,13 @@ def _report_dict(spec: str, dims: tuple[int, ...] | None, batch: int | None,
     return report
 
 
+SAVED_REPORT_BYTES = 64 * 2**20
+"""The largest saved report ``diff`` reads: JSON of about a kilobyte a layer, so not bound by a
+spec's ``max_file_bytes`` (a ResNet-50 report is 200 KB; 64 MiB holds 60,000 layers)."""
+
+
 def _saved_report(path: str) -> dict[str, Any]:
-    text = read_spec_file(path)
+    text = read_spec_file(path, DEFAULT_LIMITS.with_overrides(max_file_bytes=SAVED_REPORT_BYTES))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

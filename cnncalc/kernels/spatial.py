@@ -12,6 +12,7 @@ from cnncalc.kernels.registry import kernel
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import ShapeError
+from cnncalc.model.geometry import padding_pairs
 
 CUBIC_A = -0.75
 """The cubic convolution constant PyTorch's bicubic upsampling uses (Keys 1981 with a = −0.75)."""
@@ -149,7 +150,7 @@ def pad(layer: Pad, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> A
     rank = x.ndim - 2
     if rank < 1:
         raise ShapeError("pad needs spatial axes")
-    pads = [v if isinstance(v, tuple) else (v, v) for v in per_axis("padding", layer.padding, rank)]
+    pads = padding_pairs("padding", layer.padding, rank)
     width = [(0, 0), (0, 0), *pads]
     if layer.mode == "constant":
         return np.pad(x, width, mode="constant", constant_values=layer.value)
@@ -171,8 +172,7 @@ def crop(layer: Crop, inputs: tuple[Array, ...], params: Mapping[str, Array]) ->
     if rank < 1:
         raise ShapeError("crop needs spatial axes")
     if layer.border is not None:
-        borders = [v if isinstance(v, tuple) else (v, v)
-                   for v in per_axis("border", layer.border, rank)]
+        borders = padding_pairs("border", layer.border, rank)
         keep = [slice(b, i - a) for i, (b, a) in zip(x.shape[2:], borders)]
     else:
         target = (inputs[1].shape[2:] if layer.like is not None

@@ -13,6 +13,7 @@ import dataclasses
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar
 
 from cnncalc.model.attrs import Attr
@@ -195,20 +196,18 @@ class Layer:
     # --- attributes -----------------------------------------------------------------------------
 
     @classmethod
+    @cache
     def attributes(cls) -> tuple[AttributeInfo, ...]:
-        cached = cls.__dict__.get("_attribute_cache")
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-        infos = tuple(
+        """The attributes the kind declares, in order (worked out once per kind)."""
+        return tuple(
             AttributeInfo(f.name, f.metadata["attr"], f.default, f.metadata["required"],
                           f.metadata["doc"], f.metadata["aliases"])
             for f in dataclasses.fields(cls) if "attr" in f.metadata)
-        type.__setattr__(cls, "_attribute_cache", infos)
-        return infos
 
     @classmethod
-    def attribute_names(cls) -> dict[str, str]:
-        """Every accepted spelling → canonical attribute name."""
+    @cache
+    def attribute_names(cls) -> Mapping[str, str]:
+        """Every accepted spelling → canonical attribute name (worked out once per kind)."""
         names: dict[str, str] = {}
         for info in cls.attributes():
             names[info.name] = info.name

@@ -332,6 +332,13 @@ class CeilMode(Attr):
         return "true/false/caffe"
 
 
+def json_value(value: Any) -> Any:
+    """A normalised attribute value as JSON holds it: per-axis tuples become lists."""
+    if isinstance(value, tuple):
+        return [json_value(v) for v in value]
+    return value
+
+
 def attr(kind: Attr, default: Any = REQUIRED, doc: str = "",
          aliases: tuple[str, ...] = ()) -> Any:
     """Declare a layer attribute as a dataclass field (see :mod:`cnncalc.layers`)."""

@@ -20,6 +20,7 @@ from cnncalc.analysis.memory import DTYPES, OPTIMIZERS
 from cnncalc.checks.codes import LINT_CODES
 from cnncalc.checks.expectations import DEFAULT_OPTIMIZER, EXPECT_KEYS, PHASES
 from cnncalc.layers.base import Layer, kinds
+from cnncalc.model.attrs import json_value
 from cnncalc.model.graph import ALL
 from cnncalc.spec.build import BLOCK_KEYS, COMMON_KEYS, REPEAT_KEYS, TOP_KEYS
 
@@ -170,7 +171,7 @@ def _attributes_schema(cls: type[Layer]) -> dict[str, Any]:
         doc = info.doc + (" (required)" if info.required else "")
         schema["description"] = f"{doc} — {info.type.describe()}"
         if not info.required:
-            schema["default"] = _jsonable(info.default)
+            schema["default"] = json_value(info.default)
         for spelling in (info.name, *info.aliases):
             props[spelling] = schema if spelling == info.name else {
                 **schema, "description": f"alias of {info.name}: {schema['description']}"}
@@ -289,9 +290,3 @@ def _allow_expressions(schema: dict[str, Any]) -> dict[str, Any]:
         return node
 
     return dict(walk(copy.deepcopy(schema)))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return [_jsonable(v) for v in value]
-    return value
