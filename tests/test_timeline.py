@@ -165,7 +165,7 @@ def test_a_new_kind_gets_the_defaults() -> None:
 
     x = Shape(4, (8, 8))
     assert base.eager_storage(True) == base.output_storage(True) == NEW
-    assert base.gradient_storage() == NEW
+    assert base.gradient_storage((x, x), x) == (NEW, NEW)
     assert base.gradient_inputs(2) == (0, 1)
     assert base.padded_input((x,)) is None
     assert base.transients((x,), x, True, True) == ()

@@ -103,6 +103,30 @@ KINDS = {
     "linear": "  - flatten\n  - linear: {out: 5}\n  - relu: {inplace: true}\n  - dropout\n"
               "  - linear: {out: 2}\n",
     "frozen": "  - conv: {out: 4, kernel: 3, trainable: false}\n  - relu\n",
+    "mul_se": ("  - mul: [[], [global_avgpool, conv: {out: 2, kernel: 1}, relu,\n"
+               "            conv: {out: 6, kernel: 1}, hardsigmoid]]\n"),
+    "mul_same_shape": "  - mul: [[relu], [sigmoid]]\n",
+    "add_broadcast": "  - add: [[], [global_avgpool]]\n",
+    "hardsigmoid_inplace": "  - hardsigmoid: {inplace: true}\n",
+    "mish": "  - mish\n",
+    "mish_inplace": "  - batchnorm\n  - mish: {inplace: true}\n",
+    "layernorm": "  - layernorm\n",
+    "layernorm_flat": "  - flatten\n  - layernorm\n  - linear: {out: 2}\n",
+    "groupnorm": "  - groupnorm: {groups: 3}\n  - relu: {inplace: true}\n",
+    "instancenorm": "  - instancenorm\n",
+    "instancenorm_affine": "  - instancenorm: {affine: true}\n",
+    "channel_shuffle": "  - channel_shuffle: {groups: 2}\n",
+    "split": ("  - concat: [[split: {parts: 2, take: 0}],\n"
+              "             [split: {parts: 2, take: 1}, conv: {out: 3, kernel: 1}]]\n"),
+    "split_sizes": "  - split: {parts: [2, 4], take: 1}\n",
+    "pixel_shuffle": "  - conv: {out: 8, kernel: 1}\n  - pixel_shuffle: {factor: 2}\n",
+    "pixel_unshuffle": "  - pad: {padding: [[0, 1], [0, 1]]}\n  - pixel_unshuffle: {factor: 2}\n",
+    "layer_scale": "  - layer_scale\n",
+    "stochastic_depth": ("  - add: [[conv: {out: 6, kernel: 3, padding: 1},\n"
+                         "           stochastic_depth: {p: 0.2}], []]\n"),
+    "stochastic_depth_batch": "  - stochastic_depth: {p: 0.2, mode: batch}\n",
+    "dropout_inplace": ("  - avgpool: {kernel: 3, stride: 1, padding: 1}\n"
+                        "  - dropout: {p: 0.3, inplace: true}\n"),
 }
 """Each kind between two convolutions (so that gradients flow through it and come from a
 tensor), in the settings that change what PyTorch allocates."""

@@ -213,7 +213,7 @@ def replay_timeline(graph: Graph, layers: Sequence[LayerFacts], batch: int,
 class _Op:
     """What a layer's hooks say, for its input shapes: asked once (see :class:`Replayer`)."""
 
-    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_view", "padded", "saved",
+    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_views", "late_gradients", "padded", "saved",
                  "storage", "tensors", "transients", "weight_grad", "workspace")
 
     def __init__(self, layer: Layer, facts: LayerFacts, trainable: bool, inputs: int) -> None:
@@ -228,8 +228,9 @@ class _Op:
         self.padded = {False: layer.padded_input(ins, False),
                        True: layer.padded_input(ins, True)}
         self.storage = {False: layer.eager_storage(False), True: layer.eager_storage(True)}
-        self.gradient_view = layer.gradient_storage() == VIEW
+        self.gradient_views = tuple(mode == VIEW for mode in layer.gradient_storage(ins, out))
         self.gradient_inputs = layer.gradient_inputs(inputs)
+        self.late_gradients = layer.parameter_gradients_after
         phases = ((False, False), (True, False), (True, True))
         self.transients = {p: layer.transients(ins, out, *p) for p in phases}
         self.workspace = {p: layer.workspace(ins, out, *p) for p in phases}
@@ -505,7 +506,11 @@ def _training(source: Replayer, batch: int) -> _Replay:
         buffers[node.name] = out
         if needs[node.name]:
             keep = list(extras)
-            for index in dict.fromkeys(saved.inputs):
+            kept = saved.inputs
+            if saved.factors:  # a product keeps a factor only for another factor's gradient
+                kept = tuple(i for i in saved.inputs
+                             if any(needs[src] for j, src in enumerate(node.inputs) if j != i))
+            for index in dict.fromkeys(kept):
                 buf = buffers[node.inputs[index]]
                 if index == 0 and padded is not None:
                     keep.append(padded)  # the op saves the padded copy, not its input
@@ -573,14 +578,14 @@ def _training(source: Replayer, batch: int) -> _Replay:
             continue
         sources = [src for src in dict.fromkeys(node.inputs[i] for i in op.gradient_inputs)
                    if needs[src]]
-        view = op.gradient_view
         padded_shape = op.padded[True]
         produced: list[tuple[str, _Grad]] = []
         for src in sources:
-            shape = facts.input_shapes[node.inputs.index(src)]
+            index = node.inputs.index(src)
+            shape = facts.input_shapes[index]
             if padded_shape is not None and src == node.inputs[0]:
                 shape = padded_shape  # first the padded copy's gradient, cut back below
-            if view:
+            if op.gradient_views[index]:
                 run.hold(grad.buffer)
                 whole = grad.whole and shape.numel == facts.output_shape.numel
                 produced.append((src, _Grad(grad.buffer, whole)))
@@ -592,13 +597,17 @@ def _training(source: Replayer, batch: int) -> _Replay:
         # the parameters' gradients, kept to the optimizer step (under autocast first those of
         # the --dtype copies, each then cast to float32 by the copy's ToCopyBackward)
         half = [run.alloc(n * item, part=PARAMETER_GRADIENTS) for n in params] if copied else []
-        if not copied:
+        if not (copied or op.late_gradients):
             for n in params:
                 run.alloc(n * pbytes, part=PARAMETER_GRADIENTS)
         temps = _scratch(run, op, batch, config, True, True)
         run.mark(node.name, BACKWARD)
         for temp in temps:
             run.drop(temp)
+        if op.late_gradients and not copied and params:
+            for n in params:
+                run.alloc(n * pbytes, part=PARAMETER_GRADIENTS)
+            run.mark(node.name, BACKWARD)
         run.drop(grad.buffer)  # the output's gradient
         for buf in keep:
             run.drop(buf)

@@ -151,12 +151,17 @@ class Layer:
         :meth:`output_storage`."""
         return self.output_storage(training)
 
-    def gradient_storage(self) -> str:
-        """How the backward pass hands the inputs their gradients: ``NEW`` (a fresh tensor the
-        size of each input that needs one) or ``VIEW`` (views of the output's gradient: a
-        reshape, add's pass-through, concat's slices). Default: ``VIEW`` for a layer whose
-        output is a view of its input, else ``NEW``."""
-        return VIEW if self.output_storage(True) == VIEW else NEW
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        """How the backward pass hands each input its gradient: ``NEW`` (a fresh tensor the
+        input's size) or ``VIEW`` (a view of the output's gradient: a reshape, add's
+        pass-through, concat's slices). Default: ``VIEW`` for a layer whose output is a view of
+        its input, else ``NEW``."""
+        return (VIEW if self.output_storage(True) == VIEW else NEW,) * len(inputs)
+
+    parameter_gradients_after: ClassVar[bool] = False
+    """Whether backward makes the parameters' gradients only after its op has run and freed
+    its :meth:`transients` (instance norm sums the gradients of γ and β repeated per sample);
+    else they are allocated by the op, beside its temporaries."""
 
     def gradient_inputs(self, count: int) -> tuple[int, ...]:
         """The inputs the op is differentiated with respect to (of ``count``); the others are

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from cnncalc.layers.base import Layer, register
 from cnncalc.model.errors import MergeError
-from cnncalc.model.saved import INPLACE, NEW, VIEW, Saved
+from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra, Saved
 from cnncalc.model.shape import Shape
 
 
@@ -60,9 +60,9 @@ class Concat(_Merge):
                                  hint)
         return Shape(sum(x.channels for x in inputs), first.spatial)
 
-    def gradient_storage(self) -> str:
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         """Each input receives a slice of the output's gradient (CatBackward0)."""
-        return VIEW
+        return (VIEW,) * len(inputs)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         parts = " + ".join(str(x.channels) for x in inputs)
@@ -91,9 +91,10 @@ class Add(_Merge):
         """A new tensor (``a + b``, as cnncalc's PyTorch export writes it)."""
         return NEW
 
-    def gradient_storage(self) -> str:
-        """Every input receives the output's gradient itself (AddBackward0)."""
-        return VIEW
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        """An input of the output's shape receives the output's gradient itself
+        (AddBackward0); a broadcast one a new tensor, the gradient summed down to its shape."""
+        return tuple(VIEW if x == output else NEW for x in inputs)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         return (f"shape: {output} (all {len(inputs)} inputs, size-1 axes broadcast); "
@@ -125,6 +126,15 @@ class Mul(_Merge):
         """A new tensor in training (``scale * input``); into an input of the output's shape
         at inference, when nothing else reads it (as a fused runtime does)."""
         return NEW if training else INPLACE
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """In backward, a broadcast factor's gradient is first the full product
+        ``grad · other``, the output's size, then summed down to the factor's shape."""
+        if not backward:
+            return ()
+        return tuple(Extra("unreduced gradient of a broadcast factor", output.numel)
+                     for x in inputs if x != output)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         shapes = " · ".join(str(x) for x in inputs)

@@ -198,6 +198,16 @@ class InstanceNorm(Layer):
                                element=ACTIVATION))
         return Saved(inputs=(0,), extra=tuple(extra))
 
+    parameter_gradients_after = True
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """In backward, with γ and β, the gradients of their copies repeated for every sample,
+        summed into the parameters' gradients after the op (``instance_norm``'s backward)."""
+        if not (backward and self.affine):
+            return ()
+        return (Extra("gradients of γ and β repeated for every sample", 2 * inputs[0].channels),)
+
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         c = inputs[0].channels
         lines = [f"shape: {output} (unchanged), each channel of each sample normalised over "

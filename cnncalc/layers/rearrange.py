@@ -13,7 +13,7 @@ from cnncalc.model.attrs import Attr, Int, attr
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import require_spatial
 from cnncalc.model.rf import IDENTITY_AXIS, AxisMap
-from cnncalc.model.saved import VIEW
+from cnncalc.model.saved import NEW, VIEW, Extra
 from cnncalc.model.shape import Shape
 
 
@@ -86,6 +86,11 @@ class Split(Layer):
 
     def bounds(self, channels: int) -> tuple[int, int]:
         """The part's first channel and its size."""
+        sizes = self.sizes(channels)
+        return sum(sizes[:self.take]), sizes[self.take]
+
+    def sizes(self, channels: int) -> list[int]:
+        """Every part's size in channels."""
         if isinstance(self.parts, tuple):
             if sum(self.parts) != channels:
                 raise ShapeError(f"split sizes {list(self.parts)} add up to {sum(self.parts)}, "
@@ -98,7 +103,7 @@ class Split(Layer):
             raise ShapeError(f"split into {len(sizes)} part{'s' if len(sizes) > 1 else ''} "
                              f"({', '.join(map(str, sizes))} channels) has no part {self.take} "
                              f"(take counts from 0)")
-        return sum(sizes[:self.take]), sizes[self.take]
+        return sizes
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
@@ -106,6 +111,21 @@ class Split(Layer):
 
     def output_storage(self, training: bool) -> str:
         return VIEW  # a slice of the input's channels
+
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        """A new input-sized gradient: the parts' gradients concatenated (SplitBackward0)."""
+        return (NEW,)
+
+    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
+                   backward: bool = False) -> tuple[Extra, ...]:
+        """In backward, a zero gradient for each part not taken, concatenated with the taken
+        part's into the input's gradient, then freed (PyTorch's ``split_backward``)."""
+        if not backward:
+            return ()
+        x = inputs[0]
+        sizes = self.sizes(x.channels)
+        return tuple(Extra("zero gradient of a part not taken", size * x.spatial_numel)
+                     for k, size in enumerate(sizes) if k != self.take)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         start, size = self.bounds(inputs[0].channels)

@@ -247,9 +247,9 @@ class Crop(Layer):
     def output_storage(self, training: bool) -> str:
         return VIEW  # slicing gives a view of the input
 
-    def gradient_storage(self) -> str:
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         """A zero-filled input-sized gradient with the slice copied in (SliceBackward0)."""
-        return NEW
+        return (NEW,) * len(inputs)
 
     def gradient_inputs(self, count: int) -> tuple[int, ...]:
         """Only the cropped input: ``like`` gives a shape."""
