@@ -32,6 +32,13 @@ INPUTS: dict[str, tuple[int, str | None]] = {
     "vgg16_conv": (1, "3x224x224"),  # fc6 is a 7×7 convolution
     "vgg19": (2, "3x64x64"),
     "zfnet": (2, "3x99x99"),
+    "convnext_tiny": (2, "3x64x64"),
+    "densenet121": (2, "3x64x64"),
+    "efficientnet_b0": (2, "3x64x64"),
+    "inception_v3": (2, "3x75x75"),   # the smallest input it takes
+    "mobilenet_v3_large": (2, "3x64x64"),
+    "regnet_y_400mf": (2, "3x64x64"),
+    "shufflenet_v2_x1_0": (2, "3x64x64"),
 }
 """Batch and input per bundled spec, small enough to run in seconds (default: batch 2 at the
 spec's own input)."""
@@ -124,6 +131,21 @@ KINDS = {
     "layer_scale": "  - layer_scale\n",
     "stochastic_depth": ("  - add: [[conv: {out: 6, kernel: 3, padding: 1},\n"
                          "           stochastic_depth: {p: 0.2}], []]\n"),
+    "convnext_block": ("  - add:\n"
+                       "      - [conv: {out: 6, kernel: 7, padding: 3, groups: 6}, layernorm,\n"
+                       "         conv: {out: 12, kernel: 1}, gelu, conv: {out: 6, kernel: 1},\n"
+                       "         layer_scale, stochastic_depth: {p: 0.2}]\n"
+                       "      - []\n"),
+    "stochastic_depth_zero": ("  - add: [[conv: {out: 6, kernel: 3, padding: 1}, layer_scale,\n"
+                              "           stochastic_depth: {p: 0}], []]\n"),
+    "layernorm_head": ("  - layernorm\n  - conv: {out: 8, kernel: 2, stride: 2}\n"
+                       "  - adaptive_avgpool: {output: 1}\n  - layernorm\n  - flatten\n"
+                       "  - linear: {out: 3}\n"),
+    "layernorm_conv": "  - layernorm\n  - conv: {out: 64, kernel: 3}\n",
+    "shared_weights": ("  - conv: {out: 6, kernel: 3, padding: 1, name: shared}\n  - relu\n"
+                       "  - conv: {out: 6, kernel: 3, padding: 1, shares: shared}\n"),
+    "shared_frozen": ("  - conv: {out: 6, kernel: 3, padding: 1, name: shared, trainable: false}\n"
+                      "  - relu\n  - conv: {out: 6, kernel: 3, padding: 1, shares: shared}\n"),
     "stochastic_depth_batch": "  - stochastic_depth: {p: 0.2, mode: batch}\n",
     "dropout_inplace": ("  - avgpool: {kernel: 3, stride: 1, padding: 1}\n"
                         "  - dropout: {p: 0.3, inplace: true}\n"),

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from cnncalc.analysis.timeline import Replayer
 from cnncalc.model.graph import Graph
-from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, STAT, VIEW
+from cnncalc.model.saved import ACTIVATION, INDEX, INPLACE, MASK, NEW, PARAMETER, STAT, VIEW
 from cnncalc.model.shape import Shape
 
 if TYPE_CHECKING:
@@ -92,6 +92,8 @@ class MemoryConfig:
             return 8
         if element == STAT:
             return 4
+        if element == PARAMETER:
+            return self.parameter_bytes
         if element == MASK and self.device == "cuda":
             return 1
         if element in (MASK, ACTIVATION):

@@ -35,7 +35,7 @@ from itertools import zip_longest
 from typing import TYPE_CHECKING
 
 from cnncalc.analysis.allocator import CachingAllocator, ExactCounter
-from cnncalc.model.graph import INPUT, Graph
+from cnncalc.model.graph import Graph
 from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra
 from cnncalc.model.shape import Shape
 
@@ -144,11 +144,14 @@ class Replayer:
         if self._ops is None:
             memo: dict[tuple[int, tuple[Shape, ...], bool, int], _Op] = {}
             ops = []
+            trainable = {node.name: node.trainable for node in self.graph.nodes}
             for node, facts in zip(self.graph.nodes, self.layers):
-                key = (id(node.layer), facts.input_shapes, node.trainable, len(node.inputs))
+                # a layer sharing another's weights trains them as their owner says
+                trains = trainable[node.shares] if node.shares else node.trainable
+                key = (id(node.layer), facts.input_shapes, trains, len(node.inputs))
                 op = memo.get(key)
                 if op is None:
-                    op = memo[key] = _Op(node.layer, facts, node.trainable, len(node.inputs))
+                    op = memo[key] = _Op(node.layer, facts, trains, len(node.inputs))
                 ops.append(op)
             self._ops = tuple(ops)
             self._readers = _readers(self.graph)
@@ -213,8 +216,9 @@ def replay_timeline(graph: Graph, layers: Sequence[LayerFacts], batch: int,
 class _Op:
     """What a layer's hooks say, for its input shapes: asked once (see :class:`Replayer`)."""
 
-    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_views", "late_gradients", "padded", "saved",
-                 "storage", "tensors", "transients", "weight_grad", "workspace")
+    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_views", "late_gradients",
+                 "padded", "saved", "storage", "tensors", "transients", "weight_grad",
+                 "workspace")
 
     def __init__(self, layer: Layer, facts: LayerFacts, trainable: bool, inputs: int) -> None:
         ins, out = facts.input_shapes, facts.output_shape
@@ -281,11 +285,15 @@ class _Replay:
         # find cached; the figures are bytes above them.
         pbytes = config.parameter_bytes
         sizes = []
-        for op in source.ops:
+        for node, op in zip(source.graph.nodes, source.ops):
+            if node.shares:
+                continue  # the owner's weights
             sizes += [n * pbytes for n in op.tensors]
             if op.buffers:
                 sizes += [op.buffers // 2 * pbytes] * 2 + [8]
-        sizes.append(source.input_shape.numel * batch * _input_bytes(config))
+        for k, shape in enumerate(source.graph.sources.values()):  # the first at the asked size
+            sizes.append((source.input_shape if k == 0 else shape).numel * batch
+                         * _input_bytes(config))
         self.bases = []
         for memory in self.memories:
             for n in sizes:
@@ -351,7 +359,7 @@ def _extra_bytes(extra: Extra, batch: int, config: MemoryConfig) -> int:
 def _readers(graph: Graph) -> dict[str, int]:
     """How many inputs of later layers read each tensor (the network's output counts one more:
     the caller keeps it)."""
-    readers: dict[str, int] = {INPUT: 0}
+    readers: dict[str, int] = dict.fromkeys(graph.sources, 0)
     for node in graph.nodes:
         readers[node.name] = 0
         for src in node.inputs:
@@ -365,7 +373,7 @@ def _storage(source: Replayer, training: bool) -> dict[str, str]:
     layer that allocates its output) that nothing else reads, as cnncalc's PyTorch export
     writes it."""
     readers = source.readers
-    fresh: dict[str, bool] = {INPUT: False}
+    fresh: dict[str, bool] = dict.fromkeys(source.graph.sources, False)
     out: dict[str, str] = {}
     for node, op in zip(source.graph.nodes, source.ops):
         mode = op.storage[training]
@@ -401,8 +409,8 @@ def _input_bytes(config: MemoryConfig) -> int:
     return 4 if config.mixed else config.activation_bytes
 
 
-def _casts(run: _Replay, op: _Op, facts: LayerFacts, node_inputs: tuple[str, ...],
-           batch: int, config: MemoryConfig) -> tuple[list[_Buffer], _Buffer | None]:
+def _casts(run: _Replay, op: _Op, facts: LayerFacts, reads_input: bool, batch: int,
+           config: MemoryConfig) -> tuple[list[_Buffer], _Buffer | None]:
     """Under autocast (``--mixed``), a layer that computes with its weights (convolutions,
     linear) gets --dtype copies of its weight and bias, which autocast's cache holds to the
     end of the forward pass, and of the network's float32 input when it reads that."""
@@ -411,7 +419,7 @@ def _casts(run: _Replay, op: _Op, facts: LayerFacts, node_inputs: tuple[str, ...
     item = config.activation_bytes
     copies = [run.alloc(n * item, part=SCRATCH) for n in op.tensors]
     source = (run.alloc(_numel_bytes(facts.input_shapes[0], batch, item), part=SCRATCH)
-              if node_inputs[0] == INPUT else None)
+              if reads_input else None)
     return copies, source
 
 
@@ -421,7 +429,9 @@ def _inference(source: Replayer, batch: int) -> _Replay:
     run = _Replay(source, batch)
     readers = source.readers
     storage = _storage(source, False)
-    buffers: dict[str, _Buffer | None] = {INPUT: None}  # None: the caller's input, or a view
+    sources = graph.sources
+    # None: an input (the caller's), or a view of one
+    buffers: dict[str, _Buffer | None] = dict.fromkeys(sources)
     cache: list[_Buffer] = []  # autocast's copies of the weights
     for node, facts, op in zip(graph.nodes, layers, source.ops):
         mode = storage[node.name]
@@ -432,7 +442,7 @@ def _inference(source: Replayer, batch: int) -> _Replay:
                 run.hold(out, count)
         else:
             out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
-        copies, cast_input = _casts(run, op, facts, node.inputs, batch, config)
+        copies, cast_input = _casts(run, op, facts, node.inputs[0] in sources, batch, config)
         cache += copies
         temps = _scratch(run, op, batch, config, False, False)
         if cast_input is not None:
@@ -464,9 +474,12 @@ def _training(source: Replayer, batch: int) -> _Replay:
     readers = source.readers
     storage = _storage(source, True)
     ops = dict(zip((node.name for node in graph.nodes), source.ops))
-    buffers: dict[str, _Buffer | None] = {INPUT: None}
-    needs: dict[str, bool] = {INPUT: False}
+    sources = graph.sources
+    buffers: dict[str, _Buffer | None] = dict.fromkeys(sources)
+    needs: dict[str, bool] = dict.fromkeys(sources, False)
     held: dict[str, list[_Buffer]] = {}  # what each layer keeps for its backward pass
+    channels_last: dict[str, bool] = dict.fromkeys(buffers, False)  # each output's layout
+    layout_copies: dict[str, tuple[Extra, ...]] = {}  # what backward copies for that
     param_shapes: dict[str, tuple[int, ...]] = {}
     cache: list[_Buffer] = []  # autocast's copies of the weights, to the end of forward
     casts: dict[str, tuple[int, ...]] = {}  # layers whose parameters autocast copied
@@ -475,8 +488,14 @@ def _training(source: Replayer, batch: int) -> _Replay:
     for node, facts, op in zip(nodes, layers, source.ops):
         tensors = op.tensors
         weight_grad = op.weight_grad
+        last = bool(node.inputs) and channels_last[node.inputs[0]]
+        channels_last[node.name] = (bool(facts.output_shape.spatial)
+                                    and node.layer.output_layout(facts.input_shapes, last))
+        if last and weight_grad:
+            layout_copies[node.name] = node.layer.layout_copies(facts.input_shapes,
+                                                                facts.output_shape)
         if weight_grad:
-            param_shapes[node.name] = tensors
+            param_shapes.setdefault(node.shares or node.name, tensors)  # shared: once
         needs[node.name] = weight_grad or any(needs[src] for src in node.inputs)
         mode = storage[node.name]
         count = readers[node.name]
@@ -486,7 +505,7 @@ def _training(source: Replayer, batch: int) -> _Replay:
                 run.hold(out, count)
         else:
             out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
-        copies, cast_input = _casts(run, op, facts, node.inputs, batch, config)
+        copies, cast_input = _casts(run, op, facts, node.inputs[0] in sources, batch, config)
         cache += copies
         if copies:
             casts[node.name] = tensors
@@ -566,6 +585,7 @@ def _training(source: Replayer, batch: int) -> _Replay:
     else:
         run.drop(ones)
     index_of = {node.name: i for i, node in enumerate(nodes)}
+    accumulated: set[str] = set()  # weights whose gradient exists
     for node, facts in zip(reversed(nodes), reversed(layers)):
         if not needs[node.name]:
             continue
@@ -593,28 +613,41 @@ def _training(source: Replayer, batch: int) -> _Replay:
                 buf = run.alloc(_numel_bytes(shape, batch, item), part=GRADIENTS)
                 produced.append((src, _Grad(buf, True)))
         copied = node.name in casts
-        params = param_shapes.get(node.name, ())
+        owner = node.shares or node.name
+        params = param_shapes[owner] if op.weight_grad else ()
+        # a shared weight's gradient made before is added into, in place: this one is freed
+        accumulate = bool(params) and owner in accumulated
+        if params:
+            accumulated.add(owner)
+        fresh_grads: list[_Buffer] = []
         # the parameters' gradients, kept to the optimizer step (under autocast first those of
         # the --dtype copies, each then cast to float32 by the copy's ToCopyBackward)
         half = [run.alloc(n * item, part=PARAMETER_GRADIENTS) for n in params] if copied else []
         if not (copied or op.late_gradients):
-            for n in params:
-                run.alloc(n * pbytes, part=PARAMETER_GRADIENTS)
+            fresh_grads += [run.alloc(n * pbytes, part=PARAMETER_GRADIENTS) for n in params]
         temps = _scratch(run, op, batch, config, True, True)
         run.mark(node.name, BACKWARD)
         for temp in temps:
             run.drop(temp)
         if op.late_gradients and not copied and params:
-            for n in params:
-                run.alloc(n * pbytes, part=PARAMETER_GRADIENTS)
+            fresh_grads += [run.alloc(n * pbytes, part=PARAMETER_GRADIENTS) for n in params]
             run.mark(node.name, BACKWARD)
         run.drop(grad.buffer)  # the output's gradient
         for buf in keep:
             run.drop(buf)
+        for extra in layout_copies.get(node.name, ()):
+            # AccumulateGrad's copy beside the original, which it then replaces (counted here
+            # as the copy freed: the same bytes)
+            copy = run.alloc(_extra_bytes(extra, batch, config), part=PARAMETER_GRADIENTS)
+            run.mark(node.name, BACKWARD)
+            run.drop(copy)
         for n, buf in zip(params, half):
-            run.alloc(n * pbytes, part=PARAMETER_GRADIENTS)
+            fresh_grads.append(run.alloc(n * pbytes, part=PARAMETER_GRADIENTS))
             run.mark(node.name, BACKWARD)
             run.drop(buf)
+        if accumulate:
+            for buf in fresh_grads:
+                run.drop(buf)
         if padded_shape is not None and produced and produced[0][0] == node.inputs[0]:
             # F.pad's backward: the input's gradient, cut out of the padded copy's
             src, padded_grad = produced[0]

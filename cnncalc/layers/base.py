@@ -158,6 +158,18 @@ class Layer:
         its input, else ``NEW``."""
         return (VIEW if self.output_storage(True) == VIEW else NEW,) * len(inputs)
 
+    def output_layout(self, inputs: tuple[Shape, ...], channels_last: bool) -> bool:
+        """Whether eager PyTorch stores the output channels-last (the channel axis innermost),
+        given whether input 0 is. Default: as input 0 (PyTorch's ops follow their input's
+        memory format); a flat output has no layout."""
+        return channels_last
+
+    def layout_copies(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[Extra, ...]:
+        """What backward copies because input 0 is channels-last: AccumulateGrad copies a
+        weight's gradient that came out channels-last into the weight's own layout. Default:
+        nothing."""
+        return ()
+
     parameter_gradients_after: ClassVar[bool] = False
     """Whether backward makes the parameters' gradients only after its op has run and freed
     its :meth:`transients` (instance norm sums the gradients of γ and β repeated per sample);

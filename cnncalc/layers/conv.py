@@ -14,7 +14,7 @@ from cnncalc.model.axes import format_axes, padding_text, per_axis
 from cnncalc.model.errors import AttributeValueError, ShapeError
 from cnncalc.model.geometry import Window, require_spatial, window_settings, windows
 from cnncalc.model.rf import AxisMap
-from cnncalc.model.saved import INPUT_AND_WEIGHTS, Extra, Saved, Workspace
+from cnncalc.model.saved import INPUT_AND_WEIGHTS, PARAMETER, Extra, Saved, Workspace
 from cnncalc.model.shape import Shape
 from cnncalc.quick import calc
 
@@ -129,6 +129,18 @@ class Conv(_Convolution):
     def macs(self, inputs: tuple[Shape, ...], output: Shape) -> int:
         k = per_axis("kernel", self.kernel, output.rank)
         return arith.conv_macs(self.out, output.spatial, inputs[0].channels, self.groups, k)
+
+    def layout_copies(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[Extra, ...]:
+        """On a channels-last input the weight's gradient comes out channels-last, and
+        AccumulateGrad copies it into the weight's contiguous layout (PyTorch's gradient
+        layout contract) — unless the two layouts coincide (a 1×1 kernel, or one input
+        channel per group)."""
+        k = per_axis("kernel", self.kernel, output.rank)
+        if inputs[0].channels // self.groups == 1 or all(n == 1 for n in k):
+            return ()
+        weights = self.counts(inputs, output).weights
+        return (Extra("the weight's gradient copied out of channels-last", fixed=weights,
+                      element=PARAMETER),)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         # The same lines as `cnncalc conv`: formulas, dropped pixels, parameters and MACs.

@@ -77,7 +77,7 @@ class Add(_Merge):
     kind = "add"
     aliases = ("sum", "residual")
     doc = "element-wise sum (residual connections); size-1 axes broadcast as in PyTorch"
-    example_layer = "- add: [[], [conv: {out: 64, kernel: 3, padding: 1}, batchnorm]]"
+    example_layer = "- add: [[], [conv: {out: 8, kernel: 3, padding: 1}, batchnorm]]"
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         return broadcast(self.kind, inputs)
@@ -110,8 +110,8 @@ class Mul(_Merge):
     aliases = ("multiply", "product")
     doc = "element-wise product of two inputs, size-1 axes broadcast (squeeze-excitation gate)"
     max_inputs = 2
-    example_layer = ("- mul: [[], [global_avgpool, conv: {out: 16, kernel: 1}, relu, "
-              "conv: {out: 64, kernel: 1}, sigmoid]]")
+    example_layer = ("- mul: [[], [global_avgpool, conv: {out: 2, kernel: 1}, relu, "
+                     "conv: {out: 8, kernel: 1}, sigmoid]]")
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         return broadcast(self.kind, inputs)

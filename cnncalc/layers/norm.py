@@ -100,6 +100,11 @@ class LayerNorm(Layer):
         return Saved(inputs=(0,), extra=(Extra("mean and inverse std per position",
                                                2 * positions, element=STAT),))
 
+    def output_layout(self, inputs: tuple[Shape, ...], channels_last: bool) -> bool:
+        """Channels-last on a spatial input: LayerNorm2d moves the channels last, normalises
+        and moves them back, which is a view: the data stays channels-last."""
+        return bool(inputs[0].spatial)
+
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         x = inputs[0]
         where = (f"over {x.channels} channels at each of {x.spatial_numel:,} positions"
@@ -119,6 +124,7 @@ class GroupNorm(Layer):
     doc = "group norm: statistics per sample over groups of channels; γ and β per channel"
     category = "norm"
     example_layer = "- groupnorm: {groups: 32}"
+    example_input = "[64, 32, 32]"
 
     groups: int = attr(Int(1), doc="number of groups (must divide the channels)",
                        aliases=("num_groups",))

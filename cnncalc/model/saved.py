@@ -26,6 +26,8 @@ MASK = "mask"
 """A dropout mask element: a 1-byte bool on CUDA, the activation dtype on the CPU."""
 STAT = "stat"
 """A float32 statistic (batch norm's saved mean and inverse std): 4 bytes."""
+PARAMETER = "parameter"
+"""An element in the parameters' dtype (a copy of a parameter's gradient)."""
 
 
 @dataclass(frozen=True, slots=True)
