@@ -9,7 +9,6 @@ import re
 import pytest
 
 import cnncalc
-from cnncalc.layers.base import kinds
 
 from .conftest import ROOT, SPECS
 
@@ -27,17 +26,3 @@ def test_the_new_constructs_have_samples() -> None:
 def test_documented_spec_runs(text: str) -> None:
     report = cnncalc.parse(text, str(SPECS / "doc-sample.yaml")).summary()
     assert report.layers
-
-
-@pytest.mark.parametrize("name", sorted(kinds()))
-def test_each_kinds_example_runs(name: str) -> None:
-    """`cnncalc kinds KIND` shows an example; it runs after a 2-D layer or on a flat input."""
-    example = kinds()[name].example()
-    errors = []
-    for head in ("input: [64, 8, 8]\n", "input: [64]\n"):
-        try:
-            cnncalc.parse(f"{head}layers:\n  {example}\n").summary()
-            return
-        except cnncalc.SpecError as exc:
-            errors.append(str(exc))
-    pytest.fail(f"{name}: {example!r} runs on neither input: {errors}")

@@ -111,7 +111,7 @@ class Mul(_Merge):
     doc = "element-wise product of two inputs, size-1 axes broadcast (squeeze-excitation gate)"
     max_inputs = 2
     example_layer = ("- mul: [[], [global_avgpool, conv: {out: 2, kernel: 1}, relu, "
-                     "conv: {out: 8, kernel: 1}, sigmoid]]")
+                     "conv: {out: 8, kernel: 1},\n           sigmoid]]")
 
     def infer(self, inputs: tuple[Shape, ...]) -> Shape:
         return broadcast(self.kind, inputs)
