@@ -429,9 +429,9 @@ def _inference(source: Replayer, batch: int) -> _Replay:
     run = _Replay(source, batch)
     readers = source.readers
     storage = _storage(source, False)
-    sources = graph.sources
+    network_inputs = graph.sources
     # None: an input (the caller's), or a view of one
-    buffers: dict[str, _Buffer | None] = dict.fromkeys(sources)
+    buffers: dict[str, _Buffer | None] = dict.fromkeys(network_inputs)
     cache: list[_Buffer] = []  # autocast's copies of the weights
     for node, facts, op in zip(graph.nodes, layers, source.ops):
         mode = storage[node.name]
@@ -442,7 +442,7 @@ def _inference(source: Replayer, batch: int) -> _Replay:
                 run.hold(out, count)
         else:
             out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
-        copies, cast_input = _casts(run, op, facts, node.inputs[0] in sources, batch, config)
+        copies, cast_input = _casts(run, op, facts, node.inputs[0] in network_inputs, batch, config)
         cache += copies
         temps = _scratch(run, op, batch, config, False, False)
         if cast_input is not None:
@@ -474,9 +474,9 @@ def _training(source: Replayer, batch: int) -> _Replay:
     readers = source.readers
     storage = _storage(source, True)
     ops = dict(zip((node.name for node in graph.nodes), source.ops))
-    sources = graph.sources
-    buffers: dict[str, _Buffer | None] = dict.fromkeys(sources)
-    needs: dict[str, bool] = dict.fromkeys(sources, False)
+    network_inputs = graph.sources
+    buffers: dict[str, _Buffer | None] = dict.fromkeys(network_inputs)
+    needs: dict[str, bool] = dict.fromkeys(network_inputs, False)
     held: dict[str, list[_Buffer]] = {}  # what each layer keeps for its backward pass
     channels_last: dict[str, bool] = dict.fromkeys(buffers, False)  # each output's layout
     layout_copies: dict[str, tuple[Extra, ...]] = {}  # what backward copies for that
@@ -505,7 +505,7 @@ def _training(source: Replayer, batch: int) -> _Replay:
                 run.hold(out, count)
         else:
             out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
-        copies, cast_input = _casts(run, op, facts, node.inputs[0] in sources, batch, config)
+        copies, cast_input = _casts(run, op, facts, node.inputs[0] in network_inputs, batch, config)
         cache += copies
         if copies:
             casts[node.name] = tensors
@@ -635,10 +635,10 @@ def _training(source: Replayer, batch: int) -> _Replay:
         run.drop(grad.buffer)  # the output's gradient
         for buf in keep:
             run.drop(buf)
-        for extra in layout_copies.get(node.name, ()):
+        for layout_copy in layout_copies.get(node.name, ()):
             # AccumulateGrad's copy beside the original, which it then replaces (counted here
             # as the copy freed: the same bytes)
-            copy = run.alloc(_extra_bytes(extra, batch, config), part=PARAMETER_GRADIENTS)
+            copy = run.alloc(_extra_bytes(layout_copy, batch, config), part=PARAMETER_GRADIENTS)
             run.mark(node.name, BACKWARD)
             run.drop(copy)
         for n, buf in zip(params, half):
