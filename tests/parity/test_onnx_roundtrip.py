@@ -17,9 +17,8 @@ import cnncalc
 from cnncalc.analysis.report import Report
 from cnncalc.analysis.walk import analyze
 from cnncalc.importers import import_model
-from cnncalc.model.errors import SpecError
 
-from ..conftest import NOT_IMPORTABLE, ROUND_TRIP
+from ..conftest import ROUND_TRIP
 from ._torch import import_torch
 
 BUNDLED = ROUND_TRIP
@@ -125,31 +124,6 @@ def test_default_exporter_round_trip(name: str, tmp_path: Path) -> None:
         assert folding and f"into {folded} convolution" in folding[0]
     else:
         assert not folding
-
-
-@pytest.mark.parametrize("name", NOT_IMPORTABLE)
-def test_specs_with_kinds_not_yet_importable_fail_clearly(name: str, tmp_path: Path) -> None:
-    """A model using a kind the importer cannot represent is a clear error that names the file
-    (and, for an operator, the node and its op type), never a silent 0 or a traceback. PyTorch's
-    legacy exporter itself refuses ShuffleNet's channel_shuffle."""
-    torch = import_torch()
-    path = tmp_path / f"{name}.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if name == "shufflenet_v2_x1_0":
-            with pytest.raises(torch.onnx.errors.UnsupportedOperatorError):
-                torch.onnx.export(_module(name), (_sample(name),), str(path), dynamo=False,
-                                  do_constant_folding=False, export_params=False)
-            return
-        torch.onnx.export(_module(name), (_sample(name),), str(path), dynamo=False,
-                          do_constant_folding=False, export_params=False)
-    with pytest.raises(SpecError) as caught:
-        import_model(str(path))
-    diag = caught.value.diagnostics[0]
-    assert diag.code in ("import-unsupported", "import"), diag
-    assert str(path) in str(caught.value)
-    if diag.code == "import-unsupported":
-        assert "cannot represent" in diag.message and "node" in diag.message
 
 
 def test_legacy_constant_folding_is_reported(tmp_path: Path) -> None:
