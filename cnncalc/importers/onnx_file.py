@@ -1061,7 +1061,7 @@ def _split(r: _Reader, node: Any, index: int) -> None:
     x = r.src(node.input[0], node, index)
     name = ""
     for take, out in enumerate(node.output):
-        if not out or not r.users.get(out) and all(o.name != out for o in r.graph.output):
+        if not out or (not r.users.get(out) and all(o.name != out for o in r.graph.output)):
             continue
         attrs: dict[str, Any] = {"parts": len(sizes) if chunks else sizes}
         if take:

@@ -229,8 +229,12 @@ def _mish(r: _Reader, node: Any, index: int, producer: dict[str, tuple[Any, int]
         softplus = _made_by(r, tanh[0].input[0], producer, "Softplus") if tanh else None
         if tanh and softplus and softplus[0].input[0] == x:
             r.skip.update((tanh[1], softplus[1]))
-            r.special[index] = lambda: r.emit(node, index, "mish", {}, (r.src(x, node, index),))
+            r.special[index] = _mish_emitter(r, node, index, x)
             return
+
+
+def _mish_emitter(r: _Reader, node: Any, index: int, x: str) -> Callable[[], object]:
+    return lambda: r.emit(node, index, "mish", {}, (r.src(x, node, index),))
 
 
 def _channel_layernorm(r: _Reader, node: Any, index: int, producer: dict[str, tuple[Any, int]],

@@ -755,11 +755,11 @@ class _Mapper:
         x = a.get("self")
         shape = self.shapes.get(_name(x)) or ()
         rank = len(shape)
-        src, dst = a.get("source"), a.get("destination")
+        src: Any = a.get("source")
+        dst: Any = a.get("destination")
         src = src[0] if isinstance(src, list) and len(src) == 1 else src
         dst = dst[0] if isinstance(dst, list) and len(dst) == 1 else dst
-        if rank:
-            self._moved(node, x, int(src) % rank, int(dst) % rank, rank)
+        self._moved(node, x, int(src) % rank, int(dst) % rank, rank)
 
     def _permute(self, node: Node, a: dict[str, Any]) -> None:
         x = a.get("self")
