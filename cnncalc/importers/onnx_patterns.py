@@ -290,11 +290,11 @@ def _groupnorm(r: _Reader, node: Any, index: int, dyn: set[str],
         if step is None:
             break
         const = [n for n in step[0].input if n != out]
-        if len(const) != 1 or const[0] in dyn or \
-                math.prod(r.shape(const[0]) or (0,)) != shape[1]:
+        size = math.prod(r.shape(const[0]) or (0,)) if len(const) == 1 else 0
+        if len(const) != 1 or const[0] in dyn or size not in (1, shape[1]):
             break
-        chain.append(step[1])
-        if _learnt_gamma(r, step[0], const[0]):
+        chain.append(step[1])  # without affine, the legacy exporter multiplies by 1, adds 0
+        if size == shape[1] and _learnt_gamma(r, step[0], const[0]):
             params += shape[1]
         out = step[0].output[0]
     if params not in (0, 2 * shape[1]):

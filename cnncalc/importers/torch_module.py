@@ -783,8 +783,9 @@ class _Mapper:
                 pending[1] == "channels first":
             self.act[node.name] = pending[0]
         else:
-            raise self.error(node, "permuting axes (only moving the channels last around a "
-                                   "layer norm)", code="import-unsupported")
+            raise self.error(node, f"cnncalc cannot represent {node.target} here (only "
+                                   f"moving the channels last around a layer norm)",
+                             code="import-unsupported")
 
     def _unflatten(self, node: Node, a: dict[str, Any]) -> None:
         x = a.get("self")
@@ -803,8 +804,8 @@ class _Mapper:
                 pending[1][0] == "grouped" and dims == [1, 2]:
             self.pending[node.name] = (pending[0], ("shuffled", pending[1][1]))
             return
-        raise self.error(node, "transposing axes (only the groups of a channel shuffle)",
-                         code="import-unsupported")
+        raise self.error(node, f"cnncalc cannot represent {node.target} here (only swapping "
+                               f"the groups of a channel shuffle)", code="import-unsupported")
 
     def _regrouped(self, node: Node, x: Any) -> bool:
         """The end of a channel shuffle written as calls: the swapped groups flattened
@@ -862,7 +863,7 @@ class _Mapper:
     def _dropout(self, node: Node, a: dict[str, Any]) -> None:
         p = float(a.get("p", 0.5))
         self.emit(node, "dropout", {} if p == 0.5 else {"p": p},
-                  (self.src(node, a.get("input")),))
+                  (self.src(node, a["input"] if "input" in a else a.get("self")),))
 
     _feature_dropout = _dropout
 
