@@ -123,3 +123,25 @@ def test_new_kinds_from_torch_export(name: str, on_path: Path) -> None:
     got = analyze(result.graph)
     assert _comparable(got) == _comparable(expected)
     assert got.totals.buffers == expected.totals.buffers
+
+
+def test_new_kinds_through_the_fx_fallback(on_path: Path, monkeypatch: Any) -> None:
+    """The torch.fx fallback reads the new kinds that are torch.nn modules, and mul."""
+    torch = import_torch()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("export refused")
+
+    monkeypatch.setattr(torch.export, "export", refuse)
+    network = cnncalc.parse(
+        "name: fx_kinds\ninput: [8, 6, 6]\nlayers:\n"
+        "  - mul: [[], [global_avgpool, conv: {out: 8, kernel: 1}, hardsigmoid]]\n"
+        "  - mish\n  - groupnorm: {groups: 4}\n  - instancenorm: {affine: true}\n"
+        "  - pixel_shuffle: {factor: 2}\n  - flatten\n  - layernorm\n")
+    prog = program(network)
+    (on_path / "cnncalc_import_test_fx_kinds.py").write_text(prog.source)
+    expected = network.summary()
+    result = import_model(f"cnncalc_import_test_fx_kinds:{prog.class_name}",
+                          expected.input_shape.dims)
+    _same(analyze(result.graph), expected)
+    assert "torch.fx (torch.export failed: RuntimeError)" in result.text
