@@ -21,14 +21,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs"
-NOT_IMPORTABLE = ("convnext_tiny", "efficientnet_b0", "mobilenet_v3_large", "regnet_y_400mf",
-                  "shufflenet_v2_x1_0")
-"""Bundled specs using layer kinds the model importers cannot read back yet (an element-wise
-product of two activations, LayerNorm, channel shuffle and split, hard-sigmoid, layer scale):
-their round trips are tested to end in a located ``import-unsupported`` error instead
-(tests/parity/test_onnx_roundtrip.py), never skipped. docs/import.md lists them."""
-ROUND_TRIP = tuple(sorted(p.stem for p in SPECS.glob("*.yaml") if p.stem not in NOT_IMPORTABLE))
-"""The bundled specs every import round trip must reproduce exactly."""
+ROUND_TRIP = tuple(sorted(p.stem for p in SPECS.glob("*.yaml")))
+"""The bundled specs every import round trip must reproduce exactly: all of them."""
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
 

@@ -20,9 +20,11 @@ from typing import Any, TypeVar
 from cnncalc.layers.activation import (
     ELU,
     GELU,
+    Hardsigmoid,
     Hardswish,
     Identity,
     LeakyReLU,
+    Mish,
     PReLU,
     ReLU,
     ReLU6,
@@ -32,10 +34,18 @@ from cnncalc.layers.activation import (
     Tanh,
 )
 from cnncalc.layers.base import Layer, kinds
+from cnncalc.layers.branch import LayerScale, StochasticDepth
 from cnncalc.layers.conv import Conv, ConvTranspose
 from cnncalc.layers.dense import Flatten, Linear
-from cnncalc.layers.merge import Add, Concat
-from cnncalc.layers.norm import BatchNorm, Dropout, LocalResponseNorm
+from cnncalc.layers.merge import Add, Concat, Mul
+from cnncalc.layers.norm import (
+    BatchNorm,
+    Dropout,
+    GroupNorm,
+    InstanceNorm,
+    LayerNorm,
+    LocalResponseNorm,
+)
 from cnncalc.layers.pool import (
     AdaptiveAvgPool,
     AdaptiveMaxPool,
@@ -45,6 +55,7 @@ from cnncalc.layers.pool import (
     LpPool,
     MaxPool,
 )
+from cnncalc.layers.rearrange import ChannelShuffle, PixelShuffle, PixelUnshuffle, Split
 from cnncalc.layers.spatial import Crop, Pad, Upsample
 from cnncalc.model.axes import per_axis
 from cnncalc.model.errors import Mark, SpecError
@@ -88,10 +99,6 @@ L = TypeVar("L", bound=Layer)
 Emitter = Callable[[Any, Site, "_Graph"], None]
 EMITTERS: dict[type[Layer], Emitter] = {}
 UNSUPPORTED = {"locally_connected": "ONNX has no locally connected operator"}
-UNSUPPORTED.update(dict.fromkeys(
-    ("channel_shuffle", "groupnorm", "hardsigmoid", "instancenorm", "layer_scale", "layernorm",
-     "mish", "mul", "pixel_shuffle", "pixel_unshuffle", "split", "stochastic_depth"),
-    "not written to ONNX yet, since the importer cannot read it back either (docs/import.md)"))
 """Kinds without an ONNX form, and why (tests check every other kind has an emitter)."""
 
 
@@ -144,6 +151,15 @@ class _Graph:
         else:
             array = np.zeros(shape, dtype=np.float32)
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
+        return name
+
+    def fixed(self, name: str, shape: tuple[int, ...], fill: float) -> str:
+        """A constant that is no weight (the ones an ONNX norm needs when PyTorch's has no γ):
+        a Constant node, so that the importer does not count it as parameters."""
+        array = self.np.full(shape, fill, dtype=self.np.float32)
+        self.nodes.append(self.onnx.helper.make_node(
+            "Constant", [], [name], name=name,
+            value=self.onnx.numpy_helper.from_array(array, name)))
         return name
 
     def constant(self, name: str, values: list[int] | list[float], dtype: str = "int64") -> str:
@@ -450,3 +466,147 @@ def _silu(layer: SiLU, site: Site, g: _Graph) -> None:
     gate = f"{site.name}.sigmoid"
     g.node("Sigmoid", [site.inputs[0]], gate, gate)
     g.node("Mul", [site.inputs[0], gate], site.name, site.name)
+
+
+@emits(Hardsigmoid)
+def _hardsigmoid(layer: Hardsigmoid, site: Site, g: _Graph) -> None:
+    g.node("HardSigmoid", [site.inputs[0]], site.name, site.name, alpha=1 / 6, beta=0.5)
+
+
+EMITTERS[Mish] = _unary("Mish")
+
+
+@emits(Mul)
+def _mul(layer: Mul, site: Site, g: _Graph) -> None:
+    g.node("Mul", list(site.inputs), site.name, site.name)
+
+
+def _norm_weights(g: _Graph, site: Site, shape: tuple[int, ...], bias: bool = True) -> list[str]:
+    names = [g.weight(f"{site.name}.weight", shape)]
+    if bias:
+        names.append(g.weight(f"{site.name}.bias", shape))
+    return names
+
+
+def _permuted(g: _Graph, site: Site, source: str, suffix: str, perm: list[int]) -> str:
+    name = f"{site.name}.{suffix}"
+    g.node("Transpose", [source], name, name, perm=perm)
+    return name
+
+
+@emits(LayerNorm)
+def _layernorm(layer: LayerNorm, site: Site, g: _Graph) -> None:
+    """Over the channels at every position: channels last, LayerNormalization over the last
+    axis, channels first again (as PyTorch's exporters write ConvNeXt's LayerNorm2d). Without
+    affine, ONNX still needs a scale: a constant of ones, which the importer does not count."""
+    c = site.shapes[0].channels
+    if layer.affine:
+        weights = _norm_weights(g, site, (c,), layer.bias)
+    else:
+        weights = [g.fixed(f"{site.name}.ones", (c,), 1.0)]
+    eps = float(layer.eps)
+    if not site.rank:
+        g.node("LayerNormalization", [site.inputs[0], *weights], site.name, site.name,
+               axis=-1, epsilon=eps)
+        return
+    rank = site.rank + 2
+    last = _permuted(g, site, site.inputs[0], "channels_last", [0, *range(2, rank), 1])
+    normed = f"{site.name}.normalized"
+    g.node("LayerNormalization", [last, *weights], normed, site.name, axis=-1, epsilon=eps)
+    g.node("Transpose", [normed], site.name, f"{site.name}.channels_first",
+           perm=[0, rank - 1, *range(1, rank - 1)])
+
+
+@emits(GroupNorm)
+def _groupnorm(layer: GroupNorm, site: Site, g: _Graph) -> None:
+    """ONNX's GroupNormalization (opset 21) has γ and β per group before opset 21 and per
+    channel after; PyTorch's exporters write group norm as an instance norm of the channels
+    reshaped to groups, then the per-channel γ and β: so is it written here."""
+    x = site.shapes[0]
+    grouped = g.constant(f"{site.name}.grouped_shape", [site.batch, layer.groups, -1])
+    g.node("Reshape", [site.inputs[0], grouped], f"{site.name}.grouped",
+           f"{site.name}.grouped")
+    ones = g.fixed(f"{site.name}.group_ones", (layer.groups,), 1.0)
+    zeros = g.fixed(f"{site.name}.group_zeros", (layer.groups,), 0.0)
+    g.node("InstanceNormalization", [f"{site.name}.grouped", ones, zeros],
+           f"{site.name}.normalized", site.name, epsilon=float(layer.eps))
+    shape = g.constant(f"{site.name}.shape", [site.batch, *x.dims])
+    out = site.name if not layer.affine else f"{site.name}.ungrouped"
+    g.node("Reshape", [f"{site.name}.normalized", shape], out, f"{site.name}.ungrouped")
+    if layer.affine:
+        weight, bias = _norm_weights(g, site, (x.channels, *[1] * site.rank))
+        g.node("Mul", [out, weight], f"{site.name}.scaled", f"{site.name}.scale")
+        g.node("Add", [f"{site.name}.scaled", bias], site.name, f"{site.name}.shift")
+
+
+@emits(InstanceNorm)
+def _instancenorm(layer: InstanceNorm, site: Site, g: _Graph) -> None:
+    """At inference PyTorch uses the running statistics when it tracks them: that is a batch
+    norm, so it is refused; without affine the scale and shift are constants (ones, zeros)."""
+    if layer.track_running_stats:
+        raise site.refuse("with track_running_stats PyTorch normalises with the running "
+                          "statistics at inference, which is a batch norm in ONNX")
+    c = site.shapes[0].channels
+    if layer.affine:
+        weights = _norm_weights(g, site, (c,))
+    else:
+        weights = [g.fixed(f"{site.name}.ones", (c,), 1.0),
+                   g.fixed(f"{site.name}.zeros", (c,), 0.0)]
+    g.node("InstanceNormalization", [site.inputs[0], *weights], site.name, site.name,
+           epsilon=float(layer.eps))
+
+
+@emits(LayerScale)
+def _layer_scale(layer: LayerScale, site: Site, g: _Graph) -> None:
+    shape = (site.shapes[0].channels, *[1] * site.rank)
+    g.node("Mul", [g.weight(f"{site.name}.weight", shape), site.inputs[0]], site.name,
+           site.name)
+
+
+@emits(StochasticDepth)
+def _stochastic_depth(layer: StochasticDepth, site: Site, g: _Graph) -> None:
+    """The identity at inference, as PyTorch's exporters leave it: nothing to import back."""
+    g.node("Identity", [site.inputs[0]], site.name, site.name)
+
+
+@emits(Split)
+def _split(layer: Split, site: Site, g: _Graph) -> None:
+    start, size = layer.bounds(site.shapes[0].channels)
+    g.node("Slice", [site.inputs[0], g.constant(f"{site.name}.starts", [start]),
+                     g.constant(f"{site.name}.ends", [start + size]),
+                     g.constant(f"{site.name}.axes", [1])], site.name, site.name)
+
+
+def _rearrange(site: Site, g: _Graph, mid: list[int], perm: list[int]) -> None:
+    """Reshape, Transpose, Reshape, as PyTorch's exporters write channel shuffle and pixel
+    unshuffle."""
+    moved = f"{site.name}.moved"
+    g.node("Reshape", [site.inputs[0], g.constant(f"{site.name}.split_shape", mid)],
+           f"{site.name}.split", f"{site.name}.split")
+    g.node("Transpose", [f"{site.name}.split"], moved, moved, perm=perm)
+    g.node("Reshape", [moved, g.constant(f"{site.name}.shape",
+                                         [site.batch, *site.output.dims])],
+           site.name, site.name)
+
+
+@emits(ChannelShuffle)
+def _channel_shuffle(layer: ChannelShuffle, site: Site, g: _Graph) -> None:
+    x = site.shapes[0]
+    _rearrange(site, g, [site.batch, layer.groups, x.channels // layer.groups, *x.spatial],
+               [0, 2, 1, *range(3, 3 + site.rank)])
+
+
+@emits(PixelShuffle)
+def _pixel_shuffle(layer: PixelShuffle, site: Site, g: _Graph) -> None:
+    """DepthToSpace in CRD order is PyTorch's channel order (DCR is TensorFlow's)."""
+    g.node("DepthToSpace", [site.inputs[0]], site.name, site.name, blocksize=layer.factor,
+           mode="CRD")
+
+
+@emits(PixelUnshuffle)
+def _pixel_unshuffle(layer: PixelUnshuffle, site: Site, g: _Graph) -> None:
+    """ONNX's SpaceToDepth has TensorFlow's channel order only: the reshapes PyTorch's
+    exporters write instead."""
+    x, r = site.shapes[0], layer.factor
+    h, w = x.spatial
+    _rearrange(site, g, [site.batch, x.channels, h // r, r, w // r, r], [0, 1, 3, 5, 2, 4])

@@ -531,7 +531,7 @@ def _split(layer: Split, site: Site) -> Emission:
 
 @emits(ChannelShuffle)
 def _channel_shuffle(layer: ChannelShuffle, site: Site) -> Emission:
-    return Emission(f"nn.ChannelShuffle({layer.groups})")
+    return Emission(f"ChannelShuffle({layer.groups})", helpers=("ChannelShuffle",))
 
 
 @emits(PixelShuffle)
@@ -670,6 +670,19 @@ class LayerNormChannels(nn.LayerNorm):
                          self.eps)
         return x.movedim(-1, 1)
 ''',
+    "ChannelShuffle": '''
+class ChannelShuffle(nn.Module):
+    """torchvision's channel_shuffle (nn.ChannelShuffle computes the same, but PyTorch's
+    TorchScript ONNX exporter refuses it): channels viewed as groups × C/groups, the two axes
+    swapped, flattened again (one new tensor; nothing kept for backward)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.unflatten(1, (self.groups, -1)).transpose(1, 2).flatten(1, 2)
+''',
     "LayerScale": '''
 class LayerScale(nn.Module):
     """A learnt scale per channel, weight · x (ConvNeXt's layer_scale, shaped C×1×1)."""
@@ -723,7 +736,7 @@ _MODULE_ATTRIBUTES = frozenset({
 _GENERATED_NAMES = frozenset({
     "self", "x", "x_input", "torch", "nn", "F", "Tensor", "Sequence", "math", "crop",
     "LocallyConnected", "float", "super", "input", "cnncalc_layers", "LAYER_NAMES", "INPUT_SHAPE",
-    "LayerNormChannels", "LayerScale", "StochasticDepth", "INPUT_SHAPES",
+    "LayerNormChannels", "LayerScale", "StochasticDepth", "INPUT_SHAPES", "ChannelShuffle",
 })
 """Names the generated code itself uses, which a layer must not shadow."""
 

@@ -11,7 +11,8 @@ from typing import Any
 from cnncalc.model.errors import Mark, SpecError
 from cnncalc.model.graph import INPUT
 
-__all__ = ["INPUT", "MALFORMED", "Imported", "Namer", "Op", "import_error", "spec_name"]
+__all__ = ["INPUT", "MALFORMED", "Imported", "Namer", "Op", "import_error", "part_of",
+           "spec_name"]
 
 MALFORMED = (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError,
              OverflowError)
@@ -102,3 +103,16 @@ class Namer:
             name = f"{base[:MAX_NAME - len(str(n)) - 1]}_{n}"
         self.taken.add(name)
         return name
+
+
+def part_of(channels: int, start: int, size: int) -> dict[str, Any]:
+    """The split attributes that take channels ``start`` to ``start + size``: equal parts
+    (``torch.chunk``) where some number of them has this part, else the sizes."""
+    for parts in range(2, channels + 1):
+        step = -(-channels // parts)
+        if start % step == 0 and size == min(step, channels - start):
+            return {"parts": parts, "take": start // step} if start else {"parts": parts}
+        if step < size:
+            break
+    sizes = [s for s in (start, size, channels - start - size) if s]
+    return {"parts": sizes, "take": 1 if start else 0} if start else {"parts": sizes}

@@ -16,7 +16,15 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
+from cnncalc.importers.ir import (
+    INPUT,
+    MALFORMED,
+    Imported,
+    Namer,
+    Op,
+    import_error,
+    part_of,
+)
 from cnncalc.importers.onnx_patterns import find_patterns, prepare
 from cnncalc.importers.onnx_static import Static, as_written, attributes
 from cnncalc.importers.onnx_wire import FileBytes, WireError, graph_bytes
@@ -134,6 +142,11 @@ class _Reader:
         weight_slots = _weight_slots(self.graph)
         candidates = [i for i in self.graph.input if i.name not in inits
                       and i.name not in weight_slots]
+        if len(candidates) > 1:
+            # weights fed as graph inputs that no weighted node reads (a per-channel scale,
+            # a group norm's γ and β, written with export_params=False) have fewer axes
+            most = max(len(c.type.tensor_type.shape.dim) for c in candidates)
+            candidates = [c for c in candidates if len(c.type.tensor_type.shape.dim) == most]
         if not candidates:
             raise import_error("the graph has no data input (every input is a weight)",
                                self.path)
@@ -379,7 +392,8 @@ def _weight_slots(graph: Any) -> set[str]:
     slots: set[str] = set()
     for node in graph.node:
         if node.op_type in ("Conv", "ConvTranspose", "BatchNormalization", "PRelu",
-                            "InstanceNormalization", "Gemm"):
+                            "InstanceNormalization", "Gemm", "LayerNormalization",
+                            "GroupNormalization"):
             slots.update(node.input[1:])
     return slots
 
@@ -635,6 +649,109 @@ def _batchnorm(r: _Reader, node: Any, index: int) -> None:
     r.emit(node, index, "batchnorm", attrs, (r.src(node.input[0], node, index),), params=params)
 
 
+def learnt(r: _Reader, node: Any, name: str, position: int) -> bool:
+    """Whether ``node``'s input ``name`` is a learnt weight rather than a constant an exporter
+    wrote for a norm without one (ones and zeros). The default exporter says which call it
+    translated (``pkg.torch.onnx.fx_node``): the weight is learnt when argument ``position`` of
+    that call is a parameter (``%p_...``), not ``None`` — its initializer names cannot tell,
+    since it shares equal initializers between nodes. Otherwise: a graph input or an
+    initializer (through Identity, Unsqueeze, Reshape), not made by a node (the legacy
+    exporter's ``Constant`` ones)."""
+    meta = {p.key: p.value for p in node.metadata_props}
+    args = _call_args(meta.get("pkg.torch.onnx.fx_node", ""))
+    if args is not None:
+        return len(args) > position and args[position].startswith("%p_")
+    while name in r.static.producers and \
+            r.static.producers[name][0].op_type in ("Identity", "Unsqueeze", "Reshape", "Cast"):
+        name = r.static.producers[name][0].input[0]  # a weight shared or reshaped
+    return bool(name) and name not in r.static.producers and not name.startswith("val_")
+
+
+def _call_args(call: str) -> list[str] | None:
+    """The positional arguments of a torch.fx call as the default exporter records it:
+    ``%x = call_function[target=...](args = (%a, [1, 2], None, 1e-05), kwargs = {})``."""
+    if "args = (" not in call:
+        return None
+    text = call.split("args = (", 1)[1]
+    args, depth, current = [], 0, ""
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            args.append(current.strip())
+            current = ""
+        else:
+            current += ch
+    args.append(current.strip())
+    return args
+
+
+def layernorm_attrs(r: _Reader, node: Any, index: int) -> tuple[dict[str, Any], int]:
+    """A LayerNormalization's spec attributes and parameters."""
+    a = attributes(node)
+    attrs: dict[str, Any] = {}
+    eps = as_written(a.get("epsilon", 1e-5))
+    if eps != 1e-5:
+        attrs["eps"] = eps
+    if not learnt(r, node, node.input[1], 2):
+        attrs["affine"] = False
+        return attrs, 0
+    params = r.weight_size(node.input[1], node, index)
+    if len(node.input) > 2 and learnt(r, node, node.input[2], 3):
+        params += r.weight_size(node.input[2], node, index)
+    else:
+        attrs["bias"] = False
+    return attrs, params
+
+
+@handles("LayerNormalization")
+def _layernorm(r: _Reader, node: Any, index: int) -> None:
+    shape = r.act_shape(node.input[0], node, index)
+    axis = attributes(node).get("axis", -1) % len(shape)
+    if len(shape) != 2 or axis != 1:
+        raise r.unsupported(node, index, f"layer norm over axes {axis} to {len(shape) - 1} of "
+                                         f"{_dims(shape)} (cnncalc's is over the channels at "
+                                         f"every position, or over a vector)")
+    attrs, params = layernorm_attrs(r, node, index)
+    r.emit(node, index, "layernorm", attrs, (r.src(node.input[0], node, index),), params=params)
+
+
+@handles("InstanceNormalization")
+def _instancenorm(r: _Reader, node: Any, index: int) -> None:
+    shape = r.act_shape(node.input[0], node, index)
+    if len(shape) < 3:
+        raise r.unsupported(node, index, "an instance norm without spatial axes")
+    attrs: dict[str, Any] = {}
+    eps = as_written(attributes(node).get("epsilon", 1e-5))
+    if eps != 1e-5:
+        attrs["eps"] = eps
+    params = 0
+    if learnt(r, node, node.input[1], 1):
+        attrs["affine"] = True
+        params = sum(r.weight_size(n, node, index) for n in node.input[1:3])
+    r.emit(node, index, "instancenorm", attrs, (r.src(node.input[0], node, index),),
+           params=params)
+
+
+@handles("GroupNormalization")
+def _groupnorm(r: _Reader, node: Any, index: int) -> None:
+    a = attributes(node)
+    attrs: dict[str, Any] = {"groups": int(a["num_groups"])}
+    eps = as_written(a.get("epsilon", 1e-5))
+    if eps != 1e-5:
+        attrs["eps"] = eps
+    params = sum(r.weight_size(n, node, index) for i, n in enumerate(node.input[1:3])
+                 if learnt(r, node, n, 2 + i))
+    if not params:
+        attrs["affine"] = False
+    r.emit(node, index, "groupnorm", attrs, (r.src(node.input[0], node, index),),
+           params=params)
+
+
 @handles("LRN")
 def _lrn(r: _Reader, node: Any, index: int) -> None:
     a = attributes(node)
@@ -652,6 +769,22 @@ def _activation(r: _Reader, node: Any, index: int) -> None:
     kind = ACTIVATIONS[node.op_type]
     assert kind is not None
     r.emit(node, index, kind, {}, (r.src(node.input[0], node, index),))
+
+
+@handles("HardSigmoid")
+def _hardsigmoid(r: _Reader, node: Any, index: int) -> None:
+    a = attributes(node)
+    alpha, beta = float(a.get("alpha", 0.2)), float(a.get("beta", 0.5))
+    if abs(alpha - 1 / 6) > 1e-7 or beta != 0.5:
+        raise r.unsupported(node, index, f"hard sigmoid with alpha {as_written(alpha)} and beta "
+                                         f"{as_written(beta)} (cnncalc's is PyTorch's: x/6 + "
+                                         f"1/2)")
+    r.emit(node, index, "hardsigmoid", {}, (r.src(node.input[0], node, index),))
+
+
+@handles("Mish")
+def _mish(r: _Reader, node: Any, index: int) -> None:
+    r.emit(node, index, "mish", {}, (r.src(node.input[0], node, index),))
 
 
 @handles("LeakyRelu")
@@ -789,15 +922,23 @@ def _elementwise(r: _Reader, node: Any, index: int) -> None:
     a, b = node.input[0], node.input[1]
     if r.is_act(a) and r.is_act(b):
         out = r.act_shape(node.output[0], node, index)
-        if node.op_type == "Add" and r.shape(a) == out and r.shape(b) == out:
-            r.emit(node, index, "add", {}, (r.src(a, node, index), r.src(b, node, index)))
+        ranks = {len(r.act_shape(n, node, index)) for n in (a, b)}
+        if node.op_type in ("Add", "Mul") and ranks == {len(out)}:
+            r.emit(node, index, node.op_type.lower(), {},
+                   (r.src(a, node, index), r.src(b, node, index)))
             return
-        missing = "" if node.op_type == "Add" else \
-            f" (cnncalc has add, not {node.op_type.lower()})"
+        missing = "" if node.op_type in ("Add", "Mul") else \
+            f" (cnncalc has add and mul, not {node.op_type.lower()})"
         raise r.unsupported(node, index, f"an element-wise {node.op_type} of two activations"
-                                         f"{missing}")
+                                         f"{missing}" + ("" if missing else " of different "
+                                                         "ranks"))
     act, const = (a, b) if r.is_act(a) else (b, a)
     size = math.prod(r.shape(const) or (1,))
+    if node.op_type == "Mul" and size > 1 and _per_channel(r.shape(const),
+                                                           r.act_shape(act, node, index)):
+        # a learnt scale per channel (ConvNeXt's γ): its parameters are the weight's size
+        r.emit(node, index, "layer_scale", {}, (r.src(act, node, index),), params=size)
+        return
     producer = r.op_by_name.get(r.act.get(act, ""))
     if (node.op_type == "Add" and producer is not None and producer.kind in ("conv", "linear")
             and producer.attrs.get("bias") is False and r.users.get(act) == 1
@@ -817,6 +958,15 @@ def _elementwise(r: _Reader, node: Any, index: int) -> None:
         return
     raise r.unsupported(node, index, f"{node.op_type} by a constant tensor of {size} values "
                                      f"(a per-channel scale or shift)")
+
+
+def _per_channel(const: tuple[int, ...] | None, act: tuple[int, ...]) -> bool:
+    """A constant shaped ``C×1×…×1`` (or ``1×C×1…``) against an activation ``N×C×…``: one
+    value per channel, broadcast over the positions."""
+    if const is None or len(const) > len(act):
+        return False
+    padded = (1,) * (len(act) - len(const)) + tuple(const)
+    return padded[0] == 1 and padded[1] == act[1] and all(d == 1 for d in padded[2:])
 
 
 def _batchless(shape: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -884,13 +1034,55 @@ def _slice(r: _Reader, node: Any, index: int) -> None:
     for axis, start in zip(axes, starts):
         begin = min(max(start + shape[axis] if start < 0 else start, 0), shape[axis])
         border[axis] = [begin, shape[axis] - begin - out[axis]]
-    if any(border[0]) or any(border[1]):
-        raise r.unsupported(node, index, "slicing the batch or channel axis (a channel split)")
+    if any(border[0]):
+        raise r.unsupported(node, index, "slicing the batch axis")
+    if any(border[1]):
+        if any(v for pair in border[2:] for v in pair):
+            raise r.unsupported(node, index, "slicing the channels and a spatial axis at once")
+        start = border[1][0]
+        r.emit(node, index, "split", part_of(shape[1], start, out[1]),
+               (r.src(node.input[0], node, index),))
+        return
     if not any(v for pair in border for v in pair):
         r.alias(node, index, node.input[0])
         return
     r.emit(node, index, "crop", {"border": compress(border[2:])},
            (r.src(node.input[0], node, index),))
+
+
+@handles("Split")
+def _split(r: _Reader, node: Any, index: int) -> None:
+    shape = r.act_shape(node.input[0], node, index)
+    if attributes(node).get("axis", 0) % len(shape) != 1:
+        raise r.unsupported(node, index, "a split along another axis than the channels")
+    sizes = [r.act_shape(o, node, index)[1] for o in node.output]
+    equal = -(-shape[1] // len(sizes))
+    chunks = all(s == min(equal, shape[1] - i * equal) for i, s in enumerate(sizes))
+    x = r.src(node.input[0], node, index)
+    name = ""
+    for take, out in enumerate(node.output):
+        if not out or (not r.users.get(out) and all(o.name != out for o in r.graph.output)):
+            continue
+        attrs: dict[str, Any] = {"parts": len(sizes) if chunks else sizes}
+        if take:
+            attrs["take"] = take
+        name = r.namer.take(f"{name}_{take}", "split") if name else r.layer_name(node, "split")
+        r.emit(node, index, "split", attrs, (x,), output=out, name=name)
+
+
+@handles("DepthToSpace", "SpaceToDepth")
+def _depth_to_space(r: _Reader, node: Any, index: int) -> None:
+    a = attributes(node)
+    mode = a.get("mode", b"DCR")
+    mode = mode.decode() if isinstance(mode, bytes) else mode
+    shuffle = node.op_type == "DepthToSpace"
+    if not shuffle or mode != "CRD":
+        r.notes.append(f"{r.where(node, index)} orders the channels as TensorFlow does "
+                       f"({'DCR' if shuffle else 'blocks first'}); written as PyTorch's "
+                       f"{'pixel_shuffle' if shuffle else 'pixel_unshuffle'}, which has the "
+                       f"same shapes and counts but another channel order")
+    r.emit(node, index, "pixel_shuffle" if shuffle else "pixel_unshuffle",
+           {"factor": int(a["blocksize"])}, (r.src(node.input[0], node, index),))
 
 
 @handles("Resize", "Upsample")

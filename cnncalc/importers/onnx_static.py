@@ -254,6 +254,7 @@ _OPS: dict[str, Any] = {
     "Sub": lambda xs, a: xs[0] - xs[1],
     "Mul": lambda xs, a: xs[0] * xs[1],
     "Div": _div,
+    "Mod": lambda xs, a: (np.fmod if a.get("fmod", 0) else np.mod)(xs[0], xs[1]),
     "Neg": lambda xs, a: -xs[0],
     "Abs": lambda xs, a: np.abs(xs[0]),
     "Floor": lambda xs, a: np.floor(xs[0]),

@@ -30,7 +30,7 @@ from typing import Any
 from cnncalc.importers.ir import INPUT, Op, spec_name
 from cnncalc.layers.base import Layer, lookup
 
-MERGES = ("add", "concat")
+MERGES = ("add", "concat", "mul")
 QUIET_CATEGORIES = ("activation", "regularization")
 """Kinds whose layers are written without their source names in a compact spec."""
 QUIET_KINDS = ("flatten", "identity")

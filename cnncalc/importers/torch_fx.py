@@ -29,6 +29,7 @@ def fx_graph(source: str, model: Any, sample: Any, export_error: Exception) -> A
     nodes: list[Node] = []
     functions: dict[Any, str] = {
         torch.cat: "cat.default", operator.add: "add.Tensor", torch.add: "add.Tensor",
+        operator.mul: "mul.Tensor", torch.mul: "mul.Tensor",
         F.relu: "relu.default", torch.relu: "relu.default", torch.flatten: "flatten.using_ints",
         F.pad: "pad.default", torch.sigmoid: "sigmoid.default", torch.tanh: "tanh.default",
         F.max_pool2d: "max_pool2d.default", F.avg_pool2d: "avg_pool2d.default",
@@ -83,7 +84,7 @@ def _function_args(target: str, node: Any) -> dict[str, Any]:
     kwargs = {k: _ref(v) for k, v in node.kwargs.items()}
     if target == "cat.default":
         return {"tensors": args[0], "dim": args[1] if len(args) > 1 else kwargs.get("dim", 0)}
-    if target == "add.Tensor":
+    if target in ("add.Tensor", "mul.Tensor"):
         return {"self": args[0], "other": args[1]}
     if target == "flatten.using_ints":
         return {"self": args[0], "start_dim": args[1] if len(args) > 1 else
@@ -140,8 +141,26 @@ def _module_node(node: Any, module: Any, shape: tuple[int, ...] | None,
     if isinstance(module, nn.LocalResponseNorm):
         return make("fx_lrn", input=x, size=module.size, alpha=module.alpha, beta=module.beta,
                     k=module.k)
+    if isinstance(module, nn.GroupNorm):
+        return make("group_norm.default", input=x, num_groups=module.num_groups,
+                    weight=weight("weight"), bias=weight("bias"), eps=module.eps)
+    if isinstance(module, nn.modules.instancenorm._InstanceNorm):
+        return make("instance_norm.default", input=x, weight=weight("weight"),
+                    bias=weight("bias"), running_mean=weight("running_mean"),
+                    use_input_stats=not module.track_running_stats, eps=module.eps)
+    if type(module) is nn.LayerNorm:  # a subclass may normalise other axes (LayerNorm2d)
+        return make("layer_norm.default", input=x,
+                    normalized_shape=list(module.normalized_shape), weight=weight("weight"),
+                    bias=weight("bias"), eps=module.eps)
+    if isinstance(module, nn.PixelShuffle):
+        return make("pixel_shuffle.default", self=x, upscale_factor=module.upscale_factor)
+    if isinstance(module, nn.PixelUnshuffle):
+        return make("pixel_unshuffle.default", self=x, downscale_factor=module.downscale_factor)
+    if isinstance(module, nn.ChannelShuffle):
+        return make("channel_shuffle.default", self=x, groups=module.groups)
     simple = {nn.ReLU: "relu.default", nn.Sigmoid: "sigmoid.default", nn.Tanh: "tanh.default",
               nn.SiLU: "silu.default", nn.Hardswish: "hardswish.default",
+              nn.Hardsigmoid: "hardsigmoid.default", nn.Mish: "mish.default",
               nn.Identity: "clone.default"}
     for cls, target in simple.items():
         if isinstance(module, cls):

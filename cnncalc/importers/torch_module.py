@@ -23,7 +23,15 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from cnncalc.importers.ir import INPUT, MALFORMED, Imported, Namer, Op, import_error
+from cnncalc.importers.ir import (
+    INPUT,
+    MALFORMED,
+    Imported,
+    Namer,
+    Op,
+    import_error,
+    part_of,
+)
 from cnncalc.model.errors import SpecError
 from cnncalc.model.limits import DEFAULT_LIMITS, Limits
 
@@ -278,7 +286,10 @@ ALIASES = {"clone.default", "contiguous.default", "alias.default", "detach.defau
 SHAPE_OPS = {"sym_size.int", "sym_numel.default", "sym_stride.int"}
 ACTIVATIONS = {"relu": "relu", "relu_": "relu", "sigmoid": "sigmoid", "tanh": "tanh",
                "silu": "silu", "silu_": "silu", "hardswish": "hardswish",
-               "hardswish_": "hardswish"}
+               "hardswish_": "hardswish", "hardsigmoid": "hardsigmoid",
+               "hardsigmoid_": "hardsigmoid", "mish": "mish", "mish_": "mish"}
+CHANNELS_LAST = "channels last"
+"""A pending rearrangement (see ``_Mapper.pending``): channels moved to the last axis."""
 
 
 class _Mapper:
@@ -291,6 +302,11 @@ class _Mapper:
         self.namer = Namer()
         self.act: dict[str, str] = {graph.input: INPUT}
         self.shapes: dict[str, tuple[int, ...] | None] = {graph.input: graph.input_shape}
+        # Tensors that are a step of a layer PyTorch writes as several calls, not yet a layer:
+        # node → (the layer input, what was done): channels moved last (ConvNeXt's layer
+        # norm), channels split into groups and the groups swapped (channel shuffle), the
+        # several outputs of a chunk or split.
+        self.pending: dict[str, tuple[str, Any]] = {}
 
     def error(self, node: Node, message: str, code: str = "import") -> SpecError:
         where = f" in '{node.module}' ({node.module_type.rsplit('.', 1)[-1]})" \
@@ -360,6 +376,15 @@ class _Mapper:
     def _node(self, node: Node) -> None:
         args = node.args
         values = list(args.values())
+        if node.target == "getitem" and isinstance(values[0], Ref) and \
+                values[0].name in self.pending:
+            self._part(node, values[0].name, int(values[1]))
+            return
+        if node.target in ALIASES and isinstance(values[0], Ref) and \
+                values[0].name in self.pending:
+            self.pending[node.name] = self.pending[values[0].name]
+            self.shapes[node.name] = node.shape
+            return
         if node.target == "getitem":
             index = values[1] if len(values) > 1 else 0
             if index != 0:
@@ -370,7 +395,10 @@ class _Mapper:
             if self.is_act(values[0]):
                 self.alias(node, values[0])
             return
-        if not any(self.is_act(v) or (isinstance(v, list) and any(self.is_act(x) for x in v))
+        def live(v: Any) -> bool:
+            return self.is_act(v) or (isinstance(v, Ref) and v.name in self.pending)
+
+        if not any(live(v) or (isinstance(v, list) and any(live(x) for x in v))
                    for v in values):
             return  # a computation on constants or shapes
         if node.target in SHAPE_OPS:
@@ -586,6 +614,8 @@ class _Mapper:
 
     def _flatten(self, node: Node, a: dict[str, Any]) -> None:
         start, end = int(a.get("start_dim", 0)), int(a.get("end_dim", -1))
+        if (start, end) == (1, 2) and self._regrouped(node, a.get("self")):
+            return
         x = self.shapes.get(_name(a.get("self"))) or ()
         if start != 1 or end not in (-1, len(x) - 1):
             raise self.error(node, "flattening other axes than all but the batch",
@@ -600,8 +630,14 @@ class _Mapper:
         out = node.shape
         if x is None or out is None:
             raise self.error(node, "a reshape of unknown shape")
+        pending = self.pending.get(_name(a.get("self")))
+        if pending is not None and self._regrouped(node, a.get("self")):
+            return
         if out == x:
             self.alias(node, a.get("self"))
+        elif len(out) == len(x) + 1 and out[0] == x[0] and out[1] * out[2] == x[1] and \
+                out[3:] == x[2:]:
+            self.pending[node.name] = (self.src(node, a.get("self")), ("grouped", out))
         elif len(out) == 2 and out[1] == math.prod(x[1:]):
             if len(x) == 2:
                 self.alias(node, a.get("self"))
@@ -622,6 +658,198 @@ class _Mapper:
                              code="import-unsupported")
         self.emit(node, "concat", {}, tuple(self.src(node, t) for t in tensors))
 
+    def _mul(self, node: Node, a: dict[str, Any]) -> None:
+        first, second = a.get("self"), a.get("other")
+        if self.is_act(first) and self.is_act(second):
+            self.emit(node, "mul", {}, (self.src(node, first), self.src(node, second)))
+            return
+        act, weight = (first, second) if self.is_act(first) else (second, first)
+        w, x = self.param(weight), self.shapes.get(_name(act))
+        if w is not None and x is not None and len(w) <= len(x):
+            padded = (1,) * (len(x) - len(w)) + tuple(w)
+            if padded[0] == 1 and padded[1] == x[1] and all(d == 1 for d in padded[2:]):
+                self.emit(node, "layer_scale", {}, (self.src(node, act),), x[1], weight)
+                return
+        raise self.error(node, "a product that is not of two activations or by a learnt "
+                               "scale per channel", code="import-unsupported")
+
+    _mul_ = _mul
+
+    def _layer_norm(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("input")
+        name = _name(x)
+        shape = self.shapes.get(name) or ()
+        normalized = list(a.get("normalized_shape") or [])
+        pending = self.pending.get(name)
+        channels_last = pending is not None and pending[1] == CHANNELS_LAST
+        if len(normalized) != 1 or not shape or normalized[0] != shape[-1] or \
+                not (channels_last or len(shape) == 2):
+            raise self.error(node, f"a layer norm over {normalized} of {shape} (cnncalc's is "
+                                   f"over the channels at every position, or over a vector)",
+                             code="import-unsupported")
+        weight, bias = self.param(a.get("weight")), self.param(a.get("bias"))
+        attrs: dict[str, Any] = {}
+        eps = float(f"{float(a.get('eps', 1e-5)):.7g}")
+        if eps != 1e-5:
+            attrs["eps"] = eps
+        if weight is None:
+            attrs["affine"] = False
+        elif bias is None:
+            attrs["bias"] = False
+        params = (math.prod(weight) if weight else 0) + (math.prod(bias) if weight and bias
+                                                         else 0)
+        source = pending[0] if pending is not None and channels_last else self.src(node, x)
+        if channels_last and node.shape is not None:  # the layer's output is channels first
+            node = Node(node.name, node.target, node.args,
+                        (node.shape[0], node.shape[-1], *node.shape[1:-1]), node.module,
+                        node.module_type)
+        op = self.emit(node, "layernorm", attrs, (source,), params, a.get("weight"))
+        if channels_last:
+            del self.act[node.name]
+            self.pending[node.name] = (op.name, "channels first")
+
+    def _group_norm(self, node: Node, a: dict[str, Any]) -> None:
+        weight, bias = self.param(a.get("weight")), self.param(a.get("bias"))
+        attrs: dict[str, Any] = {"groups": int(a.get("num_groups", 1))}
+        eps = float(f"{float(a.get('eps', 1e-5)):.7g}")
+        if eps != 1e-5:
+            attrs["eps"] = eps
+        if weight is None:
+            attrs["affine"] = False
+        params = (math.prod(weight) if weight else 0) + (math.prod(bias) if bias else 0)
+        self.emit(node, "groupnorm", attrs, (self.src(node, a.get("input")),), params,
+                  a.get("weight"))
+
+    def _instance_norm(self, node: Node, a: dict[str, Any]) -> None:
+        if not a.get("use_input_stats", True):
+            raise self.error(node, "an instance norm normalising with running statistics",
+                             code="import-unsupported")
+        weight, bias = self.param(a.get("weight")), self.param(a.get("bias"))
+        attrs: dict[str, Any] = {}
+        eps = float(f"{float(a.get('eps', 1e-5)):.7g}")
+        if eps != 1e-5:
+            attrs["eps"] = eps
+        if weight is not None:
+            attrs["affine"] = True
+        if a.get("running_mean") is not None:
+            attrs["track_running_stats"] = True
+        params = (math.prod(weight) if weight else 0) + (math.prod(bias) if bias else 0)
+        self.emit(node, "instancenorm", attrs, (self.src(node, a.get("input")),), params,
+                  a.get("weight"))
+
+    def _channel_shuffle(self, node: Node, a: dict[str, Any]) -> None:
+        self.emit(node, "channel_shuffle", {"groups": int(a.get("groups", 1))},
+                  (self.src(node, a.get("self")),))
+
+    _native_channel_shuffle = _channel_shuffle
+
+    def _pixel_shuffle(self, node: Node, a: dict[str, Any]) -> None:
+        self.emit(node, "pixel_shuffle", {"factor": int(a.get("upscale_factor", 1))},
+                  (self.src(node, a.get("self")),))
+
+    def _pixel_unshuffle(self, node: Node, a: dict[str, Any]) -> None:
+        self.emit(node, "pixel_unshuffle", {"factor": int(a.get("downscale_factor", 1))},
+                  (self.src(node, a.get("self")),))
+
+    def _movedim(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("self")
+        shape = self.shapes.get(_name(x)) or ()
+        rank = len(shape)
+        src: Any = a.get("source")
+        dst: Any = a.get("destination")
+        src = src[0] if isinstance(src, list) and len(src) == 1 else src
+        dst = dst[0] if isinstance(dst, list) and len(dst) == 1 else dst
+        self._moved(node, x, int(src) % rank, int(dst) % rank, rank)
+
+    def _permute(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("self")
+        rank = len(self.shapes.get(_name(x)) or ())
+        dims = [int(d) % rank for d in a.get("dims") or []] if rank else []
+        if dims == [0, *range(2, rank), 1]:
+            self._moved(node, x, 1, rank - 1, rank)
+        elif dims == [0, rank - 1, *range(1, rank - 1)]:
+            self._moved(node, x, rank - 1, 1, rank)
+        else:
+            self._moved(node, x, -1, -1, rank)
+
+    def _moved(self, node: Node, x: Any, source: int, dest: int, rank: int) -> None:
+        """Channels moved last and back, around a layer norm (LayerNorm2d); anything else
+        that permutes axes is not a layer."""
+        name = _name(x)
+        pending = self.pending.get(name)
+        if (source, dest) == (1, rank - 1) and self.is_act(x):
+            self.pending[node.name] = (self.src(node, x), CHANNELS_LAST)
+        elif (source, dest) == (rank - 1, 1) and pending is not None and \
+                pending[1] == "channels first":
+            self.act[node.name] = pending[0]
+        else:
+            raise self.error(node, f"cnncalc cannot represent {node.target} here (only "
+                                   f"moving the channels last around a layer norm)",
+                             code="import-unsupported")
+
+    def _unflatten(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("self")
+        sizes = list(a.get("sizes") or [])
+        if int(a.get("dim", 0)) != 1 or len(sizes) != 2 or not self.is_act(x):
+            raise self.error(node, "unflattening other than the channels into groups",
+                             code="import-unsupported")
+        self.pending[node.name] = (self.src(node, x), ("grouped", node.shape))
+
+    def _transpose(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("self")
+        pending = self.pending.get(_name(x))
+        rank = len(node.shape or ())
+        dims = sorted(int(a.get(k, 0)) % rank for k in ("dim0", "dim1")) if rank else []
+        if pending is not None and isinstance(pending[1], tuple) and \
+                pending[1][0] == "grouped" and dims == [1, 2]:
+            self.pending[node.name] = (pending[0], ("shuffled", pending[1][1]))
+            return
+        raise self.error(node, f"cnncalc cannot represent {node.target} here (only swapping "
+                               f"the groups of a channel shuffle)", code="import-unsupported")
+
+    def _regrouped(self, node: Node, x: Any) -> bool:
+        """The end of a channel shuffle written as calls: the swapped groups flattened
+        back into channels."""
+        pending = self.pending.get(_name(x))
+        if pending is None or not isinstance(pending[1], tuple) or \
+                pending[1][0] != "shuffled" or pending[1][1] is None:
+            return False
+        self.emit(node, "channel_shuffle", {"groups": pending[1][1][1]}, (pending[0],))
+        return True
+
+    def _chunk(self, node: Node, a: dict[str, Any]) -> None:
+        x = a.get("self")
+        shape = self.shapes.get(_name(x)) or ()
+        if not shape or int(a.get("dim", 0)) % len(shape) != 1:
+            raise self.error(node, "a split along another axis than the channels",
+                             code="import-unsupported")
+        channels = shape[1]
+        if "chunks" in a:
+            step = -(-channels // int(a["chunks"]))
+            sizes = [min(step, channels - s) for s in range(0, channels, step)]
+        elif isinstance(a.get("split_size") or a.get("split_sizes"), list):
+            sizes = [int(v) for v in a.get("split_size") or a.get("split_sizes") or []]
+        else:
+            step = int(a.get("split_size", channels))
+            sizes = [min(step, channels - s) for s in range(0, channels, step)]
+        self.pending[node.name] = (self.src(node, x), ("parts", sizes, node))
+
+    _split = _split_with_sizes = _chunk
+
+    def _part(self, node: Node, name: str, take: int) -> None:
+        source, what = self.pending[name]
+        if not isinstance(what, tuple) or what[0] != "parts":
+            raise self.error(node, "an output of a rearrangement that is no layer",
+                             code="import-unsupported")
+        sizes, whole = what[1], what[2]
+        equal = -(-sum(sizes) // len(sizes))
+        chunks = all(s == min(equal, sum(sizes) - i * equal) for i, s in enumerate(sizes))
+        attrs: dict[str, Any] = {"parts": len(sizes) if chunks else sizes}
+        if take:
+            attrs["take"] = take
+        self.emit(Node(node.name, whole.target, {}, node.shape, whole.module,
+                       whole.module_type), "split", attrs, (source,))
+
     def _add(self, node: Node, a: dict[str, Any]) -> None:
         first, second = a.get("self"), a.get("other")
         if self.is_act(first) and self.is_act(second) and a.get("alpha", 1) == 1:
@@ -635,7 +863,7 @@ class _Mapper:
     def _dropout(self, node: Node, a: dict[str, Any]) -> None:
         p = float(a.get("p", 0.5))
         self.emit(node, "dropout", {} if p == 0.5 else {"p": p},
-                  (self.src(node, a.get("input")),))
+                  (self.src(node, a["input"] if "input" in a else a.get("self")),))
 
     _feature_dropout = _dropout
 
@@ -673,9 +901,14 @@ class _Mapper:
         if out == x:
             self.alias(node, a.get("self"))
             return
+        if dim == 1:
+            start = a.get("start") or 0
+            start = min(max(start + x[1] if start < 0 else start, 0), x[1])
+            self.emit(node, "split", part_of(x[1], start, out[1]),
+                      (self.src(node, a.get("self")),))
+            return
         if dim < 2:
-            raise self.error(node, "slicing the batch or channel axis",
-                             code="import-unsupported")
+            raise self.error(node, "slicing the batch axis", code="import-unsupported")
         start = a.get("start") or 0
         start = min(max(start + x[dim] if start < 0 else start, 0), x[dim])
         border = [[0, 0] for _ in range(len(x) - 2)]

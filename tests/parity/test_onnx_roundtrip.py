@@ -17,9 +17,8 @@ import cnncalc
 from cnncalc.analysis.report import Report
 from cnncalc.analysis.walk import analyze
 from cnncalc.importers import import_model
-from cnncalc.model.errors import SpecError
 
-from ..conftest import NOT_IMPORTABLE, ROUND_TRIP
+from ..conftest import ROUND_TRIP
 from ._torch import import_torch
 
 BUNDLED = ROUND_TRIP
@@ -127,31 +126,6 @@ def test_default_exporter_round_trip(name: str, tmp_path: Path) -> None:
         assert not folding
 
 
-@pytest.mark.parametrize("name", NOT_IMPORTABLE)
-def test_specs_with_kinds_not_yet_importable_fail_clearly(name: str, tmp_path: Path) -> None:
-    """A model using a kind the importer cannot represent is a clear error that names the file
-    (and, for an operator, the node and its op type), never a silent 0 or a traceback. PyTorch's
-    legacy exporter itself refuses ShuffleNet's channel_shuffle."""
-    torch = import_torch()
-    path = tmp_path / f"{name}.onnx"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if name == "shufflenet_v2_x1_0":
-            with pytest.raises(torch.onnx.errors.UnsupportedOperatorError):
-                torch.onnx.export(_module(name), (_sample(name),), str(path), dynamo=False,
-                                  do_constant_folding=False, export_params=False)
-            return
-        torch.onnx.export(_module(name), (_sample(name),), str(path), dynamo=False,
-                          do_constant_folding=False, export_params=False)
-    with pytest.raises(SpecError) as caught:
-        import_model(str(path))
-    diag = caught.value.diagnostics[0]
-    assert diag.code in ("import-unsupported", "import"), diag
-    assert str(path) in str(caught.value)
-    if diag.code == "import-unsupported":
-        assert "cannot represent" in diag.message and "node" in diag.message
-
-
 def test_legacy_constant_folding_is_reported(tmp_path: Path) -> None:
     """The legacy exporter's constant folding merges batch norm into the convolution without
     saying so; the import says it probably did."""
@@ -166,3 +140,59 @@ def test_legacy_constant_folding_is_reported(tmp_path: Path) -> None:
     result = import_model(str(path))
     assert analyze(result.graph).totals.params == 8 * 27 + 8
     assert any("batch norm was probably folded" in w for w in result.warnings)
+
+
+SMALL = {
+    "gates": "- conv: {out: 16, kernel: 3}\n"
+             "- mul: [[], [global_avgpool, conv: {out: 4, kernel: 1}, relu, "
+             "conv: {out: 16, kernel: 1}, hardsigmoid]]\n"
+             "- mish\n- add: [[], [layer_scale, stochastic_depth: {p: 0.2}]]\n"
+             "- add: [[], [global_avgpool]]\n",
+    "norms": "- groupnorm: {groups: 4}\n- instancenorm: {affine: true}\n- instancenorm\n"
+             "- groupnorm: {groups: 2, affine: false, eps: 1.0e-3}\n- relu\n"
+             "- layernorm: {eps: 1.0e-6}\n- relu\n- layernorm: {bias: false}\n",
+    "rearranged": "- concat: [[split: {parts: 2, take: 1}], [split: {parts: [2, 6]}], "
+                  "[split: {parts: 4, take: 3}]]\n- channel_shuffle: {groups: 2}\n"
+                  "- conv: {out: 8, kernel: 1}\n- pixel_shuffle: {factor: 2}\n"
+                  "- pixel_unshuffle: {factor: 2}\n",
+    "flat": "- flatten\n- layernorm\n- linear: {out: 12}\n- layernorm: {affine: false}\n"
+            "- layer_scale\n- dropout: {inplace: true}\n",
+}
+"""Small networks with every layer kind issue 13 added, in the forms PyTorch's exporters write
+(a group norm right after a channels-first layer norm is left out: the legacy exporter misreads
+that layer norm's output shape itself and fails)."""
+
+
+def _small(name: str) -> Any:
+    return cnncalc.parse(f"name: {name}\ninput: [8, 6, 6]\nlayers:\n" +
+                         "\n".join(f"  {line}" for line in SMALL[name].splitlines()) + "\n")
+
+
+def _comparable(report: Report) -> tuple[Any, ...]:
+    kinds = Counter((r.kind, r.output_shape.dims) for r in report.layers
+                    if r.kind not in ("identity", "stochastic_depth", "dropout"))
+    return (report.totals.params, report.totals.macs, report.output_shape, kinds)
+
+
+@pytest.mark.parametrize("exporter", ["legacy", "default"])
+@pytest.mark.parametrize("name", sorted(SMALL))
+def test_new_kinds_from_both_exporters(name: str, exporter: str, tmp_path: Path) -> None:
+    """Every kind of issue 13 read back from each exporter's form: the same layers, shapes,
+    parameters (a norm without affine counts none: its ONNX scale is a constant) and MACs."""
+    torch = import_torch()
+    from cnncalc.export.pytorch import build_module
+
+    network = _small(name)
+    module = build_module(network).eval()
+    sample = torch.randn(1, *network.input_shape.dims)
+    path = tmp_path / f"{name}.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if exporter == "legacy":
+            torch.onnx.export(module, (sample,), str(path), dynamo=False,
+                              do_constant_folding=False, export_params=False)
+        else:
+            torch.onnx.export(module, (sample,), dynamo=True, verbose=False).save(str(path))
+    result = import_model(str(path))
+    assert _comparable(analyze(result.graph)) == _comparable(network.summary())
+    assert not result.warnings

@@ -105,3 +105,43 @@ def test_factory_errors(on_path: Path, cli: Any) -> None:
         assert result.code == 1 and message in result.err and "Traceback" not in result.err
     result = cli("import", "cnncalc_import_test_bad:Mul")
     assert result.code == 1 and "give it with --input" in result.err
+
+
+@pytest.mark.parametrize("name", ["gates", "norms", "rearranged", "flat"])
+def test_new_kinds_from_torch_export(name: str, on_path: Path) -> None:
+    """Every kind of issue 13 from its ATen calls (tests/parity/test_onnx_roundtrip.py's small
+    networks): the same layers, shapes, parameters, buffers and MACs."""
+    import_torch()
+    from .test_onnx_roundtrip import _comparable, _small
+
+    network = _small(name)
+    prog = program(network)
+    module = f"cnncalc_import_test_{name}"
+    (on_path / f"{module}.py").write_text(prog.source)
+    expected = network.summary()
+    result = import_model(f"{module}:{prog.class_name}", expected.input_shape.dims)
+    got = analyze(result.graph)
+    assert _comparable(got) == _comparable(expected)
+    assert got.totals.buffers == expected.totals.buffers
+
+
+def test_new_kinds_through_the_fx_fallback(on_path: Path, monkeypatch: Any) -> None:
+    """The torch.fx fallback reads the new kinds that are torch.nn modules, and mul."""
+    torch = import_torch()
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("export refused")
+
+    monkeypatch.setattr(torch.export, "export", refuse)
+    network = cnncalc.parse(
+        "name: fx_kinds\ninput: [8, 6, 6]\nlayers:\n"
+        "  - mul: [[], [global_avgpool, conv: {out: 8, kernel: 1}, hardsigmoid]]\n"
+        "  - mish\n  - groupnorm: {groups: 4}\n  - instancenorm: {affine: true}\n"
+        "  - pixel_shuffle: {factor: 2}\n  - flatten\n  - layernorm\n")
+    prog = program(network)
+    (on_path / "cnncalc_import_test_fx_kinds.py").write_text(prog.source)
+    expected = network.summary()
+    result = import_model(f"cnncalc_import_test_fx_kinds:{prog.class_name}",
+                          expected.input_shape.dims)
+    _same(analyze(result.graph), expected)
+    assert "torch.fx (torch.export failed: RuntimeError)" in result.text
