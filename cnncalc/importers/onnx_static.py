@@ -110,7 +110,8 @@ class Static:
 
         if tensor.data_location == 1 or not _has_data(tensor):
             raise NotStatic(f"'{name}' is a weight whose values were not read")
-        return numpy_helper.to_array(tensor)
+        values: np.ndarray = numpy_helper.to_array(tensor)
+        return values
 
     def _run(self, node: Any) -> list[np.ndarray]:
         op = node.op_type
