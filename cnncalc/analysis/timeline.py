@@ -409,6 +409,18 @@ def _input_bytes(config: MemoryConfig) -> int:
     return 4 if config.mixed else config.activation_bytes
 
 
+def _output(run: _Replay, buffers: dict[str, _Buffer | None], inputs: tuple[str, ...],
+            mode: str, readers: int, nbytes: int) -> _Buffer | None:
+    """A layer's output, held for its ``readers``: input 0's buffer for a view or an in-place
+    result (None when that is the caller's input), else a new buffer of ``nbytes``."""
+    if mode in (VIEW, INPLACE):
+        out = buffers[inputs[0]]
+        if out is not None:
+            run.hold(out, readers)
+        return out
+    return run.alloc(nbytes, readers)
+
+
 def _casts(run: _Replay, op: _Op, facts: LayerFacts, reads_input: bool, batch: int,
            config: MemoryConfig) -> tuple[list[_Buffer], _Buffer | None]:
     """Under autocast (``--mixed``), a layer that computes with its weights (convolutions,
@@ -434,14 +446,9 @@ def _inference(source: Replayer, batch: int) -> _Replay:
     buffers: dict[str, _Buffer | None] = dict.fromkeys(network_inputs)
     cache: list[_Buffer] = []  # autocast's copies of the weights
     for node, facts, op in zip(graph.nodes, layers, source.ops):
-        mode = storage[node.name]
         count = readers[node.name]
-        if mode in (VIEW, INPLACE):
-            out = buffers[node.inputs[0]]
-            if out is not None:
-                run.hold(out, count)
-        else:
-            out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
+        out = _output(run, buffers, node.inputs, storage[node.name], count,
+                      _numel_bytes(facts.output_shape, batch, item))
         copies, cast_input = _casts(run, op, facts, node.inputs[0] in network_inputs, batch, config)
         cache += copies
         temps = _scratch(run, op, batch, config, False, False)
@@ -497,14 +504,9 @@ def _training(source: Replayer, batch: int) -> _Replay:
         if weight_grad:
             param_shapes.setdefault(node.shares or node.name, tensors)  # shared: once
         needs[node.name] = weight_grad or any(needs[src] for src in node.inputs)
-        mode = storage[node.name]
         count = readers[node.name]
-        if mode in (VIEW, INPLACE):
-            out = buffers[node.inputs[0]]
-            if out is not None:
-                run.hold(out, count)
-        else:
-            out = run.alloc(_numel_bytes(facts.output_shape, batch, item), count)
+        out = _output(run, buffers, node.inputs, storage[node.name], count,
+                      _numel_bytes(facts.output_shape, batch, item))
         copies, cast_input = _casts(run, op, facts, node.inputs[0] in network_inputs, batch, config)
         cache += copies
         if copies:
