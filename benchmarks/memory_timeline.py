@@ -255,6 +255,7 @@ def measure_cpu(module: Any, x: Any, training: bool, optimizer: str = "momentum"
     import torch
     from torch.profiler import ProfilerActivity, profile
 
+    inputs = x if isinstance(x, tuple) else (x,)  # one tensor per network input
     cast = (torch.autocast("cpu", dtype=getattr(torch, mixed)) if mixed
             else contextlib.nullcontext())
     activities = [ProfilerActivity.CPU]
@@ -262,7 +263,7 @@ def measure_cpu(module: Any, x: Any, training: bool, optimizer: str = "momentum"
         module.eval()
         with (torch.no_grad(), profile(activities=activities, profile_memory=True) as prof,
               _phase(FORWARD), cast):
-            module(x)
+            module(*inputs)
         return live_peaks(prof)
     module.train()
     params = list(module.parameters())
@@ -271,7 +272,7 @@ def measure_cpu(module: Any, x: Any, training: bool, optimizer: str = "momentum"
     with profile(activities=activities, profile_memory=True) as prof:
         with _phase(FORWARD):
             with cast:
-                out = module(x)
+                out = module(*inputs)
             loss = out.float().sum()
         with _phase(BACKWARD):
             loss.backward()
@@ -311,7 +312,7 @@ def compare_cpu(network: Any, batch: int, input_shape: Any, training: bool,
     module = module.to_empty(device="cpu")
     for tensor in (*module.parameters(), *module.buffers()):
         tensor.data.normal_(0, 0.01) if tensor.is_floating_point() else tensor.data.zero_()
-    x = torch.randn(batch, *report.input_shape.dims)
+    x = tuple(torch.randn(batch, *shape.dims) for _, shape in report.sources)
     measured = measure_cpu(module, x, training, optimizer, mixed)
     return measured, timeline_phases(report.totals.memory.timeline, training)
 

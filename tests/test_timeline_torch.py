@@ -13,6 +13,7 @@ from cnncalc.layers.base import kinds
 from cnncalc.spec import bundled
 
 from .test_timeline import bench
+from .test_validate import ZOO
 
 torch = pytest.importorskip("torch")
 
@@ -146,6 +147,10 @@ KINDS = {
                        "  - conv: {out: 6, kernel: 3, padding: 1, shares: shared}\n"),
     "shared_frozen": ("  - conv: {out: 6, kernel: 3, padding: 1, name: shared, trainable: false}\n"
                       "  - relu\n  - conv: {out: 6, kernel: 3, padding: 1, shares: shared}\n"),
+    "instancenorm_then_inplace": "  - instancenorm: {affine: true}\n  - silu: {inplace: true}\n",
+    "instancenorm_inplace_in_concat": ("  - concat: [[instancenorm, relu: {inplace: true}], []]\n"),
+    "mul_by_a_constant": ("  - split: {parts: [1, 3], take: 0, inputs: input, name: mask}\n"
+                          "  - mul: {inputs: [conv1, mask]}\n"),
     "stochastic_depth_batch": "  - stochastic_depth: {p: 0.2, mode: batch}\n",
     "dropout_inplace": ("  - avgpool: {kernel: 3, stride: 1, padding: 1}\n"
                         "  - dropout: {p: 0.3, inplace: true}\n"),
@@ -169,6 +174,12 @@ def test_every_registered_kind_has_a_case() -> None:
 @pytest.mark.parametrize("case", sorted(KINDS))
 def test_every_kind(case: str, training: bool) -> None:
     _check(_graph(case), 3, None, training)
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
+def test_a_spec_with_every_new_construct(training: bool) -> None:
+    """Several named inputs, shared weights, blocks that read their input, every new kind."""
+    _check(cnncalc.load(ZOO / "zoo_modern.yaml"), 2, None, training)
 
 
 @pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.analysis.allocator import CachingAllocator, ExactCounter
 from cnncalc.model.graph import Graph
-from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra
+from cnncalc.model.saved import INPLACE, NEW, REDUCED, VIEW, Extra
 from cnncalc.model.shape import Shape
 
 if TYPE_CHECKING:
@@ -216,7 +216,7 @@ def replay_timeline(graph: Graph, layers: Sequence[LayerFacts], batch: int,
 class _Op:
     """What a layer's hooks say, for its input shapes: asked once (see :class:`Replayer`)."""
 
-    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_views", "late_gradients",
+    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_modes", "late_gradients",
                  "padded", "saved", "storage", "tensors", "transients", "weight_grad",
                  "workspace")
 
@@ -232,7 +232,7 @@ class _Op:
         self.padded = {False: layer.padded_input(ins, False),
                        True: layer.padded_input(ins, True)}
         self.storage = {False: layer.eager_storage(False), True: layer.eager_storage(True)}
-        self.gradient_views = tuple(mode == VIEW for mode in layer.gradient_storage(ins, out))
+        self.gradient_modes = layer.gradient_storage(ins, out)
         self.gradient_inputs = layer.gradient_inputs(inputs)
         self.late_gradients = layer.parameter_gradients_after
         phases = ((False, False), (True, False), (True, True))
@@ -487,6 +487,8 @@ def _training(source: Replayer, batch: int) -> _Replay:
     held: dict[str, list[_Buffer]] = {}  # what each layer keeps for its backward pass
     channels_last: dict[str, bool] = dict.fromkeys(buffers, False)  # each output's layout
     layout_copies: dict[str, tuple[Extra, ...]] = {}  # what backward copies for that
+    view_of_internal: dict[str, bool] = dict.fromkeys(network_inputs, False)
+    rebased: set[str] = set()  # in-place layers over such a view (autograd's CopySlices)
     param_shapes: dict[str, tuple[int, ...]] = {}
     cache: list[_Buffer] = []  # autocast's copies of the weights, to the end of forward
     casts: dict[str, tuple[int, ...]] = {}  # layers whose parameters autocast copied
@@ -507,6 +509,10 @@ def _training(source: Replayer, batch: int) -> _Replay:
         count = readers[node.name]
         out = _output(run, buffers, node.inputs, storage[node.name], count,
                       _numel_bytes(facts.output_shape, batch, item))
+        in_place_on_view = storage[node.name] == INPLACE and view_of_internal[node.inputs[0]]
+        view_of_internal[node.name] = node.layer.returns_view or in_place_on_view
+        if in_place_on_view:
+            rebased.add(node.name)
         copies, cast_input = _casts(run, op, facts, node.inputs[0] in network_inputs, batch, config)
         cache += copies
         if copies:
@@ -602,16 +608,21 @@ def _training(source: Replayer, batch: int) -> _Replay:
                    if needs[src]]
         padded_shape = op.padded[True]
         produced: list[tuple[str, _Grad]] = []
+        sums: list[_Buffer] = []  # products the output's size, summed down to a factor's
         for src in sources:
             index = node.inputs.index(src)
             shape = facts.input_shapes[index]
             if padded_shape is not None and src == node.inputs[0]:
                 shape = padded_shape  # first the padded copy's gradient, cut back below
-            if op.gradient_views[index]:
+            mode = op.gradient_modes[index]
+            if mode == VIEW:
                 run.hold(grad.buffer)
                 whole = grad.whole and shape.numel == facts.output_shape.numel
                 produced.append((src, _Grad(grad.buffer, whole)))
             else:
+                if mode == REDUCED:
+                    sums.append(run.alloc(_numel_bytes(facts.output_shape, batch, item),
+                                          part=SCRATCH))
                 buf = run.alloc(_numel_bytes(shape, batch, item), part=GRADIENTS)
                 produced.append((src, _Grad(buf, True)))
         copied = node.name in casts
@@ -627,7 +638,12 @@ def _training(source: Replayer, batch: int) -> _Replay:
         half = [run.alloc(n * item, part=PARAMETER_GRADIENTS) for n in params] if copied else []
         if not (copied or op.late_gradients):
             fresh_grads += [run.alloc(n * pbytes, part=PARAMETER_GRADIENTS) for n in params]
-        temps = _scratch(run, op, batch, config, True, True)
+        temps = sums + _scratch(run, op, batch, config, True, True)
+        if node.name in rebased:
+            # CopySlices: the base's gradient and a clone of it, and a zero-filled one more
+            # when the gradient arriving is a slice (measured on the CPU, PyTorch 2.13)
+            temps += [run.alloc(_numel_bytes(facts.output_shape, batch, item), part=SCRATCH)
+                      for _ in range(2 if grad.whole else 3)]
         run.mark(node.name, BACKWARD)
         for temp in temps:
             run.drop(temp)

@@ -170,6 +170,11 @@ class Layer:
         nothing."""
         return ()
 
+    returns_view: ClassVar[bool] = False
+    """Whether the output eager PyTorch returns is a view of a tensor made inside the op
+    (instance norm reshapes a batch norm's output). An in-place layer on such an output is
+    rebased by autograd (``CopySlices``), whose backward copies the gradient twice more."""
+
     parameter_gradients_after: ClassVar[bool] = False
     """Whether backward makes the parameters' gradients only after its op has run and freed
     its :meth:`transients` (instance norm sums the gradients of γ and β repeated per sample);

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from cnncalc.layers.base import Layer, register
 from cnncalc.model.errors import MergeError
-from cnncalc.model.saved import INPLACE, NEW, VIEW, Extra, Saved
+from cnncalc.model.saved import INPLACE, NEW, REDUCED, VIEW, Saved
 from cnncalc.model.shape import Shape
 
 
@@ -127,14 +127,10 @@ class Mul(_Merge):
         at inference, when nothing else reads it (as a fused runtime does)."""
         return NEW if training else INPLACE
 
-    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
-                   backward: bool = False) -> tuple[Extra, ...]:
-        """In backward, a broadcast factor's gradient is first the full product
-        ``grad · other``, the output's size, then summed down to the factor's shape."""
-        if not backward:
-            return ()
-        return tuple(Extra("unreduced gradient of a broadcast factor", output.numel)
-                     for x in inputs if x != output)
+    def gradient_storage(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
+        """A new tensor per factor; a broadcast factor's is first the full product
+        ``grad · other``, the output's size, then summed down to its shape."""
+        return tuple(NEW if x == output else REDUCED for x in inputs)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         shapes = " · ".join(str(x) for x in inputs)

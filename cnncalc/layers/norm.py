@@ -205,6 +205,7 @@ class InstanceNorm(Layer):
         return Saved(inputs=(0,), extra=tuple(extra))
 
     parameter_gradients_after = True
+    returns_view = True  # a view of the (1, N·C, ...) batch norm's output
 
     def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
                    backward: bool = False) -> tuple[Extra, ...]:

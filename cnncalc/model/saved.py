@@ -13,6 +13,9 @@ NEW = "new"
 """The output is a new tensor."""
 VIEW = "view"
 """The output shares input 0's memory (``flatten``, ``identity``, a crop, dropout at inference)."""
+REDUCED = "reduced"
+"""An input's gradient made at the output's size and then summed down to the input's (a
+broadcast factor of a product: ``(grad · other).sum_to_size(...)``)."""
 INPLACE = "inplace"
 """The output overwrites input 0 (an in-place activation). At inference cnncalc does this only
 when nothing reads input 0 later; in training only where the spec asks (``inplace: true``), as
