@@ -53,7 +53,7 @@ NOTES: tuple[str, ...] = (
     "inference, each tensor freed after its last consumer (the input is kept); Saved = what "
     "PyTorch's autograd keeps for backward, counted once per storage",
     "the columns leave out workspaces, the allocator's rounding and the gradients of "
-    "activations; the peaks below replay them op by op (docs/memory.md); not counted anywhere: "
+    "activations; the peaks above replay them op by op (docs/memory.md); not counted anywhere: "
     "the CUDA context and the cuBLAS workspace",
 )
 
