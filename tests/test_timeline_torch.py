@@ -151,6 +151,8 @@ KINDS = {
     "instancenorm_inplace_in_concat": ("  - concat: [[instancenorm, relu: {inplace: true}], []]\n"),
     "mul_by_a_constant": ("  - split: {parts: [1, 3], take: 0, inputs: input, name: mask}\n"
                           "  - mul: {inputs: [conv1, mask]}\n"),
+    "layer_scale_frozen": "  - layer_scale: {trainable: false}\n",
+    "instancenorm_frozen": "  - instancenorm: {affine: true, trainable: false}\n",
     "stochastic_depth_batch": "  - stochastic_depth: {p: 0.2, mode: batch}\n",
     "dropout_inplace": ("  - avgpool: {kernel: 3, stride: 1, padding: 1}\n"
                         "  - dropout: {p: 0.3, inplace: true}\n"),

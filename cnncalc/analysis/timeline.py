@@ -216,7 +216,8 @@ def replay_timeline(graph: Graph, layers: Sequence[LayerFacts], batch: int,
 class _Op:
     """What a layer's hooks say, for its input shapes: asked once (see :class:`Replayer`)."""
 
-    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_modes", "late_gradients",
+    __slots__ = ("buffers", "copies", "gradient_inputs", "gradient_modes", "gradient_scratch",
+                 "late_gradients",
                  "padded", "saved", "storage", "tensors", "transients", "weight_grad",
                  "workspace")
 
@@ -235,6 +236,8 @@ class _Op:
         self.gradient_modes = layer.gradient_storage(ins, out)
         self.gradient_inputs = layer.gradient_inputs(inputs)
         self.late_gradients = layer.parameter_gradients_after
+        self.gradient_scratch = (layer.parameter_gradient_scratch(ins, out) if self.weight_grad
+                                 else ())
         phases = ((False, False), (True, False), (True, True))
         self.transients = {p: layer.transients(ins, out, *p) for p in phases}
         self.workspace = {p: layer.workspace(ins, out, *p) for p in phases}
@@ -639,6 +642,8 @@ def _training(source: Replayer, batch: int) -> _Replay:
         if not (copied or op.late_gradients):
             fresh_grads += [run.alloc(n * pbytes, part=PARAMETER_GRADIENTS) for n in params]
         temps = sums + _scratch(run, op, batch, config, True, True)
+        temps += [run.alloc(_extra_bytes(e, batch, config), part=SCRATCH)
+                  for e in op.gradient_scratch]
         if node.name in rebased:
             # CopySlices: the base's gradient and a clone of it, and a zero-filled one more
             # when the gradient arriving is a slice (measured on the CPU, PyTorch 2.13)

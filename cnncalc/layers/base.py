@@ -170,6 +170,13 @@ class Layer:
         nothing."""
         return ()
 
+    def parameter_gradient_scratch(self, inputs: tuple[Shape, ...],
+                                   output: Shape) -> tuple[Extra, ...]:
+        """What backward allocates to make the parameters' gradients and frees before it ends
+        (layer scale's γ: the product ``grad · x``, the output's size, summed down to C); asked
+        only when the parameters are trained. Default: nothing."""
+        return ()
+
     returns_view: ClassVar[bool] = False
     """Whether the output eager PyTorch returns is a view of a tensor made inside the op
     (instance norm reshapes a batch norm's output). An in-place layer on such an output is

@@ -45,11 +45,11 @@ class LayerScale(Layer):
         """A new tensor: eager PyTorch multiplies out of place in both modes."""
         return NEW
 
-    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
-                   backward: bool = False) -> tuple[Extra, ...]:
-        """In backward, γ's gradient is first the full product ``grad · x``, the output's
-        size, then summed down to C×1×1 (with γ frozen there is none: not modelled)."""
-        return (Extra("unreduced gradient of γ", output.numel),) if backward else ()
+    def parameter_gradient_scratch(self, inputs: tuple[Shape, ...],
+                                   output: Shape) -> tuple[Extra, ...]:
+        """γ's gradient is first the full product ``grad · x``, the output's size, then
+        summed down to C×1×1."""
+        return (Extra("unreduced gradient of γ", output.numel),)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
         return (f"shape: {output} (unchanged)",

@@ -207,12 +207,10 @@ class InstanceNorm(Layer):
     parameter_gradients_after = True
     returns_view = True  # a view of the (1, N·C, ...) batch norm's output
 
-    def transients(self, inputs: tuple[Shape, ...], output: Shape, training: bool,
-                   backward: bool = False) -> tuple[Extra, ...]:
-        """In backward, with γ and β, the gradients of their copies repeated for every sample,
-        summed into the parameters' gradients after the op (``instance_norm``'s backward)."""
-        if not (backward and self.affine):
-            return ()
+    def parameter_gradient_scratch(self, inputs: tuple[Shape, ...],
+                                   output: Shape) -> tuple[Extra, ...]:
+        """The gradients of γ and β repeated for every sample, summed into the parameters'
+        gradients after the op (``instance_norm``'s backward)."""
         return (Extra("gradients of γ and β repeated for every sample", 2 * inputs[0].channels),)
 
     def explain(self, inputs: tuple[Shape, ...], output: Shape) -> tuple[str, ...]:
