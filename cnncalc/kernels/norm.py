@@ -20,7 +20,8 @@ from cnncalc.layers.norm import (
 from cnncalc.model.shape import Shape
 
 
-def batchnorm_params(layer: BatchNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+def norm_params(layer: BatchNorm | InstanceNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
+    """γ and β with ``affine``, the running mean and variance with ``track_running_stats``."""
     c = inputs[0].channels
     out: dict[str, Param] = {}
     if layer.affine:
@@ -36,7 +37,7 @@ def _per_channel(v: Array, ndim: int) -> Array:
     return v.reshape(1, -1, *(1,) * (ndim - 2))
 
 
-@kernel(BatchNorm, params=batchnorm_params)
+@kernel(BatchNorm, params=norm_params)
 def batchnorm(layer: BatchNorm, inputs: tuple[Array, ...], params: Mapping[str, Array]) -> Array:
     """Inference batch norm, as PyTorch's ``eval()`` computes it: ``x·α + β`` with
     ``α = γ/√(var + eps)`` and ``β = bias − mean·α`` from the running statistics; without them
@@ -113,19 +114,7 @@ def groupnorm(layer: GroupNorm, inputs: tuple[Array, ...], params: Mapping[str, 
     return _affine(y, params)
 
 
-def instancenorm_params(layer: InstanceNorm, inputs: tuple[Shape, ...]) -> dict[str, Param]:
-    c = inputs[0].channels
-    out: dict[str, Param] = {}
-    if layer.affine:
-        out["weight"] = Param((c,), "weight", 0.1, 1.0)
-        out["bias"] = Param((c,), "bias", 0.1)
-    if layer.track_running_stats:
-        out["running_mean"] = Param((c,), "buffer", 0.1)
-        out["running_var"] = Param((c,), "buffer", 0.2, 1.0, positive=True)
-    return out
-
-
-@kernel(InstanceNorm, params=instancenorm_params)
+@kernel(InstanceNorm, params=norm_params)
 def instancenorm(layer: InstanceNorm, inputs: tuple[Array, ...],
                  params: Mapping[str, Array]) -> Array:
     """Inference, as PyTorch's ``eval()``: with running statistics, ``(x − mean)/√(var + eps)``

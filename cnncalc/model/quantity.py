@@ -231,6 +231,8 @@ def format_bytes(value: int) -> str:
 
 
 def si(value: int) -> str:
+    """Decimal (SI) prefixes for counts: ``724406816`` → ``724.4 M``. Counts of parameters and
+    MACs use powers of 1000; byte sizes use binary units (see :func:`binary`)."""
     v = float(value)
     for factor, prefix in ((1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(v) >= factor:

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cnncalc.model.quantity import binary
+from cnncalc.model.quantity import binary, si
 from cnncalc.model.shape import Shape
 
 __all__ = ["ELLIPSIS", "Fit", "binary", "cells", "count", "cut_end", "distinct_names", "fit",
@@ -42,18 +42,6 @@ __all__ = ["ELLIPSIS", "Fit", "binary", "cells", "count", "cut_end", "distinct_n
 def group(value: int) -> str:
     """``60965224`` → ``60,965,224``."""
     return f"{value:,}"
-
-
-def si(value: int | float, unit: str = "") -> str:
-    """Decimal (SI) prefixes for counts: ``724406816`` → ``724.4 M``. Counts of parameters and
-    MACs use powers of 1000; byte sizes use binary units (see :func:`binary`)."""
-    v = float(value)
-    for factor, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= factor:
-            scaled = v / factor
-            digits = 2 if abs(scaled) < 10 else 1 if abs(scaled) < 100 else 0
-            return f"{scaled:.{digits}f} {prefix}{unit}".rstrip()
-    return f"{int(v)} {unit}".rstrip() if v == int(v) else f"{v:g} {unit}".rstrip()
 
 
 def percent(part: int, whole: int) -> str:
