@@ -4,6 +4,7 @@ hostile ones) and Caffe prototxts (BVLC's deploy files), through the API and the
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -393,6 +394,14 @@ def test_export_to_onnx_command(tmp_path: Path, cli: Any) -> None:
     assert result.code == 0 and "61,706 parameters" in result.err
     onnx.checker.check_model(str(out))
     assert cli("export", "lenet5", "--to", "onnx").code == 2
+
+
+def test_export_to_onnx_without_the_extra(tmp_path: Path, cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setitem(sys.modules, "onnx", None)  # as when cnncalc[onnx] is not installed
+    result = cli("export", "lenet5", "--to", "onnx", "-o", str(tmp_path / "lenet.onnx"))
+    assert result.code == 1
+    assert result.err.strip() == ("error: [missing-extra] writing ONNX needs the onnx package: "
+                                  "pip install 'cnncalc[onnx]'")
 
 
 def test_is_model_file() -> None:

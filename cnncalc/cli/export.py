@@ -13,6 +13,7 @@ from cnncalc.cli.common import echo, limit_option, parse_limits, shape_option
 from cnncalc.cli.loading import load_network
 from cnncalc.export.pytorch import program
 from cnncalc.importers import import_model
+from cnncalc.model.errors import SpecError
 
 TARGETS = ("pytorch", "onnx")
 
@@ -81,8 +82,8 @@ def _export_onnx(network: Any, dims: tuple[int, ...] | None, output: str | None,
     try:
         import onnx
     except ImportError:
-        raise click.ClickException("writing ONNX needs the onnx package: pip install "
-                                   "'cnncalc[onnx]'") from None
+        raise SpecError("writing ONNX needs the onnx package: pip install 'cnncalc[onnx]'",
+                        None, code="missing-extra") from None
     from cnncalc.export.onnx import to_model
 
     model = to_model(network, dims, weights)
