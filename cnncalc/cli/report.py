@@ -20,7 +20,8 @@ def load_input(source: str, limits: Limits) -> Any:
     return load_network(source, limits)
 
 
-@click.command(context_settings={"max_content_width": 100})
+@click.command(short_help="One self-contained HTML page: graph, table and profiles (or a diff).",
+               context_settings={"max_content_width": 100})
 @click.argument("spec")
 @click.argument("new", required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
