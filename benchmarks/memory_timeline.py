@@ -247,15 +247,15 @@ def _phase(name: str) -> Iterator[None]:
         yield
 
 
-def measure_cpu(module: Any, x: Any, training: bool, optimizer: str = "momentum",
-                mixed: str | None = None) -> dict[str, int]:
-    """The live-tensor peaks of ``module`` on ``x`` on the CPU: one inference pass (eval,
-    ``no_grad``) or one training step (train, forward, ``out.float().sum().backward()``, a
-    first optimizer step), by phase; ``mixed`` runs the forward pass under autocast."""
+def measure_cpu(module: Any, inputs: tuple[Any, ...], training: bool,
+                optimizer: str = "momentum", mixed: str | None = None) -> dict[str, int]:
+    """The live-tensor peaks of ``module`` on ``inputs`` (one tensor per network input) on the
+    CPU: one inference pass (eval, ``no_grad``) or one training step (train, forward,
+    ``out.float().sum().backward()``, a first optimizer step), by phase; ``mixed`` runs the
+    forward pass under autocast."""
     import torch
     from torch.profiler import ProfilerActivity, profile
 
-    inputs = x if isinstance(x, tuple) else (x,)  # one tensor per network input
     cast = (torch.autocast("cpu", dtype=getattr(torch, mixed)) if mixed
             else contextlib.nullcontext())
     activities = [ProfilerActivity.CPU]
@@ -312,8 +312,8 @@ def compare_cpu(network: Any, batch: int, input_shape: Any, training: bool,
     module = module.to_empty(device="cpu")
     for tensor in (*module.parameters(), *module.buffers()):
         tensor.data.normal_(0, 0.01) if tensor.is_floating_point() else tensor.data.zero_()
-    x = tuple(torch.randn(batch, *shape.dims) for _, shape in report.sources)
-    measured = measure_cpu(module, x, training, optimizer, mixed)
+    inputs = tuple(torch.randn(batch, *shape.dims) for _, shape in report.sources)
+    measured = measure_cpu(module, inputs, training, optimizer, mixed)
     return measured, timeline_phases(report.totals.memory.timeline, training)
 
 
