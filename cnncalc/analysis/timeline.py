@@ -424,6 +424,19 @@ def _output(run: _Replay, buffers: dict[str, _Buffer | None], inputs: tuple[str,
     return run.alloc(nbytes, readers)
 
 
+def _release(run: _Replay, buffers: dict[str, _Buffer | None], inputs: tuple[str, ...],
+             out: _Buffer | None, readers: int) -> None:
+    """After a layer has run: its output freed at once when nothing reads it, and its hold on
+    each input let go."""
+    if out is not None and readers == 0:
+        run.hold(out)
+        run.drop(out)
+    for src in inputs:
+        buf = buffers[src]
+        if buf is not None:
+            run.drop(buf)
+
+
 def _casts(run: _Replay, op: _Op, facts: LayerFacts, reads_input: bool, batch: int,
            config: MemoryConfig) -> tuple[list[_Buffer], _Buffer | None]:
     """Under autocast (``--mixed``), a layer that computes with its weights (convolutions,
@@ -464,13 +477,7 @@ def _inference(source: Replayer, batch: int) -> _Replay:
         for temp in temps:
             run.drop(temp)
         buffers[node.name] = out
-        if out is not None and count == 0:  # read by nothing: freed at once
-            run.hold(out)
-            run.drop(out)
-        for src in node.inputs:
-            buf = buffers[src]
-            if buf is not None:
-                run.drop(buf)
+        _release(run, buffers, node.inputs, out, count)
     for copy in cache:
         run.drop(copy)
     return run
@@ -560,13 +567,7 @@ def _training(source: Replayer, batch: int) -> _Replay:
                 run.drop(extra)
         if padded is not None:
             run.drop(padded)
-        if out is not None and count == 0:
-            run.hold(out)
-            run.drop(out)
-        for src in node.inputs:
-            buf = buffers[src]
-            if buf is not None:
-                run.drop(buf)
+        _release(run, buffers, node.inputs, out, count)
     # --- the loss: out.float().sum() -----------------------------------------------------------
     output = graph.output
     for copy in cache:  # leaving autocast empties its cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.importers.ir import (
@@ -448,6 +448,29 @@ def _window(r: _Reader, node: Any, index: int, a: dict[str, Any], kernel: list[i
     return strides, dilations, padding
 
 
+def _convolution(r: _Reader, node: Any, index: int, w: Sequence[int], out: int, kernel: list[int],
+                 strides: list[int], padding: Any, dilations: list[int], groups: int,
+                 output_padding: list[int] | None = None) -> tuple[dict[str, Any], int]:
+    """A convolution's (or transposed convolution's) spec attributes, the defaults left out,
+    and its parameters from the weight's shape ``w`` and the bias input's."""
+    attrs: dict[str, Any] = {"out": out, "kernel": ints_of(kernel)}
+    if any(s != 1 for s in strides):
+        attrs["stride"] = ints_of(strides)
+    if padding != 0:
+        attrs["padding"] = padding
+    if output_padding and any(output_padding):
+        attrs["output_padding"] = ints_of(output_padding)
+    if any(d != 1 for d in dilations):
+        attrs["dilation"] = ints_of(dilations)
+    if groups != 1:
+        attrs["groups"] = groups
+    has_bias = len(node.input) > 2 and bool(node.input[2])
+    if not has_bias:
+        attrs["bias"] = False
+    params = math.prod(w) + (r.weight_size(node.input[2], node, index) if has_bias else 0)
+    return attrs, params
+
+
 @handles("Conv")
 def _conv(r: _Reader, node: Any, index: int) -> None:
     a = attributes(node)
@@ -457,20 +480,8 @@ def _conv(r: _Reader, node: Any, index: int) -> None:
     rank = len(w) - 2
     kernel = list(a.get("kernel_shape") or w[2:])
     strides, dilations, padding = _window(r, node, index, a, kernel, rank)
-    groups = int(a.get("group", 1))
-    attrs: dict[str, Any] = {"out": w[0], "kernel": ints_of(kernel)}
-    if any(s != 1 for s in strides):
-        attrs["stride"] = ints_of(strides)
-    if padding != 0:
-        attrs["padding"] = padding
-    if any(d != 1 for d in dilations):
-        attrs["dilation"] = ints_of(dilations)
-    if groups != 1:
-        attrs["groups"] = groups
-    has_bias = len(node.input) > 2 and bool(node.input[2])
-    if not has_bias:
-        attrs["bias"] = False
-    params = math.prod(w) + (r.weight_size(node.input[2], node, index) if has_bias else 0)
+    attrs, params = _convolution(r, node, index, w, w[0], kernel, strides, padding, dilations,
+                                 int(a.get("group", 1)))
     meta = {p.key: p.value for p in node.metadata_props}
     if "FuseBatchNorm" in meta.get("pkg.onnxscript.rewriter.rule_name", ""):
         r.folded_bn += 1
@@ -505,21 +516,8 @@ def _conv_transpose(r: _Reader, node: Any, index: int) -> None:
         padding = compress(pairs)
     else:
         padding = pads_of(list(a.get("pads") or []), rank)
-    attrs: dict[str, Any] = {"out": w[1] * groups, "kernel": ints_of(kernel)}
-    if any(s != 1 for s in strides):
-        attrs["stride"] = ints_of(strides)
-    if padding != 0:
-        attrs["padding"] = padding
-    if any(out_pad):
-        attrs["output_padding"] = ints_of(out_pad)
-    if any(d != 1 for d in dilations):
-        attrs["dilation"] = ints_of(dilations)
-    if groups != 1:
-        attrs["groups"] = groups
-    has_bias = len(node.input) > 2 and bool(node.input[2])
-    if not has_bias:
-        attrs["bias"] = False
-    params = math.prod(w) + (r.weight_size(node.input[2], node, index) if has_bias else 0)
+    attrs, params = _convolution(r, node, index, w, w[1] * groups, kernel, strides, padding,
+                                 dilations, groups, out_pad)
     r.emit(node, index, "conv_transpose", attrs, (r.src(node.input[0], node, index),),
            params=params)
 
