@@ -375,10 +375,18 @@ class _Reader:
 
     def _depthwise_conv2_d(self, layer: dict[str, Any], config: dict[str, Any],
                            inputs: tuple[str, ...]) -> Op:
+        attrs = self._depthwise(config, inputs)
+        if not config.get("use_bias", True):
+            attrs["bias"] = False
+        op = self.emit(layer, "conv", attrs, inputs, attrs["out"])
+        return self._activation_after(layer, op, config.get("activation"))
+
+    def _depthwise(self, config: dict[str, Any], inputs: tuple[str, ...]) -> dict[str, Any]:
+        """A depthwise convolution's attributes (DepthwiseConv and SeparableConv's first
+        half): ``depth_multiplier`` outputs per input channel, the defaults left out."""
         cin = self.channels.get(inputs[0], 0)
-        mult = config.get("depth_multiplier", 1)
         rank = self._rank(inputs[0])
-        attrs: dict[str, Any] = {"out": cin * mult,
+        attrs: dict[str, Any] = {"out": cin * config.get("depth_multiplier", 1),
                                  "kernel": self._window(config, "kernel_size", rank),
                                  "groups": cin}
         stride = self._window(config, "strides", rank)
@@ -390,31 +398,15 @@ class _Reader:
         dilation = self._window(config, "dilation_rate", rank)
         if dilation != 1:
             attrs["dilation"] = dilation
-        if not config.get("use_bias", True):
-            attrs["bias"] = False
-        op = self.emit(layer, "conv", attrs, inputs, cin * mult)
-        return self._activation_after(layer, op, config.get("activation"))
+        return attrs
 
     _depthwise_conv1_d = _depthwise_conv2_d
 
     def _separable_conv2_d(self, layer: dict[str, Any], config: dict[str, Any],
                            inputs: tuple[str, ...]) -> Op:
-        cin = self.channels.get(inputs[0], 0)
-        mult = config.get("depth_multiplier", 1)
-        rank = self._rank(inputs[0])
-        attrs: dict[str, Any] = {"out": cin * mult,
-                                 "kernel": self._window(config, "kernel_size", rank),
-                                 "groups": cin, "bias": False}
-        stride = self._window(config, "strides", rank)
-        if stride != 1:
-            attrs["stride"] = stride
-        padding = self._padding(config)
-        if padding is not None:
-            attrs["padding"] = padding
-        dilation = self._window(config, "dilation_rate", rank)
-        if dilation != 1:
-            attrs["dilation"] = dilation
-        depthwise = self.emit(layer, "conv", attrs, inputs, cin * mult, suffix="_depthwise")
+        attrs = self._depthwise(config, inputs)
+        attrs["bias"] = False  # Keras's separable convolution has one bias, after the pointwise
+        depthwise = self.emit(layer, "conv", attrs, inputs, attrs["out"], suffix="_depthwise")
         point: dict[str, Any] = {"out": config["filters"], "kernel": 1}
         if not config.get("use_bias", True):
             point["bias"] = False
